@@ -1,0 +1,89 @@
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Training;
+
+namespace LearnDL.Cli;
+
+/// <summary>`learndl`: doctor, datasets, run, bench.</summary>
+public static class Cli
+{
+    public const string Usage = """
+        learndl: CPU vs GPU transfer learning, from the command line.
+
+          learndl doctor   [--json]                 what this machine can run on, and why
+          learndl datasets [--json]                 datasets, their classes and availability
+          learndl run      [--dataset builtin|fashion-mnist|folder:PATH] [--images N] [--epochs E]
+                           [--device cpu|gpu|auto] [--seed S] [--test-fraction F] [--save-model PATH] [--json]
+          learndl bench    [--images N] [--device cpu|gpu|auto] [--json]
+          learndl classify --model PATH --image PATH [--json]
+
+        Folders come from LearnDL__DataFolder and LearnDL__FashionMnistFolder (environment).
+        Exit codes: 0 ok, 2 bad arguments or dataset, 3 device not usable, 130 cancelled.
+        """;
+
+    private static readonly HashSet<string> Flags = ["json", "help"];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var cli = new CliArguments(args, Flags);
+            var options = ReadDatasetOptions();
+            var probe = new DeviceProbe();
+            var command = cli.Command;
+            if (cli.Flag("help") || command is "help" or "--help" or "-h")
+            {
+                await stdout.WriteLineAsync(Usage);
+                return ExitCodes.Success;
+            }
+            var output = new CliOutput(stdout, stderr, cli.Flag("json"));
+            return command switch
+            {
+                "doctor" => Commands.Doctor(cli, probe, output),
+                "datasets" => Commands.Datasets(cli, new DatasetCatalog(options), output),
+                "run" => await Commands.Run(cli, new RunEngine(new DatasetCatalog(options), probe), output, cancellationToken),
+                "bench" => await Commands.Bench(cli, new DatasetCatalog(options), probe, output, cancellationToken),
+                "classify" => Commands.Classify(cli, output),
+                _ => throw new UsageException($"Unknown command '{command}'."),
+            };
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}\n\n{Usage}");
+            return ExitCodes.BadInput;
+        }
+        catch (ArgumentException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (DatasetException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (DeviceUnavailableException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.DeviceUnavailable;
+        }
+        catch (RunCancelledException e)
+        {
+            await stderr.WriteLineAsync($"cancelled: {e.Message}");
+            return ExitCodes.Cancelled;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("cancelled.");
+            return ExitCodes.Cancelled;
+        }
+    }
+
+    private static DatasetOptions ReadDatasetOptions()
+    {
+        var options = new DatasetOptions();
+        if (Environment.GetEnvironmentVariable("LearnDL__DataFolder") is { Length: > 0 } data) options.DataFolder = data;
+        if (Environment.GetEnvironmentVariable("LearnDL__FashionMnistFolder") is { Length: > 0 } fashion) options.FashionMnistFolder = fashion;
+        return options;
+    }
+}

@@ -1,0 +1,121 @@
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Featurization;
+using LearnDL.Training.Training;
+using Spectre.Console;
+
+namespace LearnDL.Cli;
+
+/// <summary>The CLI's commands: read arguments, call the engine, print.</summary>
+public static class Commands
+{
+    public static int Doctor(CliArguments cli, DeviceProbe probe, CliOutput output)
+    {
+        cli.RejectUnknown();
+        var r = probe.Report;
+        if (output.IsJson) { output.WriteJson(r); return ExitCodes.Success; }
+        var table = new Table().Title("learndl doctor").AddColumns("", "");
+        table.AddRow("CPU", Markup.Escape(r.CpuSummary));
+        table.AddRow("Memory", $"{r.MemoryTotalBytes / 1e9:0.0} GB total, {r.MemoryAvailableBytes / 1e9:0.0} GB available");
+        table.AddRow("OS", Markup.Escape(r.OperatingSystem));
+        table.AddRow("NVIDIA driver", Markup.Escape(r.NvidiaDriver ?? "not found"));
+        table.AddRow("GPUs", Markup.Escape(r.GpuSummary));
+        table.AddRow("Runtime build", Markup.Escape(r.RuntimeBuildDescription));
+        table.AddRow("Providers compiled in", Markup.Escape(string.Join(", ", r.ProvidersCompiledIn)));
+        table.AddRow("CUDA usable", r.CudaUsable ? "[green]yes[/]" : "[red]no[/]");
+        table.AddRow("Why", Markup.Escape(r.CudaStatus));
+        output.Console.Write(table);
+        foreach (var advice in r.Advice) output.Console.MarkupLineInterpolated($"- {advice}");
+        return ExitCodes.Success;
+    }
+
+    public static int Datasets(CliArguments cli, DatasetCatalog catalog, CliOutput output)
+    {
+        cli.RejectUnknown();
+        var list = catalog.List();
+        if (output.IsJson) { output.WriteJson(list); return ExitCodes.Success; }
+        var table = new Table().AddColumns("Name", "Available", "Images", "Classes");
+        foreach (var d in list)
+            table.AddRow(Markup.Escape(d.Name), d.Available ? "[green]yes[/]" : "[red]no[/]: " + Markup.Escape(d.UnavailableReason ?? ""),
+                d.ImageCount.ToString("N0"), Markup.Escape(string.Join(", ", d.ClassNames)));
+        output.Console.Write(table);
+        return ExitCodes.Success;
+    }
+
+    public static async Task<int> Run(CliArguments cli, RunEngine engine, CliOutput output, CancellationToken cancellationToken)
+    {
+        var options = new RunOptions
+        {
+            Dataset = cli.Text("dataset") ?? "builtin",
+            Images = cli.Int("images", 200, 4, RunOptions.MaxImages),
+            Epochs = cli.Int("epochs", 3, 1, RunOptions.MaxEpochs),
+            Device = ParseDevice(cli.Text("device")),
+            Seed = cli.Int("seed", 1, int.MinValue, int.MaxValue),
+            TestFraction = cli.Double("test-fraction", 0.2, 0, 1),
+            SaveModelPath = cli.Text("save-model"),
+        };
+        cli.RejectUnknown();
+        var result = await engine.RunAsync(options, new RunProgressPrinter(output.Progress), cancellationToken);
+        if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
+
+        var c = output.Console;
+        c.MarkupLineInterpolated($"\n[bold]{result.Dataset}[/]: {result.Images} images ({result.TrainImages} train / {result.TestImages} held out) on the [bold]{result.Device.ToUpperInvariant()}[/] ({result.RuntimeBuild} build)");
+        c.MarkupLineInterpolated($"[grey]{result.DeviceReason}[/]");
+        var stages = new Table().AddColumns("Stage", "Seconds");
+        foreach (var s in result.Stages) stages.AddRow(s.Name, s.Seconds.ToString("0.00"));
+        stages.AddRow("[bold]total[/]", $"[bold]{result.TotalSeconds:0.00}[/]");
+        c.Write(stages);
+        var summary = new Table().AddColumns("Measure", "Value");
+        summary.AddRow("featurization", $"{result.FeaturizeImagesPerSecond:0.0} images/s ({result.FeaturizeWallSeconds:0.0} s wall)");
+        summary.AddRow("end to end", $"{result.ImagesPerSecond:0.0} images/s");
+        summary.AddRow("held-out accuracy (micro)", result.MicroAccuracy.ToString("P1"));
+        summary.AddRow("held-out accuracy (macro)", result.MacroAccuracy.ToString("P1"));
+        summary.AddRow("log-loss", result.LogLoss.ToString("0.000"));
+        if (result.SkippedFiles > 0) summary.AddRow("skipped files", result.SkippedFiles.ToString());
+        if (result.ModelPath is { } model) summary.AddRow("model saved", Markup.Escape(model));
+        c.Write(summary);
+        var perClass = new Table().AddColumns("Class", "Precision", "Recall", "Held out");
+        foreach (var k in result.PerClass) perClass.AddRow(Markup.Escape(k.Name), k.Precision.ToString("P0"), k.Recall.ToString("P0"), k.TestImages.ToString());
+        c.Write(perClass);
+        return ExitCodes.Success;
+    }
+
+    public static async Task<int> Bench(CliArguments cli, DatasetCatalog catalog, DeviceProbe probe, CliOutput output, CancellationToken cancellationToken)
+    {
+        var images = cli.Int("images", 200, 8, 10_000);
+        var device = probe.Choose(ParseDevice(cli.Text("device")));
+        cli.RejectUnknown();
+        output.Progress.MarkupLineInterpolated($"[grey]bench: {images} built-in images on the {device.Device.ToId().ToUpperInvariant()}[/]");
+        var samples = catalog.Open(BuiltinDataset.Name).Select(images, 7, cancellationToken).Samples;
+        using var model = new ResNet18Model(device.Device);
+        var batch = device.Device == ComputeDevice.Gpu ? RunEngine.GpuBatchSize : RunEngine.CpuBatchSize;
+        var result = await FeaturizationBenchmark.RunAsync(model, batch, samples,
+            new Progress<string>(s => output.Progress.MarkupLineInterpolated($"[grey]bench: {s}[/]")), cancellationToken);
+        if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
+        var table = new Table().AddColumns("Measure", "Images/s");
+        table.AddRow("(a) ONNX Runtime alone, tensors in memory", result.RuntimeOnlyImagesPerSecond.ToString("0.0"));
+        table.AddRow("(b) engine featurization from image files", result.PipelineImagesPerSecond.ToString("0.0"));
+        table.AddRow("[bold]ratio b / a[/]", $"[bold]{result.Ratio:0.00}[/]");
+        output.Console.Write(table);
+        return ExitCodes.Success;
+    }
+
+    public static int Classify(CliArguments cli, CliOutput output)
+    {
+        var modelPath = cli.Text("model") ?? throw new UsageException("classify needs --model PATH.");
+        var imagePath = cli.Text("image") ?? throw new UsageException("classify needs --image PATH.");
+        cli.RejectUnknown();
+        if (!File.Exists(modelPath)) throw new UsageException($"No model file at {modelPath}.");
+        if (!File.Exists(imagePath)) throw new UsageException($"No image file at {imagePath}.");
+        using var classifier = ImageClassifier.Load(modelPath);
+        var scores = classifier.Classify(imagePath) ?? throw new UsageException($"{imagePath} is not a readable image.");
+        if (output.IsJson) { output.WriteJson(new { image = imagePath, predicted = scores[0].Label, scores }); return ExitCodes.Success; }
+        foreach (var s in scores.Take(5)) output.Console.MarkupLineInterpolated($"{s.Probability,7:P1}  {s.Label}");
+        return ExitCodes.Success;
+    }
+
+    private static DeviceRequest ParseDevice(string? text) =>
+        text is null ? DeviceRequest.Auto
+        : DeviceNames.TryParse(text, out var device) ? device
+        : throw new UsageException($"--device must be cpu, gpu or auto; got '{text}'.");
+}

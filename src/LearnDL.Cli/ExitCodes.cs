@@ -1,0 +1,13 @@
+namespace LearnDL.Cli;
+
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    /// <summary>Bad arguments, or an unknown or unavailable dataset.</summary>
+    public const int BadInput = 2;
+    /// <summary>The requested device cannot be used.</summary>
+    public const int DeviceUnavailable = 3;
+    /// <summary>Cancelled with Ctrl+C (128 + SIGINT).</summary>
+    public const int Cancelled = 130;
+}

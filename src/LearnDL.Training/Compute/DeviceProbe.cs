@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Microsoft.ML.OnnxRuntime;
+
+namespace LearnDL.Training.Compute;
+
+/// <summary>
+/// Looks at the CPU, memory, NVIDIA driver and GPUs, and whether ONNX Runtime's CUDA provider really
+/// loads. GetAvailableProviders lists what was compiled in, not what works, so only appending the
+/// provider to a session tells the truth.
+/// </summary>
+public sealed class DeviceProbe(RuntimeBuild build)
+{
+    /// <summary>Libraries the CUDA provider of ONNX Runtime 1.31 loads, with what installs each.</summary>
+    internal static readonly (string Library, string InstalledBy)[] CudaLibraries =
+    [
+        ("libcuda.so.1", "the NVIDIA driver"),
+        ("libcudart.so.13", "the CUDA 13 runtime"),
+        ("libcublas.so.13", "CUDA 13 cuBLAS"),
+        ("libcublasLt.so.13", "CUDA 13 cuBLAS"),
+        ("libcurand.so.10", "CUDA 13 cuRAND"),
+        ("libcudnn.so.9", "cuDNN 9"),
+    ];
+
+    private readonly Lazy<DeviceReport> _report = new(() => Probe(build));
+
+    public DeviceProbe() : this(RuntimeBuild.Current) { }
+
+    public RuntimeBuild Build => build;
+
+    /// <summary>The report, probed once per instance (loading CUDA is slow and does not change).</summary>
+    public DeviceReport Report => _report.Value;
+
+    /// <summary>Turns a request into the device a run will use, or fails before any work is done.</summary>
+    public DeviceChoice Choose(DeviceRequest request)
+    {
+        switch (request)
+        {
+            case DeviceRequest.Cpu:
+                return new(ComputeDevice.Cpu, "The CPU was requested.");
+            case DeviceRequest.Gpu when !build.IsGpu:
+                throw new DeviceUnavailableException(
+                    "The GPU was requested, but this is the CPU build of LearnDL: it carries Microsoft.ML.OnnxRuntime, " +
+                    "which has no CUDA provider, so every run would quietly use the CPU. Rebuild with the GPU runtime: " +
+                    $"{RuntimeBuild.RebuildForGpuCommand}. The GPU build needs the NVIDIA driver, CUDA 13 and cuDNN 9.");
+            case DeviceRequest.Gpu when !Report.CudaUsable:
+                throw new DeviceUnavailableException($"The GPU was requested, but CUDA cannot be used: {Report.CudaStatus}");
+            case DeviceRequest.Gpu:
+                return new(ComputeDevice.Gpu, $"The GPU was requested and the CUDA provider loaded ({Report.GpuSummary}).");
+            default:
+                if (build.IsGpu && Report.CudaUsable)
+                    return new(ComputeDevice.Gpu, $"Auto chose the GPU: the CUDA provider loaded ({Report.GpuSummary}).");
+                var why = build.IsGpu ? Report.CudaStatus : "this is the CPU build (no CUDA provider compiled in).";
+                return new(ComputeDevice.Cpu, $"Auto fell back to the CPU: {why}");
+        }
+    }
+
+    private static DeviceReport Probe(RuntimeBuild build)
+    {
+        var (driver, gpus) = ReadNvidia();
+        var providers = SafeProviders();
+        var missing = new List<string>();
+        bool usable = false;
+        string status;
+        if (!build.IsGpu)
+        {
+            status = "This is the CPU build: it carries no CUDA provider. " +
+                     $"Rebuild with -p:RuntimeBuild=gpu to use an NVIDIA GPU ({RuntimeBuild.RebuildForGpuCommand}).";
+        }
+        else
+        {
+            foreach (var (lib, by) in CudaLibraries)
+                if (!CanLoad(lib)) missing.Add($"{lib} ({by})");
+            (usable, var loadError) = TryLoadCudaProvider();
+            status = usable
+                ? "The CUDA provider loaded: runs can use GPU 0."
+                : missing.Count > 0
+                    ? $"The CUDA provider did not load. Missing: {string.Join(", ", missing)}. Install the NVIDIA driver, CUDA 13 and cuDNN 9 (and make them visible to the loader, e.g. LD_LIBRARY_PATH)."
+                    : $"The CUDA provider did not load: {loadError}";
+        }
+        return new DeviceReport
+        {
+            CpuModel = ReadCpuModel(),
+            LogicalCores = Environment.ProcessorCount,
+            VectorWidthBits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0,
+            MemoryTotalBytes = ReadMemInfo("MemTotal:"),
+            MemoryAvailableBytes = ReadMemInfo("MemAvailable:"),
+            OperatingSystem = RuntimeInformation.OSDescription,
+            NvidiaDriver = driver,
+            Gpus = gpus,
+            RuntimeBuild = build.Id,
+            RuntimeBuildDescription = build.Description,
+            ProvidersCompiledIn = providers,
+            CudaUsable = usable,
+            CudaStatus = status,
+            MissingLibraries = missing,
+            Advice = Advise(build, usable, gpus.Count > 0, missing),
+        };
+    }
+
+    private static List<string> Advise(RuntimeBuild build, bool cudaUsable, bool hasGpu, List<string> missing)
+    {
+        var advice = new List<string>();
+        if (cudaUsable)
+            advice.Add("Your GPU is ready: choose GPU (or Auto) for a run and compare it with the CPU.");
+        else if (!build.IsGpu && hasGpu)
+            advice.Add($"This machine has an NVIDIA GPU, but this is the CPU build. Rebuild: {RuntimeBuild.RebuildForGpuCommand}.");
+        else if (!build.IsGpu)
+            advice.Add("You can learn and test every script on this CPU: runs are slower, not different.");
+        else if (!hasGpu)
+            advice.Add("This is the GPU build, but no NVIDIA GPU or driver was found: runs will use the CPU.");
+        if (build.IsGpu && missing.Count > 0)
+            advice.Add("Install the missing libraries: " + string.Join(", ", missing) + ".");
+        if (!cudaUsable)
+            advice.Add("No GPU here? Free online notebooks with GPUs exist (Kaggle, Google Colab), and paid clouds rent them by the hour (AWS, Azure, Google Cloud).");
+        return advice;
+    }
+
+    private static (bool Ok, string Error) TryLoadCudaProvider()
+    {
+        try
+        {
+            using var options = new SessionOptions();
+            options.AppendExecutionProvider_CUDA(0);
+            return (true, "");
+        }
+        catch (Exception e)
+        {
+            return (false, e.Message.Split('\n')[0].Trim());
+        }
+    }
+
+    private static IReadOnlyList<string> SafeProviders()
+    {
+        try { return OrtEnv.Instance().GetAvailableProviders(); }
+        catch (Exception e) { return [$"(ONNX Runtime did not load: {e.Message})"]; }
+    }
+
+    private static bool CanLoad(string library)
+    {
+        if (!NativeLibrary.TryLoad(library, out var handle)) return false;
+        NativeLibrary.Free(handle);
+        return true;
+    }
+
+    private static string ReadCpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+
+    private static long ReadMemInfo(string key)
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
+            if (line is not null && long.TryParse(line[key.Length..].Replace("kB", "").Trim(), out var kb)) return kb * 1024;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    }
+
+    private static (string? Driver, IReadOnlyList<string> Gpus) ReadNvidia()
+    {
+        var smi = RunNvidiaSmi();
+        if (smi.Count > 0)
+        {
+            var gpus = smi.Select(l => l.Split(',', StringSplitOptions.TrimEntries))
+                .Where(p => p.Length >= 3).Select(p => $"{p[0]} ({p[2]})").ToList();
+            var driver = smi[0].Split(',', StringSplitOptions.TrimEntries).ElementAtOrDefault(1);
+            return (driver, gpus);
+        }
+        try
+        {
+            string? driver = File.Exists("/proc/driver/nvidia/version")
+                ? File.ReadLines("/proc/driver/nvidia/version").FirstOrDefault()?.Trim() : null;
+            var gpus = Directory.Exists("/proc/driver/nvidia/gpus")
+                ? Directory.GetDirectories("/proc/driver/nvidia/gpus")
+                    .Select(d => File.ReadLines(Path.Combine(d, "information")).FirstOrDefault(l => l.StartsWith("Model:"))?[6..].Trim() ?? "NVIDIA GPU")
+                    .ToList()
+                : [];
+            return (driver, gpus);
+        }
+        catch (IOException) { return (null, []); }
+        catch (UnauthorizedAccessException) { return (null, []); }
+    }
+
+    private static List<string> RunNvidiaSmi()
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("nvidia-smi", "--query-gpu=name,driver_version,memory.total --format=csv,noheader")
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var process = Process.Start(psi);
+            if (process is null) return [];
+            var output = process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(5000) || process.ExitCode != 0) return [];
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        }
+        catch (System.ComponentModel.Win32Exception) { return []; } // nvidia-smi not installed
+    }
+}

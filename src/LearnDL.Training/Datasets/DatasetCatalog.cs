@@ -1,0 +1,72 @@
+namespace LearnDL.Training.Datasets;
+
+/// <summary>Where datasets live. Bound from configuration section "LearnDL".</summary>
+public sealed class DatasetOptions
+{
+    /// <summary>Generated images, caches and other files the engine writes.</summary>
+    public string DataFolder { get; set; } = DefaultDataFolder;
+    public string FashionMnistFolder { get; set; } = "/usr/share/datasets/fashion-mnist";
+    /// <summary>
+    /// Folders that folder datasets must lie under; their subfolders are listed as datasets.
+    /// Empty means any folder may be named (the CLI, where the user owns the machine).
+    /// </summary>
+    public List<string> FolderRoots { get; set; } = [];
+
+    public static string DefaultDataFolder =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "learndl");
+}
+
+/// <summary>Names, opens and lists the datasets: builtin, fashion-mnist, folder:PATH.</summary>
+public sealed class DatasetCatalog(DatasetOptions options)
+{
+    public IReadOnlyList<DatasetInfo> List()
+    {
+        var list = new List<DatasetInfo> { Builtin.Info, FashionMnist.Info };
+        foreach (var root in options.FolderRoots.Where(Directory.Exists))
+            list.AddRange(Directory.GetDirectories(root).Order(StringComparer.Ordinal).Select(d => new FolderDataset(d).Info));
+        return list;
+    }
+
+    /// <summary>Opens a dataset by name, or throws <see cref="DatasetException"/> saying why not.</summary>
+    public IImageDataset Open(string name)
+    {
+        name = name.Trim();
+        if (name.Equals(BuiltinDataset.Name, StringComparison.OrdinalIgnoreCase)) return Builtin;
+        if (name.Equals(FashionMnistDataset.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            var dataset = FashionMnist;
+            var info = dataset.Info;
+            if (!info.Available) throw new DatasetException(info.UnavailableReason!);
+            return dataset;
+        }
+        if (name.StartsWith(FolderDataset.Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var path = name[FolderDataset.Prefix.Length..];
+            if (string.IsNullOrWhiteSpace(path)) throw new DatasetException("folder: needs a path, e.g. folder:/data/flowers.");
+            var folder = new FolderDataset(path);
+            if (!IsAllowed(folder.Root))
+                throw new DatasetException($"{folder.Root} is outside the allowed dataset folders ({string.Join(", ", options.FolderRoots)}).");
+            return folder;
+        }
+        throw new DatasetException($"Unknown dataset '{name}'. Use builtin, fashion-mnist or folder:PATH.");
+    }
+
+    private BuiltinDataset Builtin => new(Path.Combine(options.DataFolder, "datasets"));
+    private FashionMnistDataset FashionMnist => new(options.FashionMnistFolder);
+
+    private bool IsAllowed(string fullPath)
+    {
+        if (options.FolderRoots.Count == 0) return true;
+        // Resolve links too, so a symlink inside a root cannot point outside it.
+        var real = ResolveLinks(fullPath);
+        return options.FolderRoots.Select(r => ResolveLinks(Path.GetFullPath(r)))
+            .Any(root => real.Equals(root, StringComparison.Ordinal) ||
+                         real.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    }
+
+    private static string ResolveLinks(string path)
+    {
+        var info = new DirectoryInfo(path);
+        return info.Exists && info.LinkTarget is not null ? info.ResolveLinkTarget(true)!.FullName : info.FullName;
+    }
+}

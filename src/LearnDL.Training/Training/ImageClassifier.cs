@@ -1,0 +1,73 @@
+using LearnDL.Training.Compute;
+using LearnDL.Training.Featurization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using SkiaSharp;
+
+namespace LearnDL.Training.Training;
+
+/// <summary>One class and how sure the model is of it.</summary>
+public sealed record ClassScore(string Label, double Probability);
+
+/// <summary>
+/// A trained model put back to work: the ML.NET head loaded from its model file, fed by the same
+/// ResNet18 featurization the run used. Not thread-safe (it owns one PredictionEngine).
+/// </summary>
+public sealed class ImageClassifier : IDisposable
+{
+    private readonly ResNet18Model _network;
+    private readonly PredictionEngine<FeatureRow, HeadPrediction> _engine;
+    private readonly ImagePreprocessor _preprocessor = new();
+    private readonly string[] _classes;
+
+    private ImageClassifier(ResNet18Model network, PredictionEngine<FeatureRow, HeadPrediction> engine)
+    {
+        _network = network;
+        _engine = engine;
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        engine.OutputSchema[nameof(HeadPrediction.Score)].GetSlotNames(ref names);
+        _classes = names.DenseValues().Select(n => n.ToString()).ToArray();
+    }
+
+    public IReadOnlyList<string> Classes => _classes;
+
+    /// <summary>Saves the head (features in, class name out) as an ML.NET model file; returns its full path.</summary>
+    public static string Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        ml.Model.Save(model, inputSchema, full);
+        return full;
+    }
+
+    public static ImageClassifier Load(string modelPath, ComputeDevice device = ComputeDevice.Cpu)
+    {
+        var ml = new MLContext();
+        ITransformer model;
+        using (var stream = File.OpenRead(modelPath)) model = ml.Model.Load(stream, out _);
+        return new ImageClassifier(new ResNet18Model(device), ml.Model.CreatePredictionEngine<FeatureRow, HeadPrediction>(model));
+    }
+
+    /// <summary>Classes from most to least likely, or null when the file is not a readable image.</summary>
+    public IReadOnlyList<ClassScore>? Classify(string imagePath)
+    {
+        using var image = SKBitmap.Decode(imagePath);
+        return image is null ? null : Classify(image);
+    }
+
+    public IReadOnlyList<ClassScore> Classify(SKBitmap image)
+    {
+        var pixels = new float[ResNet18Model.PixelsPerImage];
+        _preprocessor.Write(image, pixels);
+        var features = new float[ResNet18Model.FeatureCount];
+        _network.Featurize(pixels, 1, features);
+        var prediction = _engine.Predict(new FeatureRow { Features = features });
+        return prediction.Score.Select((p, i) => new ClassScore(_classes[i], p)).OrderByDescending(s => s.Probability).ToList();
+    }
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _network.Dispose();
+    }
+}

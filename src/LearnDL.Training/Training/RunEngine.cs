@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Featurization;
+using Microsoft.ML;
+using SkiaSharp;
+
+namespace LearnDL.Training.Training;
+
+/// <summary>
+/// A transfer-learning run: choose images, featurize them once with the pretrained ResNet18 on the
+/// chosen device, train an ML.NET head on the cached features epoch by epoch, evaluate on held-out
+/// images. The CLI, the web app and the tests all run this same code.
+/// </summary>
+public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
+{
+    public const int CpuBatchSize = 8;
+    public const int GpuBatchSize = 32;
+    private const int ExampleCount = 8;
+
+    public async Task<RunResult> RunAsync(RunOptions options, IProgress<RunEvent>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
+        // Device and dataset problems fail here, before any work.
+        var device = probe.Choose(options.Device);
+        var dataset = catalog.Open(options.Dataset);
+
+        var clock = Stopwatch.StartNew();
+        var stage = RunStage.Prepare;
+        int featurized = 0;
+        void Enter(RunStage next, string detail)
+        {
+            stage = next;
+            progress?.Report(new StageStarted(clock.Elapsed, next, detail));
+        }
+        try
+        {
+            Enter(RunStage.Prepare, $"Choosing {options.Images} images from {dataset.Info.Title} and loading ResNet18");
+            var selection = await Task.Run(() => dataset.Select(options.Images, options.Seed, cancellationToken), cancellationToken);
+            RequireTwoClasses(selection.Samples.Select(s => s.ClassIndex), dataset.Info.Title, skipped: 0);
+            using var model = OpenModel(device);
+            var prepareSeconds = clock.Elapsed.TotalSeconds;
+            var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
+            Enter(RunStage.Featurize, $"{selection.Samples.Count} images through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch");
+            var features = await new FeatureExtractor(model, batchSize).RunAsync(selection.Samples,
+                new SyncProgress<FeaturizeProgress>(p =>
+                {
+                    featurized = p.Done - p.Skipped;
+                    progress?.Report(new ImagesFeaturized(clock.Elapsed, p.Done, p.Total, p.Skipped, p.ImagesPerSecond));
+                }), cancellationToken);
+            var labels = features.SampleIndices.Select(i => selection.Samples[i].ClassIndex).ToArray();
+            RequireTwoClasses(labels, dataset.Info.Title, features.SkippedSources.Count);
+
+            Enter(RunStage.Train, $"{options.Epochs} epochs of the classification head");
+            var trainStart = clock.Elapsed;
+            var (trainRows, testRows) = StratifiedSampler.Split(labels, options.TestFraction, options.Seed);
+            if (testRows.Count == 0)
+                throw new DatasetException("Too few images to hold any out for testing: choose more images.");
+            var ml = new MLContext(options.Seed);
+            var head = new HeadTrainer(ml, selection.ClassNames, options.HeadIterationsPerEpoch);
+            IEnumerable<FeatureRow> Rows(IReadOnlyList<int> rows) =>
+                rows.Select(r => new FeatureRow { Features = features.Row(r).ToArray(), Label = selection.ClassNames[labels[r]] });
+            var train = ml.Data.Cache(head.Load(Rows(trainRows).ToList()));
+            var test = ml.Data.Cache(head.Load(Rows(testRows).ToList()));
+            var epochs = new List<EpochMetrics>();
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var metrics = head.TrainEpoch(epoch, train, test);
+                epochs.Add(metrics);
+                progress?.Report(new EpochCompleted(clock.Elapsed, metrics));
+            }
+            var trainSeconds = (clock.Elapsed - trainStart).TotalSeconds;
+
+            Enter(RunStage.Evaluate, $"{testRows.Count} held-out images");
+            var evaluateStart = clock.Elapsed;
+            var evaluation = head.EvaluateHeldOut(test);
+            var predictions = ml.Data.CreateEnumerable<HeadPrediction>(head.Model.Transform(test), reuseRowObject: false).ToList();
+            var examples = PickExamples(testRows, predictions, r => selection.Samples[features.SampleIndices[r]], labels, selection.ClassNames);
+            string? modelPath = null;
+            if (options.SaveModelPath is { } path)
+                modelPath = ImageClassifier.Save(ml, head.Model, train.Schema, path);
+            var evaluateSeconds = (clock.Elapsed - evaluateStart).TotalSeconds;
+            var total = clock.Elapsed.TotalSeconds;
+
+            var counts = evaluation.ConfusionMatrix.Counts;
+            return new RunResult
+            {
+                Dataset = dataset.Info.Name,
+                Images = features.Count,
+                TrainImages = trainRows.Count,
+                TestImages = testRows.Count,
+                Device = device.Device.ToId(),
+                DeviceReason = device.Reason,
+                RuntimeBuild = probe.Build.Id,
+                BatchSize = batchSize,
+                Epochs = epochs,
+                Stages =
+                [
+                    new("prepare", prepareSeconds),
+                    new("decode", features.DecodeTime.TotalSeconds),
+                    new("resize", features.ResizeTime.TotalSeconds),
+                    new("featurize", features.InferenceTime.TotalSeconds),
+                    new("train", trainSeconds),
+                    new("evaluate", evaluateSeconds),
+                ],
+                TotalSeconds = total,
+                FeaturizeWallSeconds = features.WallTime.TotalSeconds,
+                FeaturizeImagesPerSecond = features.Count / Math.Max(features.WallTime.TotalSeconds, 1e-9),
+                ImagesPerSecond = features.Count / Math.Max(total, 1e-9),
+                MicroAccuracy = evaluation.MicroAccuracy,
+                MacroAccuracy = evaluation.MacroAccuracy,
+                LogLoss = evaluation.LogLoss,
+                Classes = selection.ClassNames,
+                PerClass = selection.ClassNames.Select((name, i) => new ClassMetrics(name,
+                    evaluation.ConfusionMatrix.PerClassPrecision[i], evaluation.ConfusionMatrix.PerClassRecall[i],
+                    (int)counts[i].Sum())).ToList(),
+                ConfusionMatrix = counts.Select(row => (IReadOnlyList<int>)row.Select(c => (int)c).ToList()).ToList(),
+                Examples = examples,
+                SkippedFiles = features.SkippedSources.Count,
+                SkippedSources = features.SkippedSources,
+                ModelPath = modelPath,
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new RunCancelledException(stage, featurized, clock.Elapsed);
+        }
+    }
+
+    private static ResNet18Model OpenModel(DeviceChoice device)
+    {
+        try { return new ResNet18Model(device.Device); }
+        catch (Exception e) when (device.Device == ComputeDevice.Gpu && e is not FileNotFoundException)
+        {
+            throw new DeviceUnavailableException($"ResNet18 could not be put on the GPU: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    private static void RequireTwoClasses(IEnumerable<int> labels, string title, int skipped)
+    {
+        var present = labels.Distinct().Count();
+        var why = skipped > 0 ? $" ({skipped} files could not be decoded and were skipped)" : "";
+        if (present == 0) throw new DatasetException($"{title} gave no usable images{why}.");
+        if (present == 1)
+            throw new DatasetException($"{title} gave images of only one class{why}: a classifier needs at least two. Choose more images or another dataset.");
+    }
+
+    private static List<ExamplePrediction> PickExamples(IReadOnlyList<int> testRows, List<HeadPrediction> predictions,
+        Func<int, ImageSample> sampleOf, int[] labels, IReadOnlyList<string> classNames)
+    {
+        var all = testRows.Select((row, i) => (row, prediction: predictions[i], actual: classNames[labels[row]])).ToList();
+        // Mistakes teach most, so show up to half of them first.
+        var wrong = all.Where(p => p.prediction.PredictedLabel != p.actual).Take(ExampleCount / 2);
+        var right = all.Where(p => p.prediction.PredictedLabel == p.actual);
+        return wrong.Concat(right).Take(ExampleCount).Select(p =>
+        {
+            var sample = sampleOf(p.row);
+            return new ExamplePrediction(sample.Source, p.actual, p.prediction.PredictedLabel, p.prediction.Score.Max())
+            { ThumbnailPng = Thumbnail(sample) };
+        }).ToList();
+    }
+
+    private static byte[]? Thumbnail(ImageSample sample)
+    {
+        using var image = sample.Decode();
+        if (image is null) return null;
+        using var small = image.Resize(new SKImageInfo(64, 64), SKFilterQuality.Medium);
+        using var data = (small ?? image).Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>Reports on the engine's own thread: Progress&lt;T&gt; would post to a captured context out of order.</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

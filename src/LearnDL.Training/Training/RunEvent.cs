@@ -1,0 +1,15 @@
+namespace LearnDL.Training.Training;
+
+/// <summary>Something that happened during a run, stamped with the time since it started.</summary>
+public abstract record RunEvent(TimeSpan Elapsed);
+
+/// <summary>The run moved on to a new stage.</summary>
+public sealed record StageStarted(TimeSpan Elapsed, RunStage Stage, string Detail) : RunEvent(Elapsed);
+
+/// <summary>More images went through the CNN.</summary>
+public sealed record ImagesFeaturized(TimeSpan Elapsed, int Done, int Total, int Skipped, double ImagesPerSecond) : RunEvent(Elapsed);
+
+/// <summary>One epoch of head training finished.</summary>
+public sealed record EpochCompleted(TimeSpan Elapsed, EpochMetrics Metrics) : RunEvent(Elapsed);
+
+public sealed record EpochMetrics(int Epoch, double TrainAccuracy, double TrainLogLoss, double TestAccuracy, double TestLogLoss);
