@@ -1,0 +1,39 @@
+namespace LearnDL.Web.Data;
+
+public enum RunStatus { Queued, Running, Completed, Failed, Cancelled, Interrupted }
+
+/// <summary>A run as stored: what was asked, what happened, and the full result as JSON.</summary>
+public sealed class RunRecord
+{
+    public Guid Id { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public RunStatus Status { get; set; }
+
+    public string Dataset { get; set; } = "";
+    public int Images { get; set; }
+    public int Epochs { get; set; }
+    public string DeviceRequested { get; set; } = "auto";
+    public int Seed { get; set; }
+    /// <summary>Set when runs were launched together (replay), to show them side by side.</summary>
+    public string? Group { get; set; }
+
+    public string? Device { get; set; }
+    public string? DeviceReason { get; set; }
+    public string? RuntimeBuild { get; set; }
+    public string? Error { get; set; }
+    public double? TotalSeconds { get; set; }
+    public double? FeaturizeSeconds { get; set; }
+    public double? ImagesPerSecond { get; set; }
+    public double? FeaturizeImagesPerSecond { get; set; }
+    public double? Accuracy { get; set; }
+    /// <summary>The engine's RunResult, serialised.</summary>
+    public string? ResultJson { get; set; }
+    /// <summary>Base64 PNG thumbnails of the example predictions, in their order.</summary>
+    public string? ThumbnailsJson { get; set; }
+    /// <summary>The live charts' points (throughput and images done over time), for replaying a finished run.</summary>
+    public string? SeriesJson { get; set; }
+
+    public bool IsFinished => Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted;
+}

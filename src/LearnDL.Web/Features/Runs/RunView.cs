@@ -1,0 +1,51 @@
+using LearnDL.Training.Training;
+using LearnDL.Web.Data;
+
+namespace LearnDL.Web.Features.Runs;
+
+/// <summary>
+/// What a run page shows: the live snapshot while this server works on the run, otherwise what the
+/// database recorded (so a finished run looks the same after a restart).
+/// </summary>
+public sealed record RunView(RunRecord Record, RunSnapshot Snapshot, RunResult? Result, IReadOnlyList<string?> Thumbnails)
+{
+    public static RunView From(RunRecord record, RunSnapshot? live)
+    {
+        var result = RunStore.ResultOf(record);
+        var series = RunStore.SeriesOf(record);
+        var snapshot = live ?? new RunSnapshot
+        {
+            Id = record.Id,
+            Status = record.Status,
+            Done = result?.Images ?? 0,
+            Total = result?.Images ?? record.Images,
+            ElapsedSeconds = record.TotalSeconds ?? 0,
+            Throughput = series.Throughput,
+            ImagesDone = series.ImagesDone,
+            Epochs = result?.Epochs ?? [],
+            Device = record.Device,
+            DeviceReason = record.DeviceReason,
+            Error = record.Error,
+        };
+        // The database is the truth once a run has finished; live state may lag by a moment.
+        if (record.IsFinished && !IsFinished(snapshot.Status))
+            snapshot = snapshot with { Status = record.Status, Error = record.Error };
+        return new(record, snapshot, result, RunStore.ThumbnailsOf(record));
+    }
+
+    public RunStatus Status => Snapshot.Status;
+    public bool IsActive => !IsFinished(Status);
+
+    public string StatusText => Status switch
+    {
+        RunStatus.Queued when Snapshot.QueuePosition is { } p => $"Queued (position {p})",
+        RunStatus.Running when Snapshot.Stage is { } stage => $"Running: {stage.Title()}",
+        _ => Status.ToString(),
+    };
+
+    /// <summary>The other device, for "run the same on the other device".</summary>
+    public string OtherDevice => (Snapshot.Device ?? Record.DeviceRequested) == "gpu" ? "cpu" : "gpu";
+
+    private static bool IsFinished(RunStatus status) =>
+        status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted;
+}

@@ -1,0 +1,70 @@
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Training;
+using LearnDL.Web.Data;
+using LearnDL.Web.Features.Compare;
+using LearnDL.Web.Features.Lessons;
+using LearnDL.Web.Features.Runs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace LearnDL.Web;
+
+/// <summary>All of LearnDL's registrations and start-up steps, in one place.</summary>
+public static class LearnDLServices
+{
+    public static WebApplicationBuilder AddLearnDL(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<LearnDLOptions>().BindConfiguration(LearnDLOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LearnDLOptions>, ValidateLearnDLOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ToDatasetOptions()));
+        services.TryAddSingleton(_ => new DeviceProbe());
+        services.AddSingleton<RunEngine>();
+
+        services.AddDbContextFactory<LearnDbContext>((sp, db) =>
+        {
+            var folder = sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ResolvedDataFolder;
+            Directory.CreateDirectory(folder);
+            db.UseSqlite($"Data Source={Path.Combine(folder, "learndl.db")}");
+        });
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<RunHub>();
+        services.AddSingleton<RunQueue>();
+        services.AddHostedService<RunWorker>();
+        services.AddSingleton<CompareService>();
+        services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
+        services.AddSingleton(_ => new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
+        services.AddScoped<LessonProgress>();
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
+        services.AddHealthChecks();
+        return builder;
+    }
+
+    public static async Task<WebApplication> UseLearnDLAsync(this WebApplication app)
+    {
+        var interrupted = await app.Services.GetRequiredService<RunStore>().InitializeAsync();
+        if (interrupted > 0)
+            app.Logger.LogWarning("{Count} runs were cut off by the last stop and are marked interrupted.", interrupted);
+
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/not-found", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        // Lesson pictures and diagrams, from the repository's wwwroot-content folder.
+        var content = Path.Combine(AppContext.BaseDirectory, "wwwroot-content");
+        Directory.CreateDirectory(content);
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(content), RequestPath = "/content" });
+        app.MapHealthChecks("/healthz");
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
