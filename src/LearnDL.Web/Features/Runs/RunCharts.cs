@@ -47,6 +47,7 @@ public static class RunCharts
         var layout = BaseLayout("Where the time went (seconds of work per stage)", "seconds", "");
         layout.BarMode = BarModeEnum.Stack;
         layout.Height = 140 + 50 * runs.Count;
+        layout.Margin = new Margin { L = 190, R = 20, T = 50, B = 50 };
         return new("stages:" + string.Join(",", runs.Select(r => r.Label)), data, layout);
     }
 

@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace LearnDL.E2E;
+
+/// <summary>A learner's path through the real app in a real browser; the README's screenshots come from here.</summary>
+public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
+{
+    private async Task<IPage> NewPage()
+    {
+        var page = await app.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        page.SetDefaultTimeout(30_000);
+        return page;
+    }
+
+    private static async Task WaitForCircuit(IPage page) =>
+        // Interactive Server: wait until Blazor has connected before clicking.
+        await page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') !== null");
+
+    private static Task Screenshot(IPage page, string name)
+    {
+        Directory.CreateDirectory(AppServer.ScreenshotFolder);
+        return page.ScreenshotAsync(new() { Path = Path.Combine(AppServer.ScreenshotFolder, name), FullPage = false });
+    }
+
+    [Fact]
+    public async Task Learner_OpensHomeAndALesson_ThenRunsOnTheCpuAndFindsItInHistory()
+    {
+        var page = await NewPage();
+
+        await page.GotoAsync(app.BaseUrl + "/");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Do you need a GPU to learn deep learning?" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#device-summary")).ToContainTextAsync("CPU:");
+        await Screenshot(page, "home.png");
+
+        await page.GetByText("1. CPU vs GPU: sequential vs parallel").First.ClickAsync();
+        await page.WaitForURLAsync("**/lessons/cpu-vs-gpu");
+        await Assertions.Expect(page.Locator("h3")).ToHaveTextAsync("CPU vs GPU: sequential vs parallel");
+        await Assertions.Expect(page.Locator("[data-tryit=cpu-small]")).ToBeVisibleAsync();
+        await Screenshot(page, "lesson.png");
+
+        await page.GotoAsync(app.BaseUrl + "/runs/new?dataset=builtin&images=40&epochs=2&device=cpu");
+        await WaitForCircuit(page);
+        await Assertions.Expect(page.Locator("#images")).ToHaveValueAsync("40");
+        await page.Locator("#launch").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
+        var runUrl = page.Url;
+
+        // Live: the progress bar reaches 100% and the run completes with an accuracy.
+        await Assertions.Expect(page.Locator("[data-progress='100']")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        var accuracy = double.Parse(await page.Locator("[data-accuracy]").GetAttributeAsync("data-accuracy") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(accuracy > 0.4, $"held-out accuracy {accuracy}");
+        await Assertions.Expect(page.Locator("[data-chart=throughput] svg.main-svg").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-chart=epochs] svg.main-svg").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-chart=confusion] svg.main-svg").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-chart=throughput] .scatterlayer .trace")).ToHaveCountAsync(1);
+        await page.WaitForTimeoutAsync(500);
+        await Screenshot(page, "run.png");
+
+        await page.GotoAsync(app.BaseUrl + "/runs");
+        await Assertions.Expect(page.Locator("#history")).ToContainTextAsync("builtin");
+        await Assertions.Expect(page.Locator("#history")).ToContainTextAsync("Completed");
+        await page.Locator($"#history a[href='{new Uri(runUrl).AbsolutePath}']").ClickAsync();
+        await page.WaitForURLAsync(runUrl);
+
+        await page.GotoAsync(app.BaseUrl + "/compare");
+        await Assertions.Expect(page.Locator("#compare-table")).ToContainTextAsync("CPU");
+        await Assertions.Expect(page.Locator("#article-reference")).ToContainTextAsync("42 minutes");
+        await page.WaitForTimeoutAsync(500);
+        await Screenshot(page, "compare.png");
+    }
+
+    [Fact]
+    public async Task Learner_AsksForGpuOnCpuBuild_SeesWhyNot()
+    {
+        var page = await NewPage();
+        await page.GotoAsync(app.BaseUrl + "/runs/new");
+        await Assertions.Expect(page.Locator("#gpu-reason")).ToContainTextAsync("-p:RuntimeBuild=gpu");
+        await page.GotoAsync(app.BaseUrl + "/doctor");
+        await Assertions.Expect(page.Locator("#cuda-usable")).ToHaveTextAsync("no");
+    }
+}

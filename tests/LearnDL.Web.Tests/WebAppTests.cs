@@ -1,0 +1,148 @@
+using System.Net;
+using LearnDL.Training.Compute;
+using LearnDL.Web.Data;
+using LearnDL.Web.Features.Runs;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LearnDL.Web.Tests;
+
+/// <summary>The whole app in-process with its real database, queue and engine.</summary>
+public sealed class LearnDLFactory(string dataFolder) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.UseSetting("LearnDL:DataFolder", dataFolder).UseEnvironment("Production");
+}
+
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("learndl-web-").FullName;
+    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+}
+
+public class WebAppTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly LearnDLFactory _factory;
+
+    public WebAppTests() => _factory = new LearnDLFactory(_temp.Path);
+
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _temp.Dispose();
+    }
+
+    [Theory]
+    [InlineData("/", "Do you need a GPU to learn deep learning?")]
+    [InlineData("/lessons", "CPU vs GPU: sequential vs parallel")]
+    [InlineData("/lessons/cpu-vs-gpu", "Why deep learning is a GPU-shaped problem")]
+    [InlineData("/lessons/do-you-need-a-gpu", "Borrow one")]
+    [InlineData("/lessons/same-script-cpu-or-gpu-build", "three days")]
+    [InlineData("/runs/new", "Launch a run")]
+    [InlineData("/runs", "Run history")]
+    [InlineData("/compare", "42 minutes")]
+    [InlineData("/replay", "2000 images")]
+    [InlineData("/doctor", "CUDA really loads")]
+    [InlineData("/healthz", "Healthy")]
+    public async Task Page_Answers200WithItsKeyContent(string path, string text)
+    {
+        var response = await _factory.CreateClient().GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(WebUtility.HtmlEncode(text), await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("/lessons/no-such-lesson")]
+    [InlineData("/runs/3f2504e0-4f89-11d3-9a0c-0305e82c3301")]
+    [InlineData("/runs/not-a-guid")]
+    [InlineData("/nowhere")]
+    public async Task Unknown_GivesFriendlyNotFound(string path)
+    {
+        var response = await _factory.CreateClient().GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("Nothing here", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Lesson_Picture_IsServedUnderContent()
+    {
+        var response = await _factory.CreateClient().GetAsync("/content/cpu-vs-gpu.svg");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/svg+xml", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Run_SubmittedThroughTheQueue_CompletesAndIsStored()
+    {
+        _ = _factory.CreateClient(); // starts the host and its worker
+        var queue = _factory.Services.GetRequiredService<RunQueue>();
+        var store = _factory.Services.GetRequiredService<RunStore>();
+        var id = await queue.EnqueueAsync(new RunRequest { Dataset = "builtin", Images = 20, Epochs = 2, Device = DeviceRequest.Cpu });
+
+        var record = await WaitFor(store, id, r => r.IsFinished);
+        Assert.Equal(RunStatus.Completed, record.Status);
+        Assert.Equal("cpu", record.Device);
+        Assert.NotNull(record.Accuracy);
+        var result = RunStore.ResultOf(record)!;
+        Assert.Equal(2, result.Epochs.Count);
+        Assert.NotEmpty(RunStore.SeriesOf(record).ImagesDone);
+        Assert.Contains(await store.ListAsync(), r => r.Id == id);
+
+        var page = await _factory.CreateClient().GetStringAsync($"/runs/{id}");
+        Assert.Contains("Completed", page);
+    }
+
+    [Fact]
+    public async Task Run_Rejected_WhenOverTheLimitOrGpuOnCpuBuild()
+    {
+        _ = _factory.CreateClient();
+        var queue = _factory.Services.GetRequiredService<RunQueue>();
+        var tooMany = await Assert.ThrowsAsync<RunRejectedException>(() => queue.EnqueueAsync(new RunRequest { Images = 9000 }));
+        Assert.Contains("at most 5,000 images", tooMany.Message);
+        var gpu = await Assert.ThrowsAsync<RunRejectedException>(() => queue.EnqueueAsync(new RunRequest { Images = 20, Device = DeviceRequest.Gpu }));
+        Assert.Contains("-p:RuntimeBuild=gpu", gpu.Message);
+        var unknown = await Assert.ThrowsAsync<RunRejectedException>(() => queue.EnqueueAsync(new RunRequest { Dataset = "imagenet" }));
+        Assert.Contains("Unknown dataset", unknown.Message);
+    }
+
+    [Fact]
+    public async Task Run_Cancelled_IsStoredAsCancelled()
+    {
+        _ = _factory.CreateClient();
+        var queue = _factory.Services.GetRequiredService<RunQueue>();
+        var store = _factory.Services.GetRequiredService<RunStore>();
+        var id = await queue.EnqueueAsync(new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
+        await WaitFor(store, id, r => r.Status == RunStatus.Running);
+        Assert.True(queue.Cancel(id));
+        var record = await WaitFor(store, id, r => r.IsFinished);
+        Assert.Equal(RunStatus.Cancelled, record.Status);
+        Assert.Contains("Cancelled", record.Error);
+    }
+
+    [Fact]
+    public async Task Restart_MarksRunningRunsInterrupted()
+    {
+        _ = _factory.CreateClient();
+        var id = Guid.NewGuid();
+        await _factory.Services.GetRequiredService<RunStore>().AddAsync(new RunRecord
+        {
+            Id = id, CreatedAt = DateTimeOffset.UtcNow, Status = RunStatus.Running, Dataset = "builtin", Images = 50, Epochs = 1,
+        });
+        _factory.Dispose();
+
+        using var restarted = new LearnDLFactory(_temp.Path);
+        _ = restarted.CreateClient();
+        var record = await restarted.Services.GetRequiredService<RunStore>().GetAsync(id);
+        Assert.Equal(RunStatus.Interrupted, record!.Status);
+        Assert.Contains("server stopped", record.Error);
+    }
+
+    private static async Task<RunRecord> WaitFor(RunStore store, Guid id, Func<RunRecord, bool> done)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline; await Task.Delay(100))
+            if (await store.GetAsync(id) is { } record && done(record)) return record;
+        throw new TimeoutException($"Run {id} did not get there in time.");
+    }
+}
