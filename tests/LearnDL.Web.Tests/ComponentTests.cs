@@ -1,0 +1,139 @@
+using Bunit;
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Training;
+using LearnDL.Web.Data;
+using LearnDL.Web.Features.Compare;
+using LearnDL.Web.Features.Doctor;
+using LearnDL.Web.Features.Runs;
+using LearnDL.Web.Features.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using MudBlazor.Services;
+using Plotly.Blazor.Traces;
+
+namespace LearnDL.Web.Tests;
+
+/// <summary>Components rendered with bUnit over the real services and a real SQLite file.</summary>
+public class ComponentTests : BunitContext, IAsyncLifetime
+{
+    private readonly TempFolder _temp = new();
+
+    public ComponentTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        var options = new LearnDLOptions { DataFolder = _temp.Path };
+        Services.AddSingleton(Options.Create(options));
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton(new DatasetCatalog(options.ToDatasetOptions()));
+        Services.AddSingleton(new DeviceProbe());
+        Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
+        Services.AddSingleton<RunStore>();
+        Services.AddSingleton<RunHub>();
+        Services.AddSingleton<RunQueue>();
+        Services.AddSingleton<CompareService>();
+        Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
+        Services.GetRequiredService<RunStore>().InitializeAsync().GetAwaiter().GetResult();
+        Render<MudPopoverProvider>();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // MudBlazor's services are only async-disposable, so the context must be disposed asynchronously.
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task Launcher_TooManyImages_ShowsTheLimitAndQueuesNothing()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/runs/new?images=99999&device=cpu");
+        var cut = Render<NewRunPage>();
+        cut.Find("#launch").Click();
+        cut.WaitForAssertion(() => Assert.Contains("at most 5,000 images", cut.Find("#launch-errors").TextContent));
+        Assert.Empty(await Services.GetRequiredService<RunStore>().ListAsync());
+    }
+
+    [Fact]
+    public void Launcher_OnCpuBuild_DisablesGpuWithTheReason()
+    {
+        var cut = Render<NewRunPage>();
+        Assert.Contains("-p:RuntimeBuild=gpu", cut.Find("#gpu-reason").TextContent);
+    }
+
+    [Fact]
+    public async Task LiveRun_RendersStageProgressAndChartData_FromProgressEvents()
+    {
+        var id = Guid.NewGuid();
+        await Services.GetRequiredService<RunStore>().AddAsync(new RunRecord { Id = id, CreatedAt = DateTimeOffset.UtcNow, Status = RunStatus.Running, Dataset = "builtin", Images = 40, Epochs = 2, DeviceRequested = "cpu" });
+        var hub = Services.GetRequiredService<RunHub>();
+        hub.Queued(id);
+        hub.Started(id, "cpu", "The CPU was requested.");
+        hub.Report(id, new StageStarted(TimeSpan.FromSeconds(1), RunStage.Featurize, "40 images"));
+        hub.Report(id, new ImagesFeaturized(TimeSpan.FromSeconds(2), 10, 40, 0, 12.5));
+
+        var cut = Render<LiveRunView>(p => p.Add(c => c.RunId, id));
+        cut.WaitForAssertion(() => Assert.Contains("Running: Featurizing with ResNet18", cut.Markup));
+        Assert.Contains("10 / 40 images", cut.Markup);
+        Assert.Equal("25", cut.Find("[data-progress]").GetAttribute("data-progress"));
+        var throughput = (Scatter)cut.FindComponents<ChartView>()[0].Instance.Model.Data[0];
+        Assert.Equal([12.5], throughput.Y.Cast<double>());
+
+        // Later events reach the open component (throttled, but never lost).
+        hub.Report(id, new ImagesFeaturized(TimeSpan.FromSeconds(3), 30, 40, 0, 15));
+        hub.Report(id, new EpochCompleted(TimeSpan.FromSeconds(4), new EpochMetrics(1, 0.9, 0.3, 0.85, 0.4)));
+        cut.WaitForAssertion(() => Assert.Contains("30 / 40 images", cut.Markup));
+        var epochs = (Scatter)cut.FindComponents<ChartView>()[2].Instance.Model.Data[1];
+        Assert.Equal([0.85], epochs.Y.Cast<double>());
+
+        Assert.Equal(1, hub.SubscriberCount(id));
+        await DisposeComponentsAsync();
+        Assert.Equal(0, hub.SubscriberCount(id)); // closing the page leaves no subscription behind
+    }
+
+    [Fact]
+    public async Task Compare_ShowsProjectionSpeedupAndTheArticlesFigures()
+    {
+        var store = Services.GetRequiredService<RunStore>();
+        var cpu = await AddCompleted(store, "cpu", featurizeRate: 20);
+        var gpu = await AddCompleted(store, "gpu", featurizeRate: 200);
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?ids={cpu},{gpu}");
+        var cut = Render<ComparePage>();
+        cut.WaitForAssertion(() => Assert.Contains("CPU", cut.Find("#compare-table").TextContent));
+        var text = cut.Find("#compare-table").TextContent;
+        // CPU: 10 s - 5 s + 2000/20 = 105 s; GPU: 10 - 5 + 2000/200 = 15 s; speedup 7x.
+        Assert.Contains("105 s", text);
+        Assert.Contains("7.0x", text);
+        Assert.Contains("42 minutes", cut.Find("#article-reference").TextContent);
+        Assert.Contains("76x", cut.Find("#article-reference").TextContent);
+    }
+
+    [Fact]
+    public void Doctor_SaysWhichBuildAndWhyCudaIsNotUsable()
+    {
+        var cut = Render<DoctorPage>();
+        Assert.Contains("CPU build", cut.Find("#runtime-build").TextContent);
+        Assert.Equal("no", cut.Find("#cuda-usable").TextContent);
+        Assert.Contains("Colab", cut.Find("#advice").TextContent);
+    }
+
+    private static async Task<Guid> AddCompleted(RunStore store, string device, double featurizeRate)
+    {
+        var id = Guid.NewGuid();
+        await store.AddAsync(new RunRecord { Id = id, CreatedAt = DateTimeOffset.UtcNow, Status = RunStatus.Running, Dataset = "builtin", Images = 100, Epochs = 1 });
+        var result = new RunResult
+        {
+            Dataset = "builtin", Images = 100, TrainImages = 80, TestImages = 20, Device = device, DeviceReason = "test", RuntimeBuild = "gpu", BatchSize = 8,
+            Epochs = [new(1, 0.9, 0.3, 0.8, 0.5)], Stages = [new("featurize", 5), new("train", 1)], TotalSeconds = 10, FeaturizeWallSeconds = 5,
+            FeaturizeImagesPerSecond = featurizeRate, ImagesPerSecond = 10, MicroAccuracy = 0.8, MacroAccuracy = 0.8, LogLoss = 0.5,
+            Classes = ["a", "b"], PerClass = [], ConfusionMatrix = [[10, 0], [4, 6]], Examples = [], SkippedFiles = 0, SkippedSources = [],
+        };
+        await store.CompleteAsync(id, result, new RunSeries([], []), DateTimeOffset.UtcNow);
+        return id;
+    }
+}
