@@ -7,6 +7,7 @@ using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using MudBlazor;
@@ -19,6 +20,7 @@ public static class LearnDLServices
 {
     public static WebApplicationBuilder AddLearnDL(this WebApplicationBuilder builder)
     {
+        UseRepositorySettings(builder.Configuration);
         var services = builder.Services;
         services.AddOptions<LearnDLOptions>().BindConfiguration(LearnDLOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LearnDLOptions>, ValidateLearnDLOptions>();
@@ -47,6 +49,23 @@ public static class LearnDLServices
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         services.AddHealthChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// The one appsettings.json lives at the repository root and is copied next to the app. Under
+    /// `dotnet run` the content root is the project folder, which has none: load the copy, in the
+    /// place of the usual appsettings.json, so environment variables and the command line still win.
+    /// </summary>
+    private static void UseRepositorySettings(ConfigurationManager configuration)
+    {
+        var copy = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (!File.Exists(copy)) return;
+        var sources = configuration.Sources;
+        var position = sources.Select((s, i) => (s, i)).LastOrDefault(p => p.s is JsonConfigurationSource { Path: "appsettings.json" }).i;
+        sources.Insert(position + 1, new JsonConfigurationSource
+        {
+            FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory), Path = "appsettings.json", Optional = true,
+        });
     }
 
     public static async Task<WebApplication> UseLearnDLAsync(this WebApplication app)
