@@ -13,11 +13,11 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Creates the database if needed; runs cut off by a stop are marked interrupted.</summary>
+    /// <summary>Creates or migrates the database; runs cut off by a stop are marked interrupted.</summary>
     public async Task<int> InitializeAsync()
     {
         await using var db = await factory.CreateDbContextAsync();
-        await db.Database.EnsureCreatedAsync();
+        await db.Database.MigrateAsync();
         return await db.Runs.Where(r => r.Status == RunStatus.Running || r.Status == RunStatus.Queued)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RunStatus.Interrupted)
