@@ -14,8 +14,8 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
     }
 
     private static async Task WaitForCircuit(IPage page) =>
-        // Interactive Server: wait until Blazor has connected before clicking.
-        await page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') !== null");
+        // Interactive Server: the prerendered page is inert until the circuit connects.
+        await page.Locator("[data-interactive=yes]").WaitForAsync();
 
     private static Task Screenshot(IPage page, string name)
     {
@@ -69,6 +69,29 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
         await Assertions.Expect(page.Locator("#article-reference")).ToContainTextAsync("42 minutes");
         await page.WaitForTimeoutAsync(500);
         await Screenshot(page, "compare.png");
+    }
+
+    [Fact]
+    public async Task Learner_RunsALessonsTryIt_SeesItInASecondTab_AndClosingTheFirstDoesNotStopIt()
+    {
+        var page = await NewPage();
+        await page.GotoAsync(app.BaseUrl + "/lessons/do-you-need-a-gpu");
+        await WaitForCircuit(page);
+        var block = page.Locator("[data-tryit=tiny-cpu]");
+        await block.GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
+        await Assertions.Expect(block.Locator("[data-chart=throughput] svg.main-svg").First).ToBeVisibleAsync();
+        var href = await block.Locator("a[href^='/runs/']").GetAttributeAsync("href");
+        Assert.NotNull(href);
+
+        var second = await NewPage();
+        await second.GotoAsync(app.BaseUrl + href);
+        await page.CloseAsync(); // the run belongs to the server, not to the tab that started it
+        await Assertions.Expect(second.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await Assertions.Expect(second.Locator("[data-progress='100']")).ToBeVisibleAsync();
+        await Assertions.Expect(second.Locator("[data-accuracy]")).ToBeVisibleAsync();
+
+        await second.GotoAsync(app.BaseUrl + "/lessons");
+        await Assertions.Expect(second.Locator("#lesson-progress")).ToContainTextAsync("of 3 read");
     }
 
     [Fact]

@@ -122,6 +122,30 @@ public class WebAppTests : IDisposable
     }
 
     [Fact]
+    public async Task Queue_ShowsPositions_AndCancelsAQueuedRunBeforeItStarts()
+    {
+        _ = _factory.CreateClient();
+        var queue = _factory.Services.GetRequiredService<RunQueue>();
+        var store = _factory.Services.GetRequiredService<RunStore>();
+        var hub = _factory.Services.GetRequiredService<RunHub>();
+        var first = await queue.EnqueueAsync(new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
+        await WaitFor(store, first, r => r.Status == RunStatus.Running);
+        var second = await queue.EnqueueAsync(new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
+        var third = await queue.EnqueueAsync(new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
+
+        // One CPU run at a time (appsettings.json): the others wait in order.
+        Assert.Equal(1, hub.Snapshot(second)!.QueuePosition);
+        Assert.Equal(2, hub.Snapshot(third)!.QueuePosition);
+        Assert.Contains("Queued (position 2)", await _factory.CreateClient().GetStringAsync($"/runs/{third}"));
+
+        Assert.True(queue.Cancel(third));
+        Assert.True(queue.Cancel(first));
+        Assert.Equal(RunStatus.Cancelled, (await WaitFor(store, third, r => r.IsFinished)).Status);
+        Assert.Equal("Cancelled before it started.", (await store.GetAsync(third))!.Error);
+        Assert.Equal(RunStatus.Completed, (await WaitFor(store, second, r => r.IsFinished)).Status);
+    }
+
+    [Fact]
     public async Task Restart_MarksRunningRunsInterrupted()
     {
         _ = _factory.CreateClient();
