@@ -77,6 +77,11 @@ public static class Cli
             await stderr.WriteLineAsync("cancelled.");
             return ExitCodes.Cancelled;
         }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.Failure;
+        }
     }
 
     private static DatasetOptions ReadDatasetOptions()

@@ -70,6 +70,9 @@ public static class LearnDLServices
 
     public static async Task<WebApplication> UseLearnDLAsync(this WebApplication app)
     {
+        // A broken lesson file fails the start, where the instructor sees it, not a page mid-class.
+        var lessons = app.Services.GetRequiredService<LessonCatalog>().All;
+        app.Logger.LogInformation("{Count} lessons loaded.", lessons.Count);
         var interrupted = await app.Services.GetRequiredService<RunStore>().InitializeAsync();
         if (interrupted > 0)
             app.Logger.LogWarning("{Count} runs were cut off by the last stop and are marked interrupted.", interrupted);

@@ -36,6 +36,8 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<RunQueue>();
         Services.AddSingleton<CompareService>();
         Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
+        // As in the app: Interactive Server, circuit connected.
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Services.GetRequiredService<RunStore>().InitializeAsync().GetAwaiter().GetResult();
         Render<MudPopoverProvider>();
     }

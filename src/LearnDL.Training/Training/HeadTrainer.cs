@@ -34,8 +34,10 @@ public sealed class HeadTrainer(MLContext ml, IReadOnlyList<string> classNames, 
 {
     private ITransformer? _prepare;
     private MulticlassPredictionTransformer<MaximumEntropyModelParameters>? _head;
+    private ITransformer? _model;
 
-    public ITransformer Model => new TransformerChain<ITransformer>(
+    /// <summary>Features in, class name out: the head as trained so far.</summary>
+    public ITransformer Model => _model ??= new TransformerChain<ITransformer>(
         _prepare ?? throw new InvalidOperationException("Train at least one epoch first."), _head!,
         ml.Transforms.Conversion.MapKeyToValue(nameof(HeadPrediction.PredictedLabel)).Fit(_head!.Transform(_prepare.Transform(Empty))));
 
@@ -64,6 +66,7 @@ public sealed class HeadTrainer(MLContext ml, IReadOnlyList<string> classNames, 
             NumberOfThreads = 1,
         });
         _head = _head is null ? trainer.Fit(preparedTrain) : trainer.Fit(preparedTrain, _head.Model);
+        _model = null;
         var onTrain = Evaluate(preparedTrain);
         var onTest = Evaluate(_prepare.Transform(test));
         return new(epoch, onTrain.MicroAccuracy, onTrain.LogLoss, onTest.MicroAccuracy, onTest.LogLoss);
