@@ -13,21 +13,40 @@ public static class AerialTileGenerator
 
     public static SKBitmap Draw(int classIndex, int index)
     {
-        var random = new Random(HashCode.Combine(classIndex, index, 20240917));
+        if (classIndex < 0 || classIndex >= ClassNames.Count) throw new ArgumentOutOfRangeException(nameof(classIndex));
+        // A fixed formula, not HashCode.Combine: that one is seeded differently in every process.
+        var random = new Random(unchecked(20240917 + classIndex * 1_000_003 + index * 7_919));
         var bitmap = new SKBitmap(Size, Size, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var canvas = new SKCanvas(bitmap);
         using var paint = new SKPaint { IsAntialias = true };
+        DrawClass(classIndex, canvas, paint, random);
+        // Real tiles are rarely pure: a clump of trees in a field, a house by the water. This keeps
+        // the task from being trivial, so epochs and the confusion matrix have something to show.
+        if (random.NextDouble() < 0.5) Intrude(classIndex, canvas, paint, random);
+        Light(bitmap, random);
+        return bitmap;
+    }
+
+    private static void DrawClass(int classIndex, SKCanvas canvas, SKPaint paint, Random random)
+    {
         switch (classIndex)
         {
             case 0: Water(canvas, paint, random); break;
             case 1: Forest(canvas, paint, random); break;
             case 2: Field(canvas, paint, random); break;
             case 3: Buildings(canvas, paint, random); break;
-            case 4: Road(canvas, paint, random); break;
-            default: throw new ArgumentOutOfRangeException(nameof(classIndex));
+            default: Road(canvas, paint, random); break;
         }
-        Speckle(bitmap, random);
-        return bitmap;
+    }
+
+    private static void Intrude(int own, SKCanvas canvas, SKPaint paint, Random r)
+    {
+        int other = (own + 1 + r.Next(ClassNames.Count - 1)) % ClassNames.Count;
+        int w = r.Next(24, 53), h = r.Next(24, 53);
+        canvas.Save();
+        canvas.ClipRect(SKRect.Create(r.Next(0, Size - w), r.Next(0, Size - h), w, h));
+        DrawClass(other, canvas, paint, r);
+        canvas.Restore();
     }
 
     private static SKColor Jitter(Random r, int red, int green, int blue, int spread) =>
@@ -128,16 +147,17 @@ public static class AerialTileGenerator
                 (float)(cx * Math.Sin(angle) + cy * Math.Cos(angle)) + around);
     }
 
-    /// <summary>Sensor noise, so no two tiles are alike even where the shapes are.</summary>
-    private static void Speckle(SKBitmap bitmap, Random r)
+    /// <summary>Time of day and sensor noise: a brightness shift for the tile, and speckles.</summary>
+    private static void Light(SKBitmap bitmap, Random r)
     {
-        for (int i = 0; i < 200; i++)
+        int shift = r.Next(-40, 41);
+        var pixels = bitmap.Pixels;
+        for (int i = 0; i < pixels.Length; i++)
         {
-            int x = r.Next(Size), y = r.Next(Size);
-            var c = bitmap.GetPixel(x, y);
-            int d = r.Next(-25, 26);
-            bitmap.SetPixel(x, y, new SKColor((byte)Math.Clamp(c.Red + d, 0, 255), (byte)Math.Clamp(c.Green + d, 0, 255),
-                (byte)Math.Clamp(c.Blue + d, 0, 255)));
+            int d = shift + (r.Next(4) == 0 ? r.Next(-30, 31) : 0);
+            var c = pixels[i];
+            pixels[i] = new SKColor((byte)Math.Clamp(c.Red + d, 0, 255), (byte)Math.Clamp(c.Green + d, 0, 255), (byte)Math.Clamp(c.Blue + d, 0, 255));
         }
+        bitmap.Pixels = pixels;
     }
 }

@@ -32,7 +32,7 @@ public sealed class BuiltinDataset(string cacheFolder) : IImageDataset
 
     private string EnsureTile(int classIndex, int index)
     {
-        var folder = Path.Combine(cacheFolder, "builtin-v1", AerialTileGenerator.ClassNames[classIndex]);
+        var folder = Path.Combine(cacheFolder, "builtin-v2", AerialTileGenerator.ClassNames[classIndex]);
         var path = Path.Combine(folder, $"{index:D5}.png");
         if (File.Exists(path)) return path;
         Directory.CreateDirectory(folder);
