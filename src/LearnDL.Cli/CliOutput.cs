@@ -20,12 +20,17 @@ public sealed class CliOutput
     {
         IsJson = json;
         StdOut = stdout;
+        StdErr = stderr;
+        IsStdErrTerminal = ReferenceEquals(stderr, System.Console.Error) && !System.Console.IsErrorRedirected;
         Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
         Progress = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
     }
 
     public bool IsJson { get; }
     public TextWriter StdOut { get; }
+    public TextWriter StdErr { get; }
+    /// <summary>True when progress can be redrawn in place.</summary>
+    public bool IsStdErrTerminal { get; }
     /// <summary>Human-readable results (stdout).</summary>
     public IAnsiConsole Console { get; }
     /// <summary>Progress and notes (stderr), so stdout stays clean for --json.</summary>

@@ -55,7 +55,7 @@ public static class Commands
             SaveModelPath = cli.Text("save-model"),
         };
         cli.RejectUnknown();
-        var result = await engine.RunAsync(options, new RunProgressPrinter(output.Progress), cancellationToken);
+        var result = await engine.RunAsync(options, new RunProgressPrinter(output.Progress, output.StdErr, output.IsStdErrTerminal), cancellationToken);
         if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
 
         var c = output.Console;

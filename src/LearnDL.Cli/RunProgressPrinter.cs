@@ -8,10 +8,10 @@ namespace LearnDL.Cli;
 /// Shows a run's progress on stderr: a line per stage, a live images bar (redrawn in place on a
 /// terminal, a line every few seconds otherwise) and a line per epoch.
 /// </summary>
-public sealed class RunProgressPrinter(IAnsiConsole console) : IProgress<RunEvent>
+public sealed class RunProgressPrinter(IAnsiConsole console, TextWriter raw, bool live) : IProgress<RunEvent>
 {
     private readonly Lock _lock = new();
-    private readonly bool _live = console.Profile.Capabilities.Interactive;
+    private readonly bool _live = live;
     private long _lastDraw;
     private bool _barOpen;
 
@@ -33,7 +33,9 @@ public sealed class RunProgressPrinter(IAnsiConsole console) : IProgress<RunEven
                                (f.Skipped > 0 ? $"  ({f.Skipped} skipped)" : "");
                     if (_live)
                     {
-                        console.Write(new Text("\r" + line));
+                        // Straight to the terminal: a carriage return redraws the bar in place.
+                        raw.Write("\r" + line);
+                        raw.Flush();
                         _barOpen = true;
                         if (f.Done >= f.Total) EndBar();
                     }
@@ -52,7 +54,7 @@ public sealed class RunProgressPrinter(IAnsiConsole console) : IProgress<RunEven
     private void EndBar()
     {
         if (!_barOpen) return;
-        console.WriteLine();
+        raw.WriteLine();
         _barOpen = false;
     }
 
