@@ -17,10 +17,10 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
         // Interactive Server: the prerendered page is inert until the circuit connects.
         await page.Locator("[data-interactive=yes]").WaitForAsync();
 
-    private static Task Screenshot(IPage page, string name)
+    private static Task Screenshot(IPage page, string name, bool fullPage = false)
     {
         Directory.CreateDirectory(AppServer.ScreenshotFolder);
-        return page.ScreenshotAsync(new() { Path = Path.Combine(AppServer.ScreenshotFolder, name), FullPage = false });
+        return page.ScreenshotAsync(new() { Path = Path.Combine(AppServer.ScreenshotFolder, name), FullPage = fullPage });
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
         await Assertions.Expect(page.Locator("[data-chart=confusion] svg.main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-chart=throughput] .scatterlayer .trace")).ToHaveCountAsync(1);
         await page.WaitForTimeoutAsync(500);
-        await Screenshot(page, "run.png");
+        await Screenshot(page, "run.png", fullPage: true);
 
         await page.GotoAsync(app.BaseUrl + "/runs");
         await Assertions.Expect(page.Locator("#history")).ToContainTextAsync("builtin");

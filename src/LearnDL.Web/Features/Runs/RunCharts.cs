@@ -46,8 +46,9 @@ public static class RunCharts
         }).ToList();
         var layout = BaseLayout("Where the time went (seconds of work per stage)", "seconds", "");
         layout.BarMode = BarModeEnum.Stack;
-        layout.Height = 140 + 50 * runs.Count;
+        layout.Height = 230 + 50 * runs.Count;
         layout.Margin = new Margin { L = 190, R = 20, T = 50, B = 50 };
+        layout.Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = -0.5m }];
         return new("stages:" + string.Join(",", runs.Select(r => r.Label)), data, layout);
     }
 
@@ -60,7 +61,8 @@ public static class RunCharts
         return new("confusion", [new HeatMap
         {
             Z = z, X = result.Classes.Cast<object>().ToList(), Y = result.Classes.Cast<object>().ToList(),
-            ColorScale = "Blues", TextTemplate = "%{z}",
+            // Plotly's "Blues" runs dark to light; reversed, the diagonal of a good model is dark.
+            ColorScale = "Blues", ReverseScale = true, TextTemplate = "%{z}",
         }], layout);
     }
 
