@@ -130,7 +130,12 @@ public sealed class RunHub(TimeProvider time)
     private void Remove(Subscription subscription)
     {
         lock (_lock)
-            if (_runs.TryGetValue(subscription.RunId, out var run)) run.Subscribers.Remove(subscription);
+        {
+            if (!_runs.TryGetValue(subscription.RunId, out var run)) return;
+            run.Subscribers.Remove(subscription);
+            // A page watching a run from history made an empty entry; it goes with its last watcher.
+            if (run.Status is null && run.Subscribers.Count == 0) _runs.Remove(subscription.RunId);
+        }
     }
 
     private sealed class Subscription(RunHub hub, Guid runId, Func<Task> callback) : IDisposable
