@@ -77,7 +77,7 @@ public static class LearnDLServices
         if (interrupted > 0)
             app.Logger.LogWarning("{Count} runs were cut off by the last stop and are marked interrupted.", interrupted);
 
-        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/not-found", createScopeForErrors: true);
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
         app.MapStaticAssets();

@@ -102,5 +102,8 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
         await Assertions.Expect(page.Locator("#gpu-reason")).ToContainTextAsync("-p:RuntimeBuild=gpu");
         await page.GotoAsync(app.BaseUrl + "/doctor");
         await Assertions.Expect(page.Locator("#cuda-usable")).ToHaveTextAsync("no");
+        await Screenshot(page, "doctor.png");
+        await page.GotoAsync(app.BaseUrl + "/replay");
+        await Assertions.Expect(page.Locator("#replay-dataset")).ToContainTextAsync("Fashion-MNIST");
     }
 }

@@ -46,6 +46,7 @@ public class WebAppTests : IDisposable
     [InlineData("/replay", "2000 images")]
     [InlineData("/doctor", "CUDA really loads")]
     [InlineData("/healthz", "Healthy")]
+    [InlineData("/error", "Something went wrong")]
     public async Task Page_Answers200WithItsKeyContent(string path, string text)
     {
         var response = await _factory.CreateClient().GetAsync(path);
