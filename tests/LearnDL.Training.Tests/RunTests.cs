@@ -17,16 +17,11 @@ public sealed class BuiltinRunFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var engine = new RunEngine(TestData.Catalog(Temp.Path), new DeviceProbe());
-        var progress = new Collect(Events);
+        var progress = new InlineProgress<RunEvent>(e => { lock (Events) Events.Add(e); });
         Result = await engine.RunAsync(new RunOptions { Dataset = "builtin", Images = 60, Epochs = 3, Device = DeviceRequest.Cpu, Seed = 2, SaveModelPath = ModelPath }, progress);
     }
 
     public Task DisposeAsync() { Temp.Dispose(); return Task.CompletedTask; }
-
-    private sealed class Collect(List<RunEvent> events) : IProgress<RunEvent>
-    {
-        public void Report(RunEvent value) { lock (events) events.Add(value); }
-    }
 }
 
 public class RunTests(BuiltinRunFixture run) : IClassFixture<BuiltinRunFixture>
@@ -143,7 +138,7 @@ public class RunFailureTests
         var engine = new RunEngine(TestData.Catalog(temp.Path), new DeviceProbe());
         using var cancel = new CancellationTokenSource();
         var cancelledAt = DateTime.MaxValue;
-        var progress = new Inline(e =>
+        var progress = new InlineProgress<RunEvent>(e =>
         {
             if (e is ImagesFeaturized && !cancel.IsCancellationRequested) { cancelledAt = DateTime.UtcNow; cancel.Cancel(); }
         });
@@ -211,10 +206,5 @@ public class RunFailureTests
         for (int f = 0; f < ResNet18Model.FeatureCount; f++)
             Assert.Equal(single[f], batched[2 * ResNet18Model.FeatureCount + f], 3);
         Assert.Contains(batched, v => v > 0);
-    }
-
-    private sealed class Inline(Action<RunEvent> action) : IProgress<RunEvent>
-    {
-        public void Report(RunEvent value) => action(value);
     }
 }

@@ -44,7 +44,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
             var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
             Enter(RunStage.Featurize, $"{selection.Samples.Count} images through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch");
             var features = await new FeatureExtractor(model, batchSize).RunAsync(selection.Samples,
-                new SyncProgress<FeaturizeProgress>(p =>
+                new InlineProgress<FeaturizeProgress>(p =>
                 {
                     featurized = p.Done - p.Skipped;
                     progress?.Report(new ImagesFeaturized(clock.Elapsed, p.Done, p.Total, p.Skipped, p.ImagesPerSecond));
@@ -169,11 +169,5 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
         using var small = image.Resize(new SKImageInfo(64, 64), SKFilterQuality.Medium);
         using var data = (small ?? image).Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
-    }
-
-    /// <summary>Reports on the engine's own thread: Progress&lt;T&gt; would post to a captured context out of order.</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

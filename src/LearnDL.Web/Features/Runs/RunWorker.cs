@@ -55,7 +55,7 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
                 r.DeviceReason = device.Reason;
             });
             hub.Started(job.Id, device.Device.ToId(), device.Reason);
-            var result = await engine.RunAsync(job.Options, new HubProgress(hub, job.Id), token);
+            var result = await engine.RunAsync(job.Options, new InlineProgress<RunEvent>(e => hub.Report(job.Id, e)), token);
             var snapshot = hub.Snapshot(job.Id);
             await store.CompleteAsync(job.Id, result, new RunSeries(snapshot?.Throughput ?? [], snapshot?.ImagesDone ?? []), time.GetUtcNow());
             hub.Finished(job.Id, RunStatus.Completed, null);
@@ -93,10 +93,5 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
             r.FinishedAt = time.GetUtcNow();
         });
         hub.Finished(id, status, message);
-    }
-
-    private sealed class HubProgress(RunHub hub, Guid id) : IProgress<RunEvent>
-    {
-        public void Report(RunEvent value) => hub.Report(id, value);
     }
 }
