@@ -1,4 +1,5 @@
 using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -51,7 +52,7 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Classes from most to least likely, or null when the file is not a readable image.</summary>
     public IReadOnlyList<ClassScore>? Classify(string imagePath)
     {
-        using var image = SKBitmap.Decode(imagePath);
+        using var image = new FileImageSample(0, imagePath).Decode();
         return image is null ? null : Classify(image);
     }
 
