@@ -68,6 +68,7 @@ public static class Commands
         var summary = new Table().AddColumns("Measure", "Value");
         summary.AddRow("featurization", $"{result.FeaturizeImagesPerSecond:0.0} images/s ({result.FeaturizeWallSeconds:0.0} s wall)");
         summary.AddRow("end to end", $"{result.ImagesPerSecond:0.0} images/s");
+        if (result.FeaturizeCpu is { } cpu) summary.AddRow("cores while featurizing", Markup.Escape(cpu.Describe()));
         summary.AddRow("held-out accuracy (micro)", result.MicroAccuracy.ToString("P1"));
         summary.AddRow("held-out accuracy (macro)", result.MacroAccuracy.ToString("P1"));
         summary.AddRow("log-loss", result.LogLoss.ToString("0.000"));

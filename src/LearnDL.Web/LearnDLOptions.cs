@@ -17,7 +17,13 @@ public sealed class LearnDLOptions
     /// <summary>A GPU serves one run at a time: two would fight over its memory and skew both timings.</summary>
     public int MaxConcurrentGpuRuns { get; set; } = 1;
     public int MaxImagesPerRun { get; set; } = 5000;
-    public int MaxQueuedRuns { get; set; } = 20;
+    public int MaxEpochs { get; set; } = 20;
+    /// <summary>Runs waiting or running on the whole server: enough for a class, each with a run or two.</summary>
+    public int MaxQueuedRuns { get; set; } = 100;
+    /// <summary>Runs one person (a browser session, or a student) may have waiting or running at once.</summary>
+    public int MaxQueuedRunsPerOwner { get; set; } = 3;
+    /// <summary>A Try-it requested while an identical one is queued or running joins it instead of queueing a copy.</summary>
+    public bool ShareIdenticalRuns { get; set; } = true;
 
     public string ResolvedDataFolder => string.IsNullOrWhiteSpace(DataFolder) ? DatasetOptions.DefaultDataFolder : Path.GetFullPath(DataFolder);
 
@@ -40,6 +46,9 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (options.MaxConcurrentGpuRuns < 1) errors.Add("LearnDL:MaxConcurrentGpuRuns must be at least 1.");
         if (options.MaxImagesPerRun < 4) errors.Add("LearnDL:MaxImagesPerRun must be at least 4.");
         if (options.MaxQueuedRuns < 1) errors.Add("LearnDL:MaxQueuedRuns must be at least 1.");
+        if (options.MaxQueuedRunsPerOwner < 1) errors.Add("LearnDL:MaxQueuedRunsPerOwner must be at least 1.");
+        if (options.MaxEpochs is < 1 or > LearnDL.Training.Training.RunOptions.MaxEpochs)
+            errors.Add($"LearnDL:MaxEpochs must be between 1 and {LearnDL.Training.Training.RunOptions.MaxEpochs}.");
         var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
         if (!File.Exists(models)) errors.Add($"The pretrained model {models} is missing; rebuild the app.");
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;

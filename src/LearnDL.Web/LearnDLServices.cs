@@ -4,7 +4,11 @@ using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Compare;
 using LearnDL.Web.Features.Lessons;
-using LearnDL.Web.Features.Runs;
+using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Identity;
+using LearnDL.Web.RunService;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Configuration.Json;
@@ -26,9 +30,10 @@ public static class LearnDLServices
         services.AddSingleton<IValidateOptions<LearnDLOptions>, ValidateLearnDLOptions>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ToDatasetOptions()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ToDatasetOptions());
+        services.AddSingleton<DatasetCatalog>();
+        services.AddSingleton<DatasetDirectory>();
         services.TryAddSingleton(_ => new DeviceProbe());
-        services.AddSingleton<RunEngine>();
 
         services.AddDbContextFactory<LearnDbContext>((sp, db) =>
         {
@@ -36,10 +41,9 @@ public static class LearnDLServices
             Directory.CreateDirectory(folder);
             db.UseSqlite($"Data Source={Path.Combine(folder, "learndl.db")}");
         });
-        services.AddSingleton<RunStore>();
-        services.AddSingleton<RunHub>();
-        services.AddSingleton<RunQueue>();
-        services.AddHostedService<RunWorker>();
+        services.AddRunService();
+        services.AddOwners();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<CompareService>();
         services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
         services.AddSingleton(_ => new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
@@ -73,19 +77,19 @@ public static class LearnDLServices
         // A broken lesson file fails the start, where the instructor sees it, not a page mid-class.
         var lessons = app.Services.GetRequiredService<LessonCatalog>().All;
         app.Logger.LogInformation("{Count} lessons loaded.", lessons.Count);
-        var interrupted = await app.Services.GetRequiredService<RunStore>().InitializeAsync();
-        if (interrupted > 0)
-            app.Logger.LogWarning("{Count} runs were cut off by the last stop and are marked interrupted.", interrupted);
+        await app.StartRunServiceAsync();
 
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-        app.UseAntiforgery();
         app.MapStaticAssets();
+        app.UseOwners();
+        app.UseAntiforgery();
         // Lesson pictures and diagrams, from the repository's wwwroot-content folder.
         var content = Path.Combine(AppContext.BaseDirectory, "wwwroot-content");
         Directory.CreateDirectory(content);
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(content), RequestPath = "/content" });
         app.MapHealthChecks("/healthz");
+        app.MapRunApi();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
     }

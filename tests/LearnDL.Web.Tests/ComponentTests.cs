@@ -6,6 +6,10 @@ using LearnDL.Web.Data;
 using LearnDL.Web.Features.Compare;
 using LearnDL.Web.Features.Doctor;
 using LearnDL.Web.Features.Runs;
+using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Identity;
+using LearnDL.Web.RunService;
+using Microsoft.Extensions.Logging.Abstractions;
 using LearnDL.Web.Features.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
@@ -28,13 +32,18 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         var options = new LearnDLOptions { DataFolder = _temp.Path };
         Services.AddSingleton(Options.Create(options));
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(new DatasetCatalog(options.ToDatasetOptions()));
+        Services.AddSingleton(options.ToDatasetOptions());
+        Services.AddSingleton<DatasetCatalog>();
+        Services.AddSingleton<DatasetDirectory>();
         Services.AddSingleton(new DeviceProbe());
         Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
-        Services.AddSingleton<RunStore>();
-        Services.AddSingleton<RunHub>();
-        Services.AddSingleton<RunQueue>();
+        Services.AddLogging();
+        Services.AddRunService();
         Services.AddSingleton<CompareService>();
+        // A signed-in learner, as the owner cookie gives every browser.
+        var learner = RunOwner.NewLearner();
+        AddAuthorization().SetAuthorized(learner.Name).SetClaims(learner.ToPrincipal("test").Claims.ToArray());
+        Services.AddScoped<CurrentOwner>();
         Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         // As in the app: Interactive Server, circuit connected.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
@@ -58,7 +67,7 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         var cut = Render<NewRunPage>();
         cut.Find("#launch").Click();
         cut.WaitForAssertion(() => Assert.Contains("at most 5,000 images", cut.Find("#launch-errors").TextContent));
-        Assert.Empty(await Services.GetRequiredService<RunStore>().ListAsync());
+        Assert.Equal(0, (await Services.GetRequiredService<RunStore>().ListAsync(new RunFilter())).Total);
     }
 
     [Fact]
@@ -74,8 +83,8 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         var id = Guid.NewGuid();
         await Services.GetRequiredService<RunStore>().AddAsync(new RunRecord { Id = id, CreatedAt = DateTimeOffset.UtcNow, Status = RunStatus.Running, Dataset = "builtin", Images = 40, Epochs = 2, DeviceRequested = "cpu" });
         var hub = Services.GetRequiredService<RunHub>();
-        hub.Queued(id);
-        hub.Started(id, "cpu", "The CPU was requested.");
+        hub.Queued(id, "cpu", "The CPU was requested.", 1);
+        hub.Started(id);
         hub.Report(id, new StageStarted(TimeSpan.FromSeconds(1), RunStage.Featurize, "40 images"));
         hub.Report(id, new ImagesFeaturized(TimeSpan.FromSeconds(2), 10, 40, 0, 12.5));
 
@@ -89,13 +98,16 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         // Later events reach the open component (throttled, but never lost).
         hub.Report(id, new ImagesFeaturized(TimeSpan.FromSeconds(3), 30, 40, 0, 15));
         hub.Report(id, new EpochCompleted(TimeSpan.FromSeconds(4), new EpochMetrics(1, 0.9, 0.3, 0.85, 0.4)));
-        cut.WaitForAssertion(() => Assert.Contains("30 / 40 images", cut.Markup));
-        var epochs = (Scatter)cut.FindComponents<ChartView>()[2].Instance.Model.Data[1];
-        Assert.Equal([0.85], epochs.Y.Cast<double>());
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("30 / 40 images", cut.Markup);
+            var epochs = (Scatter)cut.FindComponents<ChartView>()[2].Instance.Model.Data[1];
+            Assert.Equal([0.85], epochs.Y.Cast<double>());
+        });
 
-        Assert.Equal(1, hub.SubscriberCount(id));
+        Assert.Equal(1, hub.WatcherCount(id));
         await DisposeComponentsAsync();
-        Assert.Equal(0, hub.SubscriberCount(id)); // closing the page leaves no subscription behind
+        Assert.Equal(0, hub.WatcherCount(id)); // closing the page leaves no subscription behind
     }
 
     [Fact]
@@ -119,7 +131,7 @@ public class ComponentTests : BunitContext, IAsyncLifetime
     public void Doctor_SaysWhichBuildAndWhyCudaIsNotUsable()
     {
         var cut = Render<DoctorPage>();
-        Assert.Contains("CPU build", cut.Find("#runtime-build").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("CPU build", cut.Find("#runtime-build").TextContent));
         Assert.Equal("no", cut.Find("#cuda-usable").TextContent);
         Assert.Contains("Colab", cut.Find("#advice").TextContent);
     }

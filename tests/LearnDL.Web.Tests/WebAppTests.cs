@@ -1,7 +1,8 @@
 using System.Net;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
-using LearnDL.Web.Features.Runs;
+using LearnDL.Web.Identity;
+using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,9 +79,9 @@ public class WebAppTests : IDisposable
     public async Task Run_SubmittedThroughTheQueue_CompletesAndIsStored()
     {
         _ = _factory.CreateClient(); // starts the host and its worker
-        var queue = _factory.Services.GetRequiredService<RunQueue>();
+        var queue = _factory.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var id = await queue.EnqueueAsync(new RunRequest { Dataset = "builtin", Images = 20, Epochs = 2, Device = DeviceRequest.Cpu });
+        var id = await Submit(queue, new RunRequest { Dataset = "builtin", Images = 20, Epochs = 2, Device = DeviceRequest.Cpu });
 
         var record = await WaitFor(store, id, r => r.IsFinished);
         Assert.Equal(RunStatus.Completed, record.Status);
@@ -89,7 +90,7 @@ public class WebAppTests : IDisposable
         var result = RunStore.ResultOf(record)!;
         Assert.Equal(2, result.Epochs.Count);
         Assert.NotEmpty(RunStore.SeriesOf(record).ImagesDone);
-        Assert.Contains(await store.ListAsync(), r => r.Id == id);
+        Assert.Contains((await store.ListAsync(new RunFilter())).Items, r => r.Id == id);
 
         var page = await _factory.CreateClient().GetStringAsync($"/runs/{id}");
         Assert.Contains("Completed", page);
@@ -99,12 +100,12 @@ public class WebAppTests : IDisposable
     public async Task Run_Rejected_WhenOverTheLimitOrGpuOnCpuBuild()
     {
         _ = _factory.CreateClient();
-        var queue = _factory.Services.GetRequiredService<RunQueue>();
-        var tooMany = await Assert.ThrowsAsync<RunRejectedException>(() => queue.EnqueueAsync(new RunRequest { Images = 9000 }));
+        var queue = _factory.Services.GetRequiredService<IRunQueue>();
+        var tooMany = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunRequest { Images = 9000 }));
         Assert.Contains("at most 5,000 images", tooMany.Message);
-        var gpu = await Assert.ThrowsAsync<RunRejectedException>(() => queue.EnqueueAsync(new RunRequest { Images = 20, Device = DeviceRequest.Gpu }));
+        var gpu = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunRequest { Images = 20, Device = DeviceRequest.Gpu }));
         Assert.Contains("-p:RuntimeBuild=gpu", gpu.Message);
-        var unknown = await Assert.ThrowsAsync<RunRejectedException>(() => queue.EnqueueAsync(new RunRequest { Dataset = "imagenet" }));
+        var unknown = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunRequest { Dataset = "imagenet" }));
         Assert.Contains("Unknown dataset", unknown.Message);
     }
 
@@ -112,11 +113,11 @@ public class WebAppTests : IDisposable
     public async Task Run_Cancelled_IsStoredAsCancelled()
     {
         _ = _factory.CreateClient();
-        var queue = _factory.Services.GetRequiredService<RunQueue>();
+        var queue = _factory.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var id = await queue.EnqueueAsync(new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
+        var id = await Submit(queue, new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
         await WaitFor(store, id, r => r.Status == RunStatus.Running);
-        Assert.True(queue.Cancel(id));
+        Assert.True(await queue.CancelAsync(id));
         var record = await WaitFor(store, id, r => r.IsFinished);
         Assert.Equal(RunStatus.Cancelled, record.Status);
         Assert.Contains("Cancelled", record.Error);
@@ -126,21 +127,21 @@ public class WebAppTests : IDisposable
     public async Task Queue_ShowsPositions_AndCancelsAQueuedRunBeforeItStarts()
     {
         _ = _factory.CreateClient();
-        var queue = _factory.Services.GetRequiredService<RunQueue>();
+        var queue = _factory.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
         var hub = _factory.Services.GetRequiredService<RunHub>();
-        var first = await queue.EnqueueAsync(new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
+        var first = await Submit(queue, new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
         await WaitFor(store, first, r => r.Status == RunStatus.Running);
-        var second = await queue.EnqueueAsync(new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
-        var third = await queue.EnqueueAsync(new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
+        var second = await Submit(queue, new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
+        var third = await Submit(queue, new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
 
         // One CPU run at a time (appsettings.json): the others wait in order.
         Assert.Equal(1, hub.Snapshot(second)!.QueuePosition);
         Assert.Equal(2, hub.Snapshot(third)!.QueuePosition);
-        Assert.Contains("Queued (position 2)", await _factory.CreateClient().GetStringAsync($"/runs/{third}"));
+        Assert.Contains("Queued (position 2 for the CPU)", await _factory.CreateClient().GetStringAsync($"/runs/{third}"));
 
-        Assert.True(queue.Cancel(third));
-        Assert.True(queue.Cancel(first));
+        Assert.True(await queue.CancelAsync(third));
+        Assert.True(await queue.CancelAsync(first));
         Assert.Equal(RunStatus.Cancelled, (await WaitFor(store, third, r => r.IsFinished)).Status);
         Assert.Equal("Cancelled before it started.", (await store.GetAsync(third))!.Error);
         Assert.Equal(RunStatus.Completed, (await WaitFor(store, second, r => r.IsFinished)).Status);
@@ -163,6 +164,10 @@ public class WebAppTests : IDisposable
         Assert.Equal(RunStatus.Interrupted, record!.Status);
         Assert.Contains("server stopped", record.Error);
     }
+
+    private static readonly RunOwner Learner = RunOwner.NewLearner();
+
+    private static async Task<Guid> Submit(IRunQueue queue, RunRequest request) => (await queue.SubmitAsync(request, Learner)).RunId;
 
     private static async Task<RunRecord> WaitFor(RunStore store, Guid id, Func<RunRecord, bool> done)
     {

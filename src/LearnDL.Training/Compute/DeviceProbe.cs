@@ -10,7 +10,7 @@ namespace LearnDL.Training.Compute;
 /// loads. GetAvailableProviders lists what was compiled in, not what works, so only appending the
 /// provider to a session tells the truth.
 /// </summary>
-public sealed class DeviceProbe(RuntimeBuild build)
+public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-smi", TimeSpan? nvidiaSmiTimeout = null)
 {
     /// <summary>Libraries the CUDA provider of ONNX Runtime 1.31 loads, with what installs each.</summary>
     internal static readonly (string Library, string InstalledBy)[] CudaLibraries =
@@ -23,14 +23,47 @@ public sealed class DeviceProbe(RuntimeBuild build)
         ("libcudnn.so.9", "cuDNN 9"),
     ];
 
-    private readonly Lazy<DeviceReport> _report = new(() => Probe(build));
+    private readonly TimeSpan _smiTimeout = nvidiaSmiTimeout ?? TimeSpan.FromSeconds(5);
+    private readonly Lock _lock = new();
+    private Task<DeviceReport>? _current;
 
     public DeviceProbe() : this(RuntimeBuild.Current) { }
 
     public RuntimeBuild Build => build;
 
-    /// <summary>The report, probed once per instance (loading CUDA is slow and does not change).</summary>
-    public DeviceReport Report => _report.Value;
+    /// <summary>The report once the probe has finished, or null while it runs.</summary>
+    public DeviceReport? Latest
+    {
+        get { lock (_lock) return _current is { IsCompletedSuccessfully: true } t ? t.Result : null; }
+    }
+
+    /// <summary>
+    /// The report, probed once (loading CUDA is slow and rarely changes) on a background thread, so
+    /// no caller's thread waits on a driver; <see cref="RefreshAsync"/> probes again.
+    /// </summary>
+    public Task<DeviceReport> ReportAsync()
+    {
+        lock (_lock) return _current ??= Task.Run(ProbeAsync);
+    }
+
+    /// <summary>Probes again (after installing a driver, say); the previous report stays until this one is ready.</summary>
+    public async Task<DeviceReport> RefreshAsync()
+    {
+        var report = await Task.Run(ProbeAsync);
+        lock (_lock) _current = Task.FromResult(report);
+        return report;
+    }
+
+    /// <summary>The report, waiting for the probe if it is still running (for the command line).</summary>
+    public DeviceReport Report => ReportAsync().GetAwaiter().GetResult();
+
+    /// <summary>Why a run could not use the GPU here, or null when it can (waits for the probe if needed).</summary>
+    public async Task<string?> WhyNotGpuAsync()
+    {
+        if (build.IsGpu) await ReportAsync();
+        try { Choose(DeviceRequest.Gpu); return null; }
+        catch (DeviceUnavailableException e) { return e.Message; }
+    }
 
     /// <summary>Turns a request into the device a run will use, or fails before any work is done.</summary>
     public DeviceChoice Choose(DeviceRequest request)
@@ -56,9 +89,10 @@ public sealed class DeviceProbe(RuntimeBuild build)
         }
     }
 
-    private static DeviceReport Probe(RuntimeBuild build)
+    private async Task<DeviceReport> ProbeAsync()
     {
-        var (driver, gpus) = ReadNvidia();
+        var started = DateTimeOffset.UtcNow;
+        var (driver, gpus, gpuQueryProblem) = await ReadNvidiaAsync();
         var providers = SafeProviders();
         var missing = new List<string>();
         bool usable = false;
@@ -96,6 +130,8 @@ public sealed class DeviceProbe(RuntimeBuild build)
             CudaStatus = status,
             MissingLibraries = missing,
             Advice = Advise(build, usable, gpus.Count > 0, missing),
+            GpuQueryProblem = gpuQueryProblem,
+            ProbedAt = started,
         };
     }
 
@@ -168,15 +204,15 @@ public sealed class DeviceProbe(RuntimeBuild build)
         return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
-    private static (string? Driver, IReadOnlyList<string> Gpus) ReadNvidia()
+    private async Task<(string? Driver, IReadOnlyList<string> Gpus, string? Problem)> ReadNvidiaAsync()
     {
-        var smi = RunNvidiaSmi();
+        var (smi, problem) = await RunNvidiaSmiAsync();
         if (smi.Count > 0)
         {
             var gpus = smi.Select(l => l.Split(',', StringSplitOptions.TrimEntries))
                 .Where(p => p.Length >= 3).Select(p => $"{p[0]} ({p[2]})").ToList();
             var driver = smi[0].Split(',', StringSplitOptions.TrimEntries).ElementAtOrDefault(1);
-            return (driver, gpus);
+            return (driver, gpus, null);
         }
         try
         {
@@ -187,24 +223,44 @@ public sealed class DeviceProbe(RuntimeBuild build)
                     .Select(d => File.ReadLines(Path.Combine(d, "information")).FirstOrDefault(l => l.StartsWith("Model:"))?[6..].Trim() ?? "NVIDIA GPU")
                     .ToList()
                 : [];
-            return (driver, gpus);
+            return (driver, gpus, problem);
         }
-        catch (IOException) { return (null, []); }
-        catch (UnauthorizedAccessException) { return (null, []); }
+        catch (IOException) { return (null, [], problem); }
+        catch (UnauthorizedAccessException) { return (null, [], problem); }
     }
 
-    private static List<string> RunNvidiaSmi()
+    /// <summary>
+    /// Asks nvidia-smi for the GPUs. A hung driver makes nvidia-smi hang too, so the output is read
+    /// asynchronously and the process is killed when it is late, instead of reading to the end first.
+    /// </summary>
+    private async Task<(List<string> Lines, string? Problem)> RunNvidiaSmiAsync()
     {
+        Process? process;
         try
         {
-            var psi = new ProcessStartInfo("nvidia-smi", "--query-gpu=name,driver_version,memory.total --format=csv,noheader")
+            var psi = new ProcessStartInfo(nvidiaSmi, "--query-gpu=name,driver_version,memory.total --format=csv,noheader")
             { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            using var process = Process.Start(psi);
-            if (process is null) return [];
-            var output = process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(5000) || process.ExitCode != 0) return [];
-            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            process = Process.Start(psi);
         }
-        catch (System.ComponentModel.Win32Exception) { return []; } // nvidia-smi not installed
+        catch (System.ComponentModel.Win32Exception) { return ([], null); } // nvidia-smi not installed
+        if (process is null) return ([], null);
+        using (process)
+        {
+            using var late = new CancellationTokenSource(_smiTimeout);
+            try
+            {
+                var output = process.StandardOutput.ReadToEndAsync(late.Token);
+                _ = process.StandardError.ReadToEndAsync(late.Token);
+                await process.WaitForExitAsync(late.Token);
+                var text = await output.WaitAsync(late.Token);
+                if (process.ExitCode != 0) return ([], $"nvidia-smi exited with code {process.ExitCode}.");
+                return (text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(), null);
+            }
+            catch (OperationCanceledException)
+            {
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                return ([], $"nvidia-smi did not answer within {_smiTimeout.TotalSeconds:0.#} s (a hung driver?) and was stopped.");
+            }
+        }
     }
 }

@@ -20,6 +20,9 @@ public sealed record DeviceReport
     public required string CudaStatus { get; init; }
     public required IReadOnlyList<string> MissingLibraries { get; init; }
     public required IReadOnlyList<string> Advice { get; init; }
+    /// <summary>Why nvidia-smi gave no answer (it hung, or failed), when that happened.</summary>
+    public string? GpuQueryProblem { get; init; }
+    public DateTimeOffset ProbedAt { get; init; }
 
     public string CpuSummary => $"{CpuModel}, {LogicalCores} logical cores" +
         (VectorWidthBits > 0 ? $", {VectorWidthBits}-bit SIMD" : "");

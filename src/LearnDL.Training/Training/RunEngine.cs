@@ -17,6 +17,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
     public const int CpuBatchSize = 8;
     public const int GpuBatchSize = 32;
     private const int ExampleCount = 8;
+    private static readonly TimeSpan CpuWindow = TimeSpan.FromSeconds(1);
 
     public async Task<RunResult> RunAsync(RunOptions options, IProgress<RunEvent>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -43,12 +44,19 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
             var prepareSeconds = clock.Elapsed.TotalSeconds;
             var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
             Enter(RunStage.Featurize, $"{selection.Samples.Count} images through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch");
+            var featurizeStart = CpuReading.Now();
+            var window = featurizeStart;
             var features = await new FeatureExtractor(model, batchSize).RunAsync(selection.Samples,
                 new InlineProgress<FeaturizeProgress>(p =>
                 {
                     featurized = p.Done - p.Skipped;
                     progress?.Report(new ImagesFeaturized(clock.Elapsed, p.Done, p.Total, p.Skipped, p.ImagesPerSecond));
+                    if (Stopwatch.GetElapsedTime(window.Timestamp) < CpuWindow) return;
+                    var now = CpuReading.Now();
+                    progress?.Report(new CpuMeasured(clock.Elapsed, now.Since(window)));
+                    window = now;
                 }), cancellationToken);
+            var featurizeCpu = CpuReading.Now().Since(featurizeStart);
             var labels = features.SampleIndices.Select(i => selection.Samples[i].ClassIndex).ToArray();
             RequireTwoClasses(labels, dataset.Info.Title, features.SkippedSources.Count);
 
@@ -108,6 +116,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
                 TotalSeconds = total,
                 FeaturizeWallSeconds = features.WallTime.TotalSeconds,
                 FeaturizeImagesPerSecond = features.Count / Math.Max(features.WallTime.TotalSeconds, 1e-9),
+                FeaturizeCpu = featurizeCpu,
                 ImagesPerSecond = features.Count / Math.Max(total, 1e-9),
                 MicroAccuracy = evaluation.MicroAccuracy,
                 MacroAccuracy = evaluation.MacroAccuracy,

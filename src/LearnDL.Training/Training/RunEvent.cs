@@ -1,3 +1,5 @@
+using LearnDL.Training.Compute;
+
 namespace LearnDL.Training.Training;
 
 /// <summary>Something that happened during a run, stamped with the time since it started.</summary>
@@ -8,6 +10,9 @@ public sealed record StageStarted(TimeSpan Elapsed, RunStage Stage, string Detai
 
 /// <summary>More images went through the CNN.</summary>
 public sealed record ImagesFeaturized(TimeSpan Elapsed, int Done, int Total, int Skipped, double ImagesPerSecond) : RunEvent(Elapsed);
+
+/// <summary>How the machine's cores were shared over the last second or so of featurization.</summary>
+public sealed record CpuMeasured(TimeSpan Elapsed, CpuShare Window) : RunEvent(Elapsed);
 
 /// <summary>One epoch of head training finished.</summary>
 public sealed record EpochCompleted(TimeSpan Elapsed, EpochMetrics Metrics) : RunEvent(Elapsed);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using LearnDL.Training.Compute;
 
 namespace LearnDL.Training.Training;
 
@@ -31,6 +32,8 @@ public sealed record RunResult
     /// <summary>Wall-clock seconds from the first image decoded to the last featurized.</summary>
     public required double FeaturizeWallSeconds { get; init; }
     public required double FeaturizeImagesPerSecond { get; init; }
+    /// <summary>How the cores were shared while featurizing: did this run have the machine to itself?</summary>
+    public CpuShare? FeaturizeCpu { get; init; }
     public required double ImagesPerSecond { get; init; }
     public required double MicroAccuracy { get; init; }
     public required double MacroAccuracy { get; init; }

@@ -2,6 +2,12 @@ namespace LearnDL.Web.Data;
 
 public enum RunStatus { Queued, Running, Completed, Failed, Cancelled, Interrupted }
 
+public static class RunStatusExtensions
+{
+    public static bool IsFinished(this RunStatus status) =>
+        status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted;
+}
+
 /// <summary>A run as stored: what was asked, what happened, and the full result as JSON.</summary>
 public sealed class RunRecord
 {
@@ -10,6 +16,8 @@ public sealed class RunRecord
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public RunStatus Status { get; set; }
+    /// <summary>Who started it (a browser's learner, or a student). Those who joined it are <see cref="RunMember"/>s.</summary>
+    public string OwnerId { get; set; } = "";
 
     public string Dataset { get; set; } = "";
     public int Images { get; set; }
@@ -18,6 +26,8 @@ public sealed class RunRecord
     public int Seed { get; set; }
     /// <summary>Set when runs were launched together (replay), to show them side by side.</summary>
     public string? Group { get; set; }
+    /// <summary>A preset that others may join while it is queued or running.</summary>
+    public bool Shared { get; set; }
 
     public string? Device { get; set; }
     public string? DeviceReason { get; set; }
@@ -28,6 +38,8 @@ public sealed class RunRecord
     public double? ImagesPerSecond { get; set; }
     public double? FeaturizeImagesPerSecond { get; set; }
     public double? Accuracy { get; set; }
+    /// <summary>Seconds per stage (small), so lists and comparisons need not read the result.</summary>
+    public string? StagesJson { get; set; }
     /// <summary>The engine's RunResult, serialised.</summary>
     public string? ResultJson { get; set; }
     /// <summary>Base64 PNG thumbnails of the example predictions, in their order.</summary>
@@ -35,5 +47,13 @@ public sealed class RunRecord
     /// <summary>The live charts' points (throughput and images done over time), for replaying a finished run.</summary>
     public string? SeriesJson { get; set; }
 
-    public bool IsFinished => Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted;
+    public bool IsFinished => Status.IsFinished();
+}
+
+/// <summary>An owner who joined a shared run with an identical request.</summary>
+public sealed class RunMember
+{
+    public Guid RunId { get; set; }
+    public string OwnerId { get; set; } = "";
+    public DateTimeOffset JoinedAt { get; set; }
 }

@@ -17,6 +17,24 @@ namespace LearnDL.Web.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("LearnDL.Web.Data.RunMember", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset>("JoinedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId", "OwnerId");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("RunMembers");
+                });
+
             modelBuilder.Entity("LearnDL.Web.Data.RunRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -67,6 +85,10 @@ namespace LearnDL.Web.Data.Migrations
                     b.Property<double?>("ImagesPerSecond")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ResultJson")
                         .HasColumnType("TEXT");
 
@@ -77,6 +99,12 @@ namespace LearnDL.Web.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("SeriesJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Shared")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StagesJson")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTimeOffset?>("StartedAt")
@@ -96,9 +124,20 @@ namespace LearnDL.Web.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("OwnerId");
+
                     b.HasIndex("Status");
 
                     b.ToTable("Runs");
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.RunMember", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.RunRecord", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

@@ -1,17 +1,17 @@
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
-using LearnDL.Web.Features.Runs;
+using LearnDL.Web.RunService;
 
 namespace LearnDL.Web.Features.Compare;
 
 /// <summary>One run in a comparison, with its times projected to the article's 2000 images.</summary>
 public sealed record CompareRow(
     Guid Id, string Label, string Device, string Dataset, int Images, double TotalSeconds, double FeaturizeSeconds,
-    double FeaturizeImagesPerSecond, double Projected2000Seconds, double Speedup, double Accuracy, RunResult Result);
+    double FeaturizeImagesPerSecond, double Projected2000Seconds, double Speedup, double Accuracy, IReadOnlyList<StageTiming> Stages);
 
 public sealed record Comparison(IReadOnlyList<CompareRow> Rows, IReadOnlyList<string> Notes);
 
-/// <summary>Puts finished runs side by side, the way the article compares its CPU and GPU.</summary>
+/// <summary>Puts finished runs side by side, the way the article compares its CPU and GPU. Reads slim rows only.</summary>
 public sealed class CompareService(RunStore store)
 {
     public const int ArticleImages = 2000;
@@ -21,27 +21,28 @@ public sealed class CompareService(RunStore store)
 
     /// <summary>
     /// Featurization grows with the image count; model loading, the head and evaluation hardly do.
-    /// So 2000 images take the run's other time plus 2000 images at its featurization rate.
+    /// So N images take the run's other time plus N images at its featurization rate.
     /// </summary>
+    public static double ProjectTo(int images, double totalSeconds, double featurizeWallSeconds, double featurizeImagesPerSecond) =>
+        totalSeconds - featurizeWallSeconds + images / Math.Max(featurizeImagesPerSecond, 1e-9);
+
     public static double ProjectTo(int images, RunResult result) =>
-        result.TotalSeconds - result.FeaturizeWallSeconds + images / Math.Max(result.FeaturizeImagesPerSecond, 1e-9);
+        ProjectTo(images, result.TotalSeconds, result.FeaturizeWallSeconds, result.FeaturizeImagesPerSecond);
 
     public async Task<Comparison> CompareAsync(IReadOnlyCollection<Guid> ids)
     {
-        var records = await store.GetManyAsync(ids);
+        var runs = await store.GetSummariesAsync(ids);
         var notes = new List<string>();
-        var done = records.Where(r => r.Status == RunStatus.Completed && r.ResultJson is not null).ToList();
-        foreach (var skipped in records.Except(done))
+        var done = runs.Where(r => r is { Status: RunStatus.Completed, TotalSeconds: not null, FeaturizeSeconds: not null, FeaturizeImagesPerSecond: not null }).ToList();
+        foreach (var skipped in runs.Except(done))
             notes.Add($"Run {skipped.Id.ToString()[..8]} is {skipped.Status.ToString().ToLowerInvariant()}, so it is left out.");
-        var results = done.Select(r => (Record: r, Result: RunStore.ResultOf(r)!)).ToList();
         // The baseline is the slowest-projected CPU run (or the slowest run): speedups read like the article's.
-        var projected = results.Select(r => ProjectTo(ArticleImages, r.Result)).ToList();
-        var baselineIndex = results.Count == 0 ? -1
-            : Enumerable.Range(0, results.Count).OrderByDescending(i => results[i].Result.Device == "cpu").ThenByDescending(i => projected[i]).First();
-        var rows = results.Select((r, i) => new CompareRow(
-            r.Record.Id, Label(r.Record, r.Result), r.Result.Device, r.Result.Dataset, r.Result.Images, r.Result.TotalSeconds,
-            r.Result.FeaturizeWallSeconds, r.Result.FeaturizeImagesPerSecond, projected[i],
-            projected[baselineIndex] / projected[i], r.Result.MicroAccuracy, r.Result)).ToList();
+        var projected = done.Select(r => ProjectTo(ArticleImages, r.TotalSeconds!.Value, r.FeaturizeSeconds!.Value, r.FeaturizeImagesPerSecond!.Value)).ToList();
+        var baselineIndex = done.Count == 0 ? -1
+            : Enumerable.Range(0, done.Count).OrderByDescending(i => done[i].Device == "cpu").ThenByDescending(i => projected[i]).First();
+        var rows = done.Select((r, i) => new CompareRow(
+            r.Id, Label(r), r.DeviceShown, r.Dataset, r.Images, r.TotalSeconds!.Value, r.FeaturizeSeconds!.Value,
+            r.FeaturizeImagesPerSecond!.Value, projected[i], projected[baselineIndex] / projected[i], r.Accuracy ?? 0, r.Stages)).ToList();
         if (rows.Count > 0 && rows.All(r => r.Device == "cpu"))
             notes.Add("All these runs used the CPU. Run the same on a GPU to see the gap the article describes.");
         if (rows.Select(r => r.Dataset).Distinct().Count() > 1)
@@ -49,6 +50,6 @@ public sealed class CompareService(RunStore store)
         return new(rows, notes);
     }
 
-    private static string Label(RunRecord record, RunResult result) =>
-        $"{result.Device.ToUpperInvariant()} · {result.Images} img · {record.CreatedAt.ToLocalTime():HH:mm:ss}";
+    private static string Label(RunSummary run) =>
+        $"{run.DeviceShown.ToUpperInvariant()} · {run.Images} img · {run.CreatedAt.ToLocalTime():HH:mm:ss}";
 }

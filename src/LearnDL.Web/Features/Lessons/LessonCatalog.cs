@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using LearnDL.Training.Compute;
-using LearnDL.Web.Features.Runs;
+using LearnDL.Web.RunService;
 using Markdig;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -21,6 +21,7 @@ public sealed class LessonPreset
     {
         Dataset = Dataset, Images = Images, Epochs = Epochs,
         Device = DeviceNames.TryParse(Device, out var d) ? d : DeviceRequest.Auto,
+        Shared = true,
     };
 }
 

@@ -1,11 +1,12 @@
+using LearnDL.Web.Data;
+using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using LearnDL.Web.Data;
 
 namespace LearnDL.Web.Features.Runs;
 
 /// <summary>A run's live state: progress, charts, and the results once it is done.</summary>
-public partial class LiveRunView
+public partial class LiveRunView : IDisposable
 {
     [Inject] public required RunHub Hub { get; set; }
     [Inject] public required RunStore Store { get; set; }
@@ -13,26 +14,35 @@ public partial class LiveRunView
     [Parameter, EditorRequired] public Guid RunId { get; set; }
     /// <summary>Progress and throughput only, for embedding in a lesson.</summary>
     [Parameter] public bool Compact { get; set; }
-    /// <summary>Called when the run's record changes (e.g. it finishes), for parents that show more of it.</summary>
+    /// <summary>Called when the run's state changes (e.g. it finishes), for parents that show more of it.</summary>
     [Parameter] public EventCallback<RunView> OnChanged { get; set; }
 
     private RunView? _view;
     private IDisposable? _subscription;
-    private Guid _subscribedTo;
+    private Guid? _watching;
 
-    protected override async Task OnParametersSetAsync() => await RefreshAsync();
+    protected override async Task OnParametersSetAsync()
+    {
+        if (_view is not null && _view.Record.Id != RunId)
+        {
+            Unwatch();
+            _view = null;
+        }
+        await RefreshAsync();
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_subscribedTo == RunId) return;
-        // Subscribe first, then refresh, so nothing that happens in between is missed.
-        _subscription?.Dispose();
-        _subscribedTo = RunId;
-        _subscription = Hub.Subscribe(RunId, () => InvokeAsync(async () =>
+        // Watch once the circuit is live, and only a run that can still change: a finished run
+        // opened from history subscribes to nothing.
+        if (_view is not { IsActive: true } || _watching == RunId) return;
+        _watching = RunId;
+        _subscription = Hub.Watch(RunId, () => InvokeAsync(async () =>
         {
             await RefreshAsync();
             StateHasChanged();
         }));
+        // Subscribe first, then read: whatever happened in between is not missed.
         await RefreshAsync();
         StateHasChanged();
     }
@@ -40,16 +50,24 @@ public partial class LiveRunView
     private async Task RefreshAsync()
     {
         var live = Hub.Snapshot(RunId);
-        // Only go to the database when the record can have changed: first load, or a change of state.
-        if (_view is null || _view.Record.Id != RunId || live is null || live.Status != _view.Record.Status)
+        var previous = _view?.Status;
+        // The database is read on the first load and on a change of state, not on every progress tick.
+        if (_view is null || live is null || live.Status != previous)
         {
             var record = await Store.GetAsync(RunId);
             if (record is null) return;
-            var previous = _view?.Record.Status;
             _view = RunView.From(record, live);
-            if (previous != record.Status) await OnChanged.InvokeAsync(_view);
         }
         else _view = RunView.From(_view.Record, live);
+
+        if (_view.Status != previous) await OnChanged.InvokeAsync(_view);
+        if (!_view.IsActive) Unwatch();
+    }
+
+    private void Unwatch()
+    {
+        _subscription?.Dispose();
+        _subscription = null;
     }
 
     internal static Color StatusColor(RunStatus status) => status switch
@@ -61,5 +79,5 @@ public partial class LiveRunView
         _ => Color.Error,
     };
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose() => Unwatch();
 }

@@ -1,17 +1,19 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
+using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Identity;
+using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.Features.Runs;
 
 /// <summary>The launcher: a form that queues a run and opens its page.</summary>
 public partial class NewRunPage
 {
-    [Inject] public required RunQueue Queue { get; set; }
-    [Inject] public required DatasetCatalog Catalog { get; set; }
+    [Inject] public required IRunQueue Queue { get; set; }
+    [Inject] public required DatasetDirectory Datasets { get; set; }
     [Inject] public required DeviceProbe Probe { get; set; }
-    [Inject] public required IOptions<LearnDLOptions> Options { get; set; }
+    [Inject] public required CurrentOwner Owner { get; set; }
     [Inject] public required NavigationManager Navigation { get; set; }
 
     [SupplyParameterFromQuery(Name = "dataset")] public string? PresetDataset { get; set; }
@@ -20,21 +22,20 @@ public partial class NewRunPage
     [SupplyParameterFromQuery(Name = "device")] public string? PresetDevice { get; set; }
 
     internal RunRequest Request { get; } = new();
-    internal IReadOnlyList<DatasetInfo> Datasets { get; private set; } = [];
+    internal IReadOnlyList<DatasetInfo> DatasetList { get; private set; } = [];
     internal IReadOnlyList<string> Problems { get; private set; } = [];
     internal string? GpuProblem { get; private set; }
     internal bool Launching { get; private set; }
-    internal int MaxImages => Options.Value.MaxImagesPerRun;
+    internal RunLimits Limits => Queue.Limits;
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
-        Datasets = Catalog.List();
-        try { Probe.Choose(DeviceRequest.Gpu); }
-        catch (DeviceUnavailableException error) { GpuProblem = error.Message; }
+        DatasetList = Datasets.List();
         if (PresetDataset is { } d) Request.Dataset = d;
         if (PresetImages is { } i) Request.Images = i;
         if (PresetEpochs is { } e) Request.Epochs = e;
         if (DeviceNames.TryParse(PresetDevice, out var device)) Request.Device = device;
+        GpuProblem = await Probe.WhyNotGpuAsync();
     }
 
     internal void OnDatasetChanged(string name)
@@ -48,8 +49,8 @@ public partial class NewRunPage
         Launching = true;
         try
         {
-            var id = await Queue.EnqueueAsync(Request);
-            Navigation.NavigateTo($"/runs/{id}");
+            var admission = await Queue.SubmitAsync(Request, await Owner.GetAsync());
+            Navigation.NavigateTo($"/runs/{admission.RunId}");
         }
         catch (RunRejectedException e)
         {

@@ -1,4 +1,5 @@
 using LearnDL.Training.Training;
+using LearnDL.Web.RunService;
 using LearnDL.Web.Features.Shared;
 using Plotly.Blazor;
 using Plotly.Blazor.LayoutLib;
@@ -34,15 +35,15 @@ public static class RunCharts
     }
 
     /// <summary>One horizontal stacked bar per run: seconds in each stage.</summary>
-    public static ChartModel StageBreakdown(IReadOnlyList<(string Label, RunResult Result)> runs)
+    public static ChartModel StageBreakdown(IReadOnlyList<(string Label, IReadOnlyList<StageTiming> Stages)> runs)
     {
-        var stages = runs.SelectMany(r => r.Result.Stages.Select(s => s.Name)).Distinct().ToList();
+        var stages = runs.SelectMany(r => r.Stages.Select(s => s.Name)).Distinct().ToList();
         var data = stages.Select(stage => (ITrace)new Bar
         {
             Name = stage + (GpuAccelerates(stage) ? " (GPU speeds this up)" : " (CPU work)"),
             Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
             Y = runs.Select(r => (object)r.Label).ToList(),
-            X = runs.Select(r => (object)Math.Round(r.Result.Stages.FirstOrDefault(s => s.Name == stage)?.Seconds ?? 0, 3)).ToList(),
+            X = runs.Select(r => (object)Math.Round(r.Stages.FirstOrDefault(s => s.Name == stage)?.Seconds ?? 0, 3)).ToList(),
         }).ToList();
         var layout = BaseLayout("Where the time went (seconds of work per stage)", "seconds", "");
         layout.BarMode = BarModeEnum.Stack;

@@ -1,5 +1,6 @@
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
+using LearnDL.Web.RunService;
 
 namespace LearnDL.Web.Features.Runs;
 
@@ -11,7 +12,9 @@ public sealed record RunView(RunRecord Record, RunSnapshot Snapshot, RunResult? 
 {
     public static RunView From(RunRecord record, RunSnapshot? live)
     {
-        var result = RunStore.ResultOf(record);
+        var stored = RunStore.ResultOf(record);
+        // A result that could not be stored still reaches the page from the live state.
+        var result = stored ?? live?.Result;
         var series = RunStore.SeriesOf(record);
         var snapshot = live ?? new RunSnapshot
         {
@@ -27,25 +30,25 @@ public sealed record RunView(RunRecord Record, RunSnapshot Snapshot, RunResult? 
             DeviceReason = record.DeviceReason,
             Error = record.Error,
         };
-        // The database is the truth once a run has finished; live state may lag by a moment.
-        if (record.IsFinished && !IsFinished(snapshot.Status))
+        // The database is the truth once a run has finished there; live state may lag by a moment.
+        if (record.IsFinished && !snapshot.IsFinished)
             snapshot = snapshot with { Status = record.Status, Error = record.Error };
         return new(record, snapshot, result, RunStore.ThumbnailsOf(record));
     }
 
     public RunStatus Status => Snapshot.Status;
-    public bool IsActive => !IsFinished(Status);
+    public bool IsActive => !Snapshot.IsFinished;
 
     public string StatusText => Status switch
     {
-        RunStatus.Queued when Snapshot.QueuePosition is { } p => $"Queued (position {p})",
+        RunStatus.Queued when Snapshot.QueuePosition is { } p => $"Queued (position {p} for the {(Snapshot.Device ?? Record.DeviceRequested).ToUpperInvariant()})",
         RunStatus.Running when Snapshot.Stage is { } stage => $"Running: {stage.Title()}",
         _ => Status.ToString(),
     };
 
+    /// <summary>How the cores were shared while featurizing: live, then the whole stage's figure.</summary>
+    public string? CpuText => (Result?.FeaturizeCpu ?? Snapshot.Cpu)?.Describe();
+
     /// <summary>The other device, for "run the same on the other device".</summary>
     public string OtherDevice => (Snapshot.Device ?? Record.DeviceRequested) == "gpu" ? "cpu" : "gpu";
-
-    private static bool IsFinished(RunStatus status) =>
-        status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted;
 }

@@ -1,7 +1,8 @@
+using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 
-namespace LearnDL.Web.Features.Runs;
+namespace LearnDL.Web.RunService;
 
 /// <summary>A point of a live chart: seconds since the run started, and a value.</summary>
 public sealed record ChartPoint(double Seconds, double Value);
@@ -11,6 +12,7 @@ public sealed record RunSnapshot
 {
     public required Guid Id { get; init; }
     public required RunStatus Status { get; init; }
+    /// <summary>Place in its device's queue (1 = next), while queued.</summary>
     public int? QueuePosition { get; init; }
     public RunStage? Stage { get; init; }
     public string? StageDetail { get; init; }
@@ -24,7 +26,15 @@ public sealed record RunSnapshot
     public string? Device { get; init; }
     public string? DeviceReason { get; init; }
     public string? Error { get; init; }
+    /// <summary>How the cores were shared over the last second of featurization.</summary>
+    public CpuShare? Cpu { get; init; }
+    /// <summary>Owners watching this one run: its starter and those whose identical request joined it.</summary>
+    public int Members { get; init; } = 1;
+    /// <summary>The result, kept live for a while so it reaches watchers even when storing it failed.</summary>
+    public RunResult? Result { get; init; }
 
     /// <summary>Featurization progress, 0-100.</summary>
     public double Percent => Status == RunStatus.Completed ? 100 : Total == 0 ? 0 : 100.0 * Done / Total;
+
+    public bool IsFinished => Status.IsFinished();
 }

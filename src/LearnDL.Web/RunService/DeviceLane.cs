@@ -1,0 +1,74 @@
+using LearnDL.Training.Compute;
+
+namespace LearnDL.Web.RunService;
+
+/// <summary>
+/// One device's queue: first come, first served within each owner, and owners take turns, so one
+/// student submitting ten runs does not push the rest of the class back ten places. Not thread-safe:
+/// the run queue calls it under its lock.
+/// </summary>
+public sealed class DeviceLane(ComputeDevice device, int workers)
+{
+    private readonly Dictionary<string, Queue<RunJob>> _waiting = [];
+    private readonly LinkedList<string> _turns = new();
+    private readonly List<RunJob> _running = [];
+
+    public ComputeDevice Device => device;
+    public int Workers { get; set; } = workers;
+    public bool Paused { get; set; }
+    public IReadOnlyList<RunJob> Running => _running;
+    public int WaitingCount => _waiting.Values.Sum(q => q.Count);
+
+    public void Enqueue(RunJob job)
+    {
+        if (!_waiting.TryGetValue(job.Owner.Id, out var queue))
+        {
+            _waiting[job.Owner.Id] = queue = new Queue<RunJob>();
+            _turns.AddLast(job.Owner.Id);
+        }
+        queue.Enqueue(job);
+    }
+
+    /// <summary>The next run to start, or null when paused, full or empty; it counts as running from here.</summary>
+    public RunJob? TakeNext()
+    {
+        if (Paused || _running.Count >= Workers || _turns.First is not { } turn) return null;
+        var owner = turn.Value;
+        var queue = _waiting[owner];
+        var job = queue.Dequeue();
+        _turns.RemoveFirst();
+        if (queue.Count > 0) _turns.AddLast(owner);
+        else _waiting.Remove(owner);
+        _running.Add(job);
+        return job;
+    }
+
+    public bool RemoveWaiting(RunJob job)
+    {
+        if (!_waiting.TryGetValue(job.Owner.Id, out var queue) || !queue.Contains(job)) return false;
+        var rest = queue.Where(j => j != job).ToList();
+        queue.Clear();
+        foreach (var j in rest) queue.Enqueue(j);
+        if (queue.Count == 0)
+        {
+            _waiting.Remove(job.Owner.Id);
+            _turns.Remove(job.Owner.Id);
+        }
+        return true;
+    }
+
+    public void RemoveRunning(RunJob job) => _running.Remove(job);
+
+    /// <summary>Waiting runs in the order they will start, if nothing else arrives.</summary>
+    public IReadOnlyList<RunJob> WaitingInOrder()
+    {
+        var queues = _turns.Select(owner => new Queue<RunJob>(_waiting[owner])).ToList();
+        var order = new List<RunJob>();
+        while (queues.Count > 0)
+        {
+            for (int i = 0; i < queues.Count; i++) order.Add(queues[i].Dequeue());
+            queues.RemoveAll(q => q.Count == 0);
+        }
+        return order;
+    }
+}

@@ -1,0 +1,115 @@
+using LearnDL.Training.Compute;
+using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
+
+namespace LearnDL.Web.RunService;
+
+/// <summary>A run request as JSON: the launcher's fields; device is "cpu", "gpu" or "auto".</summary>
+public sealed record RunRequestBody(string? Dataset, int? Images, int? Epochs, string? Device, int? Seed, bool? Shared);
+
+public sealed record RunProgressBody(string? Stage, int Done, int Total, int Skipped, double Percent, double? ImagesPerSecond, double ElapsedSeconds);
+
+/// <summary>A run as the API reports it.</summary>
+public sealed record RunBody(
+    Guid Id, RunStatus Status, string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, string? DeviceReason,
+    int? QueuePosition, int Members, RunProgressBody Progress, CpuShare? Cpu, IReadOnlyList<Training.Training.EpochMetrics> EpochMetrics,
+    string? Error, Training.Training.RunResult? Result, string Page);
+
+public sealed record RunListBody(int Total, int Page, int PageSize, IReadOnlyList<RunSummary> Items);
+
+/// <summary>
+/// /api/runs for scripts and instructors' tools: the same queue, checks and limits as the pages.
+/// 400 names the problems, 429 says which limit was reached, another owner's run is 404.
+/// </summary>
+public static class RunApi
+{
+    public const int MaxPageSize = 200;
+
+    public static IEndpointRouteBuilder MapRunApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/runs").RequireAuthorization();
+        api.MapPost("", SubmitAsync);
+        api.MapGet("{id:guid}", GetAsync);
+        api.MapDelete("{id:guid}", CancelAsync);
+        api.MapGet("", ListAsync);
+        return app;
+    }
+
+    private static async Task<IResult> SubmitAsync(RunRequestBody body, HttpContext http, IRunQueue queue)
+    {
+        var owner = RunOwner.From(http.User)!;
+        var request = new RunRequest
+        {
+            Dataset = body.Dataset ?? "builtin", Images = body.Images ?? 100, Epochs = body.Epochs ?? 3,
+            Seed = body.Seed ?? 1, Shared = body.Shared ?? false,
+        };
+        if (body.Device is not null)
+        {
+            if (!DeviceNames.TryParse(body.Device, out var device)) return Problem(400, ["device must be cpu, gpu or auto."]);
+            request.Device = device;
+        }
+        try
+        {
+            var admission = await queue.SubmitAsync(request, owner);
+            return Results.Accepted($"/api/runs/{admission.RunId}", new
+            {
+                id = admission.RunId, joined = admission.Joined, members = admission.Members,
+                position = queue.PositionOf(admission.RunId), page = $"/runs/{admission.RunId}",
+            });
+        }
+        catch (RunRejectedException e)
+        {
+            return Problem(e.LimitReached ? StatusCodes.Status429TooManyRequests : StatusCodes.Status400BadRequest, e.Problems);
+        }
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunHub hub, RunAccess access)
+    {
+        var owner = RunOwner.From(http.User)!;
+        if (!await access.CanSeeAsync(owner, id) || await store.GetAsync(id) is not { } record) return NotFound(id);
+        var view = Features.Runs.RunView.From(record, hub.Snapshot(id));
+        var s = view.Snapshot;
+        return Results.Ok(new RunBody(id, view.Status, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
+            s.Device ?? record.Device, s.DeviceReason ?? record.DeviceReason, s.QueuePosition, s.Members,
+            new RunProgressBody(s.Stage?.ToString().ToLowerInvariant(), s.Done, s.Total, s.Skipped, Math.Round(s.Percent, 1),
+                s.Throughput.Count > 0 ? s.Throughput[^1].Value : null, s.ElapsedSeconds),
+            s.Cpu, s.Epochs, s.Error, view.Result, $"/runs/{id}"));
+    }
+
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext http, IRunQueue queue, RunStore store, RunAccess access)
+    {
+        var owner = RunOwner.From(http.User)!;
+        if (!await access.CanCancelAsync(owner, id) || await store.GetSummaryAsync(id) is not { } run) return NotFound(id);
+        if (await queue.CancelAsync(id)) return Results.Accepted($"/api/runs/{id}", new { id, cancelling = true });
+        return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run is not in progress",
+            detail: $"Run {id} has already ended ({run.Status.ToString().ToLowerInvariant()}).");
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, RunStore store, RunAccess access,
+        string? state = null, string? device = null, int page = 0, int pageSize = 50)
+    {
+        var owner = RunOwner.From(http.User)!;
+        var problems = new List<string>();
+        RunStatus? status = null;
+        if (!string.IsNullOrEmpty(state))
+        {
+            if (Enum.TryParse<RunStatus>(state, ignoreCase: true, out var s) && Enum.IsDefined(s)) status = s;
+            else problems.Add($"state must be one of {string.Join(", ", Enum.GetNames<RunStatus>().Select(n => n.ToLowerInvariant()))}.");
+        }
+        if (!string.IsNullOrEmpty(device) && device is not ("cpu" or "gpu")) problems.Add("device must be cpu or gpu.");
+        if (page < 0) problems.Add("page must be 0 or more.");
+        if (pageSize is < 1 or > MaxPageSize) problems.Add($"pageSize must be between 1 and {MaxPageSize}.");
+        if (problems.Count > 0) return Problem(400, problems);
+        var result = await store.ListAsync(access.Scope(owner, new RunFilter(device, status)), page, pageSize);
+        return Results.Ok(new RunListBody(result.Total, page, pageSize, result.Items));
+    }
+
+    private static IResult NotFound(Guid id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such run", detail: $"There is no run {id} here.");
+
+    private static IResult Problem(int status, IReadOnlyList<string> problems) => Results.Problem(
+        statusCode: status,
+        title: status == StatusCodes.Status429TooManyRequests ? "A limit was reached" : "The run was not queued",
+        detail: string.Join(" ", problems),
+        extensions: new Dictionary<string, object?> { ["problems"] = problems });
+}

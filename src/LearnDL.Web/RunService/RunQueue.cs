@@ -1,0 +1,291 @@
+using LearnDL.Training.Compute;
+using LearnDL.Web.Data;
+using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Identity;
+using Microsoft.Extensions.Options;
+
+namespace LearnDL.Web.RunService;
+
+/// <summary>What a queue of runs offers pages, the API and the worker. One server's queue is <see cref="RunQueue"/>.</summary>
+public interface IRunQueue
+{
+    RunLimits Limits { get; }
+
+    /// <summary>Problems with a request, without queueing it; empty when it can run.</summary>
+    Task<IReadOnlyList<string>> CheckAsync(RunRequest request);
+
+    /// <summary>Queues a run (or joins an identical shared one), or throws <see cref="RunRejectedException"/>.</summary>
+    Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null);
+
+    /// <summary>Stops a queued or running run; false when it is not in progress here.</summary>
+    Task<bool> CancelAsync(Guid runId);
+
+    /// <summary>Place in its device's queue (1 = next), or null when not waiting.</summary>
+    int? PositionOf(Guid runId);
+
+    /// <summary>Who runs and who waits, per device, in the order they will start.</summary>
+    QueueView View();
+}
+
+/// <summary>The limits that hold a class together; start from appsettings.json.</summary>
+public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int CpuWorkers, int GpuWorkers);
+
+public sealed record QueuedRun(Guid Id, string OwnerId, string OwnerName, string Dataset, int Images, int Epochs, int Members, DateTimeOffset SubmittedAt);
+
+public sealed record LaneView(ComputeDevice Device, int Workers, bool Paused, IReadOnlyList<QueuedRun> Running, IReadOnlyList<QueuedRun> Waiting);
+
+public sealed record QueueView(IReadOnlyList<LaneView> Lanes);
+
+/// <summary>
+/// This server's run queue. Admission is atomic: limits are checked and a place reserved under one
+/// lock before anything is awaited, so thirty simultaneous clicks cannot all pass a limit of twenty.
+/// Each device has its own FIFO lane (owners taking turns) served by its own number of workers.
+/// </summary>
+public sealed class RunQueue : IRunQueue
+{
+    private readonly RunStore _store;
+    private readonly RunHub _hub;
+    private readonly DatasetDirectory _datasets;
+    private readonly DeviceProbe _probe;
+    private readonly TimeProvider _time;
+    private readonly bool _shareIdentical;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, RunJob> _jobs = [];
+    private readonly Dictionary<string, RunJob> _shared = [];
+    private readonly Dictionary<ComputeDevice, DeviceLane> _lanes;
+    private readonly Dictionary<ComputeDevice, TaskCompletionSource> _wake = [];
+    private RunLimits _limits;
+
+    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, DeviceProbe probe, IOptions<LearnDLOptions> options, TimeProvider time)
+    {
+        (_store, _hub, _datasets, _probe, _time) = (store, hub, datasets, probe, time);
+        var o = options.Value;
+        _shareIdentical = o.ShareIdenticalRuns;
+        _limits = new(o.MaxImagesPerRun, o.MaxEpochs, o.MaxQueuedRuns, o.MaxQueuedRunsPerOwner, o.MaxConcurrentCpuRuns, o.MaxConcurrentGpuRuns);
+        _lanes = new()
+        {
+            [ComputeDevice.Cpu] = new DeviceLane(ComputeDevice.Cpu, o.MaxConcurrentCpuRuns),
+            [ComputeDevice.Gpu] = new DeviceLane(ComputeDevice.Gpu, o.MaxConcurrentGpuRuns),
+        };
+        foreach (var device in _lanes.Keys) _wake[device] = NewWake();
+    }
+
+    public RunLimits Limits { get { lock (_lock) return _limits; } }
+
+    public async Task<IReadOnlyList<string>> CheckAsync(RunRequest request) => (await ValidateAsync(request)).Problems;
+
+    public async Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null)
+    {
+        var (problems, device) = await ValidateAsync(request);
+        if (problems.Count > 0) throw new RunRejectedException(problems);
+
+        RunJob job;
+        bool joined = false;
+        lock (_lock)
+        {
+            if (_shareIdentical && request.Shared && _shared.TryGetValue(request.SameRunKey, out var same) && !same.CancelRequested)
+            {
+                if (!same.Members.Contains(owner.Id)) same.Members.Add(owner.Id);
+                (job, joined) = (same, true);
+            }
+            else
+            {
+                if (_jobs.Count >= _limits.MaxQueuedRuns)
+                    throw new RunRejectedException([$"The queue is full: {_limits.MaxQueuedRuns} runs are waiting or running (the server's limit, MaxQueuedRuns). Try again when one finishes."], limitReached: true);
+                var mine = _jobs.Values.Count(j => j.Owner.Id == owner.Id);
+                if (mine >= _limits.MaxQueuedRunsPerOwner)
+                    throw new RunRejectedException([$"You already have {mine} runs waiting or running; the limit is {_limits.MaxQueuedRunsPerOwner} per person (MaxQueuedRunsPerOwner). Wait for one to finish, or cancel one."], limitReached: true);
+                job = new RunJob(Guid.NewGuid(), request, device!, owner, _time.GetUtcNow());
+                _jobs[job.Id] = job;
+                if (request.Shared) _shared[request.SameRunKey] = job;
+            }
+        }
+        return joined ? await JoinAsync(job, owner) : await AdmitAsync(job, group);
+    }
+
+    private async Task<Admission> AdmitAsync(RunJob job, string? group)
+    {
+        try
+        {
+            await _store.AddAsync(new RunRecord
+            {
+                Id = job.Id, CreatedAt = job.SubmittedAt, Status = RunStatus.Queued, OwnerId = job.Owner.Id, Group = group,
+                Dataset = job.Options.Dataset, Images = job.Options.Images, Epochs = job.Options.Epochs, Seed = job.Options.Seed,
+                DeviceRequested = job.Options.Device.ToString().ToLowerInvariant(), Shared = job.Request.Shared,
+            });
+        }
+        catch (Exception e)
+        {
+            lock (_lock) Forget(job);
+            job.Stored.TrySetException(e);
+            throw new RunRejectedException([$"The run could not be stored, so it was not queued: {e.Message}"]);
+        }
+        job.Stored.TrySetResult();
+
+        bool cancelledMeanwhile;
+        int members;
+        lock (_lock)
+        {
+            cancelledMeanwhile = job.CancelRequested;
+            members = job.Members.Count;
+            if (cancelledMeanwhile) Forget(job);
+            else
+            {
+                var lane = _lanes[job.Device.Device];
+                job.State = JobState.Waiting;
+                lane.Enqueue(job);
+                // Under the lock, so a worker cannot report the start before the hub has heard of the run.
+                _hub.Queued(job.Id, job.Device.Device.ToId(), job.Device.Reason, PositionIn(lane, job) ?? 1);
+                if (members > 1) _hub.Joined(job.Id, members);
+                Wake(lane.Device);
+            }
+        }
+        if (cancelledMeanwhile) await FinishUnstartedAsync(job);
+        return new(job.Id, false, members);
+    }
+
+    private async Task<Admission> JoinAsync(RunJob job, RunOwner owner)
+    {
+        try { await job.Stored.Task; }
+        catch (Exception e) { throw new RunRejectedException([$"The run you joined could not be stored: {e.Message}"]); }
+        await _store.AddMemberAsync(job.Id, owner.Id, _time.GetUtcNow());
+        int members;
+        lock (_lock) members = job.Members.Count;
+        _hub.Joined(job.Id, members);
+        return new(job.Id, true, members);
+    }
+
+    public async Task<bool> CancelAsync(Guid runId)
+    {
+        RunJob? job;
+        bool unstarted;
+        lock (_lock)
+        {
+            if (!_jobs.TryGetValue(runId, out job) || job.State == JobState.Finished) return false;
+            if (job.CancelRequested) return true;
+            job.CancelRequested = true;
+            unstarted = job.State == JobState.Waiting;
+            if (unstarted)
+            {
+                var lane = _lanes[job.Device.Device];
+                lane.RemoveWaiting(job);
+                Forget(job);
+                PublishPositions(lane);
+            }
+        }
+        // A running run stops at its next batch; its token source is never disposed, so this is safe at any moment.
+        if (unstarted) await FinishUnstartedAsync(job);
+        else job.Cancellation.Cancel();
+        return true;
+    }
+
+    public int? PositionOf(Guid runId)
+    {
+        lock (_lock)
+            return _jobs.TryGetValue(runId, out var job) && job.State == JobState.Waiting ? PositionIn(_lanes[job.Device.Device], job) : null;
+    }
+
+    public QueueView View()
+    {
+        lock (_lock)
+            return new(_lanes.Values.Select(l => new LaneView(l.Device, l.Workers, l.Paused,
+                l.Running.Select(Describe).ToList(), l.WaitingInOrder().Select(Describe).ToList())).ToList());
+    }
+
+    /// <summary>For the worker: waits for the next run this device may start, and marks it running.</summary>
+    internal async Task<RunJob> NextAsync(ComputeDevice device, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wake;
+            lock (_lock)
+            {
+                var lane = _lanes[device];
+                if (lane.TakeNext() is { } job)
+                {
+                    job.State = JobState.Running;
+                    _hub.Started(job.Id);
+                    PublishPositions(lane);
+                    return job;
+                }
+                wake = _wake[device].Task;
+            }
+            await wake.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>For the worker: the run is over (however it ended), its place is free.</summary>
+    internal void Complete(RunJob job)
+    {
+        lock (_lock)
+        {
+            var lane = _lanes[job.Device.Device];
+            lane.RemoveRunning(job);
+            Forget(job);
+            Wake(lane.Device);
+        }
+    }
+
+    private async Task<(IReadOnlyList<string> Problems, DeviceChoice? Device)> ValidateAsync(RunRequest request)
+    {
+        var limits = Limits;
+        var problems = request.ToOptions().Validate().ToList();
+        if (request.Images > limits.MaxImagesPerRun)
+            problems.Add($"This server allows at most {limits.MaxImagesPerRun:N0} images per run (MaxImagesPerRun).");
+        if (request.Epochs > limits.MaxEpochs)
+            problems.Add($"This server allows at most {limits.MaxEpochs} epochs per run (MaxEpochs).");
+        var (info, datasetProblem) = _datasets.Describe(request.Dataset);
+        if (datasetProblem is not null) problems.Add(datasetProblem);
+        else if (request.Images > info!.ImageCount) problems.Add($"{info.Title} has {info.ImageCount:N0} images; ask for fewer.");
+        DeviceChoice? device = null;
+        try
+        {
+            if (request.Device != DeviceRequest.Cpu) await _probe.ReportAsync();
+            device = _probe.Choose(request.Device);
+        }
+        catch (DeviceUnavailableException e) { problems.Add(e.Message); }
+        return (problems, device);
+    }
+
+    private async Task FinishUnstartedAsync(RunJob job)
+    {
+        const string message = "Cancelled before it started.";
+        _hub.Finished(job.Id, RunStatus.Cancelled, message);
+        await _store.UpdateAsync(job.Id, r =>
+        {
+            r.Status = RunStatus.Cancelled;
+            r.Error = message;
+            r.FinishedAt = _time.GetUtcNow();
+        });
+    }
+
+    /// <summary>Under the lock: the job no longer counts against any limit and can no longer be joined.</summary>
+    private void Forget(RunJob job)
+    {
+        job.State = JobState.Finished;
+        _jobs.Remove(job.Id);
+        if (_shared.TryGetValue(job.Request.SameRunKey, out var same) && same == job) _shared.Remove(job.Request.SameRunKey);
+    }
+
+    private static int? PositionIn(DeviceLane lane, RunJob job)
+    {
+        var index = lane.WaitingInOrder().ToList().IndexOf(job);
+        return index < 0 ? null : index + 1;
+    }
+
+    private void PublishPositions(DeviceLane lane) =>
+        _hub.Positions(lane.WaitingInOrder().Select((j, i) => (j.Id, i + 1)).ToDictionary(p => p.Id, p => p.Item2));
+
+    private void Wake(ComputeDevice device)
+    {
+        var old = _wake[device];
+        _wake[device] = NewWake();
+        old.TrySetResult();
+        PublishPositions(_lanes[device]);
+    }
+
+    private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static QueuedRun Describe(RunJob j) =>
+        new(j.Id, j.Owner.Id, j.Owner.Name, j.Options.Dataset, j.Options.Images, j.Options.Epochs, j.Members.Count, j.SubmittedAt);
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using LearnDL.Training.Training;
+using LearnDL.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace LearnDL.Web.RunService;
+
+/// <summary>The charts' recorded points of a finished run.</summary>
+public sealed record RunSeries(IReadOnlyList<ChartPoint> Throughput, IReadOnlyList<ChartPoint> ImagesDone);
+
+/// <summary>A run as lists show it: no result, thumbnails or series, only the columns a row needs.</summary>
+public sealed record RunSummary(
+    Guid Id, string OwnerId, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, RunStatus Status,
+    string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, int Seed, string? Group, bool Shared, string? Error,
+    double? TotalSeconds, double? FeaturizeSeconds, double? ImagesPerSecond, double? FeaturizeImagesPerSecond, double? Accuracy,
+    IReadOnlyList<StageTiming> Stages)
+{
+    public string DeviceShown => Device ?? DeviceRequested;
+}
+
+/// <summary>Which runs a list wants. A null owner means every owner's runs.</summary>
+public sealed record RunFilter(string? Device = null, RunStatus? Status = null, string? OwnerId = null);
+
+public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Total);
+
+/// <summary>Runs in the database: history that survives restarts.</summary>
+public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Creates or migrates the database; runs cut off by a stop are marked interrupted.</summary>
+    public async Task<int> InitializeAsync()
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+        return await db.Runs.Where(r => r.Status == RunStatus.Running || r.Status == RunStatus.Queued)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Interrupted)
+                .SetProperty(r => r.Error, "The server stopped before this run finished. Start it again from the launcher."));
+    }
+
+    public async Task AddAsync(RunRecord record)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        db.Runs.Add(record);
+        await db.SaveChangesAsync();
+    }
+
+    public async Task AddMemberAsync(Guid runId, string ownerId, DateTimeOffset at)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        if (await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId)) return;
+        db.RunMembers.Add(new RunMember { RunId = runId, OwnerId = ownerId, JoinedAt = at });
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>The whole run, result and pictures included: for the run page alone.</summary>
+    public async Task<RunRecord?> GetAsync(Guid id)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id);
+    }
+
+    public async Task<RunSummary?> GetSummaryAsync(Guid id) => (await GetSummariesAsync([id])).FirstOrDefault();
+
+    /// <summary>Slim rows for these runs, in the order asked.</summary>
+    public async Task<List<RunSummary>> GetSummariesAsync(IReadOnlyCollection<Guid> ids)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var found = await Slim(db.Runs.Where(r => ids.Contains(r.Id))).ToListAsync();
+        return ids.Select(id => found.FirstOrDefault(r => r.Id == id)).OfType<RunSummary>().ToList();
+    }
+
+    /// <summary>Newest first, a page at a time, filtered on the server.</summary>
+    public async Task<RunPage> ListAsync(RunFilter filter, int page = 0, int pageSize = 50)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var query = db.Runs.AsNoTracking();
+        if (!string.IsNullOrEmpty(filter.Device))
+            query = query.Where(r => r.Device == filter.Device || (r.Device == null && r.DeviceRequested == filter.Device));
+        if (filter.Status is { } s) query = query.Where(r => r.Status == s);
+        if (filter.OwnerId is { } owner)
+            query = query.Where(r => r.OwnerId == owner || db.RunMembers.Any(m => m.RunId == r.Id && m.OwnerId == owner));
+        var total = await query.CountAsync();
+        var items = await Slim(query.OrderByDescending(r => r.CreatedAt).Skip(Math.Max(page, 0) * pageSize).Take(pageSize)).ToListAsync();
+        return new(items, total);
+    }
+
+    /// <summary>Whether an owner started or joined a run.</summary>
+    public async Task<bool> IsMemberAsync(Guid runId, string ownerId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.Runs.AnyAsync(r => r.Id == runId && r.OwnerId == ownerId)
+            || await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId);
+    }
+
+    public async Task UpdateAsync(Guid id, Action<RunRecord> change)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var record = await db.Runs.FirstOrDefaultAsync(r => r.Id == id);
+        if (record is null) return;
+        change(record);
+        await db.SaveChangesAsync();
+    }
+
+    public Task CompleteAsync(Guid id, RunResult result, RunSeries series, DateTimeOffset at) => UpdateAsync(id, r =>
+    {
+        r.Status = RunStatus.Completed;
+        r.FinishedAt = at;
+        r.Error = null;
+        r.Device = result.Device;
+        r.DeviceReason = result.DeviceReason;
+        r.RuntimeBuild = result.RuntimeBuild;
+        r.TotalSeconds = result.TotalSeconds;
+        r.FeaturizeSeconds = result.FeaturizeWallSeconds;
+        r.ImagesPerSecond = result.ImagesPerSecond;
+        r.FeaturizeImagesPerSecond = result.FeaturizeImagesPerSecond;
+        r.Accuracy = result.MicroAccuracy;
+        r.StagesJson = JsonSerializer.Serialize(result.Stages, Json);
+        r.ResultJson = JsonSerializer.Serialize(result, Json);
+        r.ThumbnailsJson = JsonSerializer.Serialize(result.Examples.Select(e => e.ThumbnailPng is null ? null : Convert.ToBase64String(e.ThumbnailPng)), Json);
+        r.SeriesJson = JsonSerializer.Serialize(series, Json);
+    });
+
+    public static RunResult? ResultOf(RunRecord record) =>
+        record.ResultJson is null ? null : JsonSerializer.Deserialize<RunResult>(record.ResultJson, Json);
+
+    public static IReadOnlyList<string?> ThumbnailsOf(RunRecord record) =>
+        record.ThumbnailsJson is null ? [] : JsonSerializer.Deserialize<List<string?>>(record.ThumbnailsJson, Json) ?? [];
+
+    public static RunSeries SeriesOf(RunRecord record) =>
+        record.SeriesJson is null ? new([], []) : JsonSerializer.Deserialize<RunSeries>(record.SeriesJson, Json) ?? new([], []);
+
+    private static IQueryable<RunSummary> Slim(IQueryable<RunRecord> runs) => runs.Select(r => new RunSummary(
+        r.Id, r.OwnerId, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Status, r.Dataset, r.Images, r.Epochs, r.DeviceRequested, r.Device,
+        r.Seed, r.Group, r.Shared, r.Error, r.TotalSeconds, r.FeaturizeSeconds, r.ImagesPerSecond, r.FeaturizeImagesPerSecond, r.Accuracy,
+        StagesOf(r.StagesJson)));
+
+    private static IReadOnlyList<StageTiming> StagesOf(string? json) =>
+        json is null ? [] : JsonSerializer.Deserialize<List<StageTiming>>(json, Json) ?? [];
+}

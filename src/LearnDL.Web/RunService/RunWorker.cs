@@ -1,0 +1,111 @@
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Training;
+using LearnDL.Web.Data;
+
+namespace LearnDL.Web.RunService;
+
+/// <summary>
+/// Serves the run queue in the background, off every circuit: a run goes on when its tab closes.
+/// Each device's lane is served on its own, as many runs at once as the lane has workers.
+/// </summary>
+public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEngine engine, TimeProvider time, ILogger<RunWorker> logger)
+    : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enum.GetValues<ComputeDevice>().Select(device => ServeAsync(device, stoppingToken)));
+
+    private async Task ServeAsync(ComputeDevice device, CancellationToken stopping)
+    {
+        var running = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var job = await queue.NextAsync(device, stopping);
+                running.RemoveAll(t => t.IsCompleted);
+                running.Add(Task.Run(() => RunAsync(job, stopping), CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        await Task.WhenAll(running);
+    }
+
+    private async Task RunAsync(RunJob job, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation.Token, stopping);
+        var token = linked.Token;
+        try
+        {
+            token.ThrowIfCancellationRequested();
+            await store.UpdateAsync(job.Id, r =>
+            {
+                r.Status = RunStatus.Running;
+                r.StartedAt = time.GetUtcNow();
+                r.Device = job.Device.Device.ToId();
+                r.DeviceReason = job.Device.Reason;
+            });
+            // The device was chosen at admission (the lane depends on it); the run keeps that choice and its reason.
+            var options = job.Options with { Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu };
+            var result = await engine.RunAsync(options, new InlineProgress<RunEvent>(e => hub.Report(job.Id, e)), token);
+            await CompleteAsync(job, result with { DeviceReason = job.Device.Reason });
+        }
+        catch (OperationCanceledException e) when (stopping.IsCancellationRequested)
+        {
+            await FinishAsync(job.Id, RunStatus.Interrupted, $"The server stopped during this run. {(e as RunCancelledException)?.Message}".Trim());
+        }
+        catch (OperationCanceledException e)
+        {
+            await FinishAsync(job.Id, RunStatus.Cancelled, e is RunCancelledException ? e.Message : "Cancelled before it started.");
+        }
+        catch (Exception e) when (e is DatasetException or DeviceUnavailableException or ArgumentException)
+        {
+            await FinishAsync(job.Id, RunStatus.Failed, e.Message);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} failed", job.Id);
+            await FinishAsync(job.Id, RunStatus.Failed, $"The run failed unexpectedly: {e.Message}");
+        }
+        finally
+        {
+            queue.Complete(job);
+        }
+    }
+
+    private async Task CompleteAsync(RunJob job, RunResult result)
+    {
+        var live = hub.Snapshot(job.Id);
+        string? problem = null;
+        try
+        {
+            await store.CompleteAsync(job.Id, result, new RunSeries(live?.Throughput ?? [], live?.ImagesDone ?? []), time.GetUtcNow());
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} finished but could not be stored", job.Id);
+            problem = $"The run finished, but its result could not be saved ({e.Message}). It is shown here until the server restarts.";
+        }
+        hub.Finished(job.Id, RunStatus.Completed, problem, result);
+    }
+
+    /// <summary>Stores how a run ended and tells its watchers, who hear of it even when storing fails.</summary>
+    private async Task FinishAsync(Guid id, RunStatus status, string message)
+    {
+        try
+        {
+            await store.UpdateAsync(id, r =>
+            {
+                r.Status = status;
+                r.Error = message;
+                r.FinishedAt = time.GetUtcNow();
+            });
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} ended ({Status}) but could not be stored", id, status);
+            message += $" (This could not be saved: {e.Message})";
+        }
+        hub.Finished(id, status, message);
+    }
+}
