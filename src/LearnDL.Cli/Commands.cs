@@ -88,9 +88,10 @@ public static class Commands
         cli.RejectUnknown();
         output.Progress.MarkupLineInterpolated($"[grey]bench: {images} built-in images on the {device.Device.ToId().ToUpperInvariant()}[/]");
         var samples = catalog.Open(BuiltinDataset.Name).Select(images, 7, cancellationToken).Samples;
-        using var model = new ResNet18Model(device.Device);
+        var parallelism = FeaturizeParallelism.For(device.Device);
+        using var model = new ResNet18Model(device.Device, threads: parallelism.ThreadsPerCall);
         var batch = device.Device == ComputeDevice.Gpu ? RunEngine.GpuBatchSize : RunEngine.CpuBatchSize;
-        var result = await FeaturizationBenchmark.RunAsync(model, batch, samples,
+        var result = await FeaturizationBenchmark.RunAsync(model, batch, parallelism.Workers, samples,
             new Progress<string>(s => output.Progress.MarkupLineInterpolated($"[grey]bench: {s}[/]")), cancellationToken);
         if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
         var table = new Table().AddColumns("Measure", "Images/s");

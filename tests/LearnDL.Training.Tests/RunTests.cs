@@ -207,4 +207,26 @@ public class RunFailureTests
             Assert.Equal(single[f], batched[2 * ResNet18Model.FeatureCount + f], 3);
         Assert.Contains(batched, v => v > 0);
     }
+
+    [Fact]
+    public async Task Featurize_SeveralBatchesAtOnce_GivesTheSameRowsInSampleOrder_WithSkippedFilesCounted()
+    {
+        using var temp = new TempFolder();
+        var root = temp.Combine("mixed");
+        TestData.WriteFolderDataset(root, new Dictionary<string, SKColor> { ["red"] = SKColors.Red, ["blue"] = SKColors.Blue, ["green"] = SKColors.Green }, 9);
+        File.WriteAllText(Path.Combine(root, "green", "004.png"), "not an image any more");
+        var samples = new FolderDataset(root).Select(27, 3).Samples;
+        using var model = new ResNet18Model(ComputeDevice.Cpu, threads: 1);
+
+        var one = await new FeatureExtractor(model, 4, workers: 1).RunAsync(samples, null, CancellationToken.None);
+        var reports = new List<FeaturizeProgress>();
+        var three = await new FeatureExtractor(model, 4, workers: 3).RunAsync(samples, new InlineProgress<FeaturizeProgress>(p => { lock (reports) reports.Add(p); }), CancellationToken.None);
+
+        Assert.Equal(one.SampleIndices, three.SampleIndices);
+        Assert.Equal(Enumerable.Range(0, 27).Where(i => !samples[i].Source.EndsWith("004.png") || !samples[i].Source.Contains("green")), three.SampleIndices);
+        Assert.Single(three.SkippedSources);
+        for (int i = 0; i < one.Features.Length; i++) Assert.Equal(one.Features[i], three.Features[i], 3);
+        Assert.Equal(reports.Select(r => r.Done).Order(), reports.Select(r => r.Done)); // never goes backwards
+        Assert.Equal(27, reports[^1].Done);
+    }
 }

@@ -105,6 +105,15 @@ public class ComponentTests : BunitContext, IAsyncLifetime
             Assert.Equal([0.85], epochs.Y.Cast<double>());
         });
 
+        // Classmates whose identical Try-it joined this run, and how the cores were shared.
+        hub.Joined(id, 3);
+        hub.Report(id, new CpuMeasured(TimeSpan.FromSeconds(5), new LearnDL.Training.Compute.CpuShare(2, 1, 1.8, 0.6)));
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("You are watching the same run as 2 others", cut.Find("#shared-run").TextContent);
+            Assert.Contains("1.8 of 2 cores busy; other programs 0.6", cut.Find("#cpu-share").TextContent);
+        }, TimeSpan.FromSeconds(5));
+
         Assert.Equal(1, hub.WatcherCount(id));
         await DisposeComponentsAsync();
         Assert.Equal(0, hub.WatcherCount(id)); // closing the page leaves no subscription behind

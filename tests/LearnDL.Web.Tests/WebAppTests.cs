@@ -10,10 +10,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LearnDL.Web.Tests;
 
 /// <summary>The whole app in-process with its real database, queue and engine.</summary>
-public sealed class LearnDLFactory(string dataFolder) : WebApplicationFactory<Program>
+public sealed class LearnDLFactory(string dataFolder, params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
 {
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
         builder.UseSetting("LearnDL:DataFolder", dataFolder).UseEnvironment("Production");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
 }
 
 public sealed class TempFolder : IDisposable

@@ -31,6 +31,14 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
 
     public RuntimeBuild Build => build;
 
+    /// <summary>A probe that already knows its answer: for tests of machines this one is not (a usable GPU).</summary>
+    internal static DeviceProbe Known(RuntimeBuild build, DeviceReport report)
+    {
+        var probe = new DeviceProbe(build);
+        probe._current = Task.FromResult(report);
+        return probe;
+    }
+
     /// <summary>The report once the probe has finished, or null while it runs.</summary>
     public DeviceReport? Latest
     {

@@ -7,7 +7,8 @@ namespace LearnDL.Training.Featurization;
 /// The pretrained ResNet18 that ships in Microsoft.ML.DnnImageFeaturizer.ResNet18: its preprocessing
 /// graph (RGB planes 0-255 to the network's normalised BGR) then the CNN up to global average pooling,
 /// giving 512 features per image. Both run as ONNX Runtime sessions on the chosen device, with the
-/// batch dimension freed so a GPU gets many images per call.
+/// batch dimension freed so a GPU gets many images per call. Thread-safe: several threads may
+/// featurize batches at once (with one intra-op thread per session, each call runs on its caller).
 /// </summary>
 public sealed class ResNet18Model : IDisposable
 {
@@ -17,12 +18,12 @@ public sealed class ResNet18Model : IDisposable
 
     private readonly InferenceSession _preprocess;
     private readonly InferenceSession _network;
-    private readonly RunOptions _runOptions = new();
     private readonly string _preprocessInput, _preprocessOutput, _networkInput, _networkOutput;
 
     public ComputeDevice Device { get; }
 
-    public ResNet18Model(ComputeDevice device, string? modelFolder = null)
+    /// <param name="threads">ONNX Runtime's threads per call; 0 lets it use every core.</param>
+    public ResNet18Model(ComputeDevice device, string? modelFolder = null, int threads = 0)
     {
         modelFolder ??= Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
         var prepPath = Path.Combine(modelFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
@@ -31,8 +32,8 @@ public sealed class ResNet18Model : IDisposable
             if (!File.Exists(path))
                 throw new FileNotFoundException($"The pretrained model file {path} is missing. It comes with the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18; rebuild the project to copy it.", path);
         Device = device;
-        _preprocess = CreateSession(prepPath, device);
-        try { _network = CreateSession(netPath, device); }
+        _preprocess = CreateSession(prepPath, device, threads);
+        try { _network = CreateSession(netPath, device, threads); }
         catch { _preprocess.Dispose(); throw; }
         _preprocessInput = _preprocess.InputNames[0];
         _preprocessOutput = _preprocess.OutputNames[0];
@@ -48,14 +49,15 @@ public sealed class ResNet18Model : IDisposable
     {
         long[] shape = [count, 3, InputSize, InputSize];
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, count * PixelsPerImage), shape);
-        using var prepared = _preprocess.Run(_runOptions, [_preprocessInput], [input], [_preprocessOutput]);
-        using var output = _network.Run(_runOptions, [_networkInput], [prepared[0]], [_networkOutput]);
+        using var runOptions = new RunOptions();
+        using var prepared = _preprocess.Run(runOptions, [_preprocessInput], [input], [_preprocessOutput]);
+        using var output = _network.Run(runOptions, [_networkInput], [prepared[0]], [_networkOutput]);
         output[0].GetTensorDataAsSpan<float>()[..(count * FeatureCount)].CopyTo(features);
     }
 
-    private static InferenceSession CreateSession(string path, ComputeDevice device)
+    private static InferenceSession CreateSession(string path, ComputeDevice device, int threads)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
         // The decoding thread shares the cores with inference: spinning workers would starve it.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (device == ComputeDevice.Gpu)
@@ -70,6 +72,5 @@ public sealed class ResNet18Model : IDisposable
     {
         _network.Dispose();
         _preprocess.Dispose();
-        _runOptions.Dispose();
     }
 }

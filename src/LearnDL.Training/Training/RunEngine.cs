@@ -12,8 +12,11 @@ namespace LearnDL.Training.Training;
 /// chosen device, train an ML.NET head on the cached features epoch by epoch, evaluate on held-out
 /// images. The CLI, the web app and the tests all run this same code.
 /// </summary>
-public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
+public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, NetworkCache networks)
 {
+    /// <summary>An engine with its own network cache (the CLI, a test): the network is loaded once for its runs.</summary>
+    public RunEngine(DatasetCatalog catalog, DeviceProbe probe) : this(catalog, probe, new NetworkCache()) { }
+
     public const int CpuBatchSize = 8;
     public const int GpuBatchSize = 32;
     private const int ExampleCount = 8;
@@ -40,13 +43,15 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
             Enter(RunStage.Prepare, $"Choosing {options.Images} images from {dataset.Info.Title} and loading ResNet18");
             var selection = await Task.Run(() => dataset.Select(options.Images, options.Seed, cancellationToken), cancellationToken);
             RequireTwoClasses(selection.Samples.Select(s => s.ClassIndex), dataset.Info.Title, skipped: 0);
-            using var model = OpenModel(device);
+            var parallelism = FeaturizeParallelism.For(device.Device);
+            var model = OpenModel(device, parallelism.ThreadsPerCall);
             var prepareSeconds = clock.Elapsed.TotalSeconds;
             var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
-            Enter(RunStage.Featurize, $"{selection.Samples.Count} images through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch");
+            Enter(RunStage.Featurize, $"{selection.Samples.Count} images through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch" +
+                (parallelism.Workers > 1 ? $", {parallelism.Workers} batches at a time" : ""));
             var featurizeStart = CpuReading.Now();
             var window = featurizeStart;
-            var features = await new FeatureExtractor(model, batchSize).RunAsync(selection.Samples,
+            var features = await new FeatureExtractor(model, batchSize, parallelism.Workers).RunAsync(selection.Samples,
                 new InlineProgress<FeaturizeProgress>(p =>
                 {
                     featurized = p.Done - p.Skipped;
@@ -138,9 +143,9 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe)
         }
     }
 
-    private static ResNet18Model OpenModel(DeviceChoice device)
+    private ResNet18Model OpenModel(DeviceChoice device, int threads)
     {
-        try { return new ResNet18Model(device.Device); }
+        try { return networks.Get(device.Device, threads); }
         catch (Exception e) when (device.Device == ComputeDevice.Gpu && e is not FileNotFoundException)
         {
             throw new DeviceUnavailableException($"ResNet18 could not be put on the GPU: {e.Message.Split('\n')[0]}");

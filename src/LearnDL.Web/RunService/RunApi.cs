@@ -11,7 +11,7 @@ public sealed record RunProgressBody(string? Stage, int Done, int Total, int Ski
 
 /// <summary>A run as the API reports it.</summary>
 public sealed record RunBody(
-    Guid Id, RunStatus Status, string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, string? DeviceReason,
+    Guid Id, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, string? DeviceReason,
     int? QueuePosition, int Members, RunProgressBody Progress, CpuShare? Cpu, IReadOnlyList<Training.Training.EpochMetrics> EpochMetrics,
     string? Error, Training.Training.RunResult? Result, string Page);
 
@@ -63,18 +63,25 @@ public static class RunApi
         }
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunHub hub, RunAccess access)
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunHub hub, IRunQueue queue, RunAccess access)
     {
         var owner = RunOwner.From(http.User)!;
-        if (!await access.CanSeeAsync(owner, id) || await store.GetAsync(id) is not { } record) return NotFound(id);
-        var view = Features.Runs.RunView.From(record, hub.Snapshot(id));
-        var s = view.Snapshot;
-        return Results.Ok(new RunBody(id, view.Status, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
-            s.Device ?? record.Device, s.DeviceReason ?? record.DeviceReason, s.QueuePosition, s.Members,
-            new RunProgressBody(s.Stage?.ToString().ToLowerInvariant(), s.Done, s.Total, s.Skipped, Math.Round(s.Percent, 1),
-                s.Throughput.Count > 0 ? s.Throughput[^1].Value : null, s.ElapsedSeconds),
-            s.Cpu, s.Epochs, s.Error, view.Result, $"/runs/{id}"));
+        if (!await access.CanSeeAsync(owner, id)) return NotFound(id);
+        // A run in progress is answered from memory: scripts polling it every second cost no database read.
+        if (queue.Find(id) is { } job && hub.Snapshot(id, withSeries: false) is { IsFinished: false } live)
+            return Results.Ok(Body(id, live, job.SubmittedAt, job.Dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null));
+        if (await store.GetAsync(id) is not { } record) return NotFound(id);
+        var view = Features.Runs.RunView.From(record, hub.Snapshot(id, withSeries: false));
+        return Results.Ok(Body(id, view.Snapshot, record.CreatedAt, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
+            record, view.Result, record.FinishedAt));
     }
+
+    private static RunBody Body(Guid id, RunSnapshot s, DateTimeOffset createdAt, string dataset, int images, int epochs, string deviceRequested,
+        RunRecord? record, Training.Training.RunResult? result, DateTimeOffset? finishedAt) =>
+        new(id, s.Status, createdAt, s.StartedAt ?? record?.StartedAt, finishedAt, dataset, images, epochs, deviceRequested,
+            s.Device ?? record?.Device, s.DeviceReason ?? record?.DeviceReason, s.QueuePosition, s.Members,
+            new RunProgressBody(s.Stage?.ToString().ToLowerInvariant(), s.Done, s.Total, s.Skipped, Math.Round(s.Percent, 1), s.ImagesPerSecond, s.ElapsedSeconds),
+            s.Cpu, s.Epochs, s.Error, result, $"/runs/{id}");
 
     private static async Task<IResult> CancelAsync(Guid id, HttpContext http, IRunQueue queue, RunStore store, RunAccess access)
     {

@@ -25,10 +25,13 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
     private readonly List<Watcher> _queueWatchers = [];
     private readonly Queue<Guid> _finished = new();
 
-    /// <summary>Calls <paramref name="onChange"/> (never more often than every 250 ms) while the run changes; dispose to stop.</summary>
-    public IDisposable Watch(Guid runId, Func<Task> onChange)
+    /// <summary>
+    /// Calls <paramref name="onChange"/> while the run changes, at most once per <paramref name="interval"/>
+    /// (never more often than <see cref="MinInterval"/>); dispose to stop.
+    /// </summary>
+    public IDisposable Watch(Guid runId, Func<Task> onChange, TimeSpan? interval = null)
     {
-        var watcher = new Watcher(this, runId, onChange);
+        var watcher = new Watcher(this, runId, onChange, Max(interval));
         lock (_lock)
         {
             if (!_runWatchers.TryGetValue(runId, out var list)) _runWatchers[runId] = list = [];
@@ -38,9 +41,9 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
     }
 
     /// <summary>Calls <paramref name="onChange"/> when the queue changes: a run queued, started, finished or moved up.</summary>
-    public IDisposable WatchQueue(Func<Task> onChange)
+    public IDisposable WatchQueue(Func<Task> onChange, TimeSpan? interval = null)
     {
-        var watcher = new Watcher(this, null, onChange);
+        var watcher = new Watcher(this, null, onChange, Max(interval));
         lock (_lock) _queueWatchers.Add(watcher);
         return watcher.Start();
     }
@@ -51,9 +54,10 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
         lock (_lock) return _runWatchers.TryGetValue(runId, out var list) ? list.Count : 0;
     }
 
-    public RunSnapshot? Snapshot(Guid runId)
+    /// <param name="withSeries">False for callers that draw no chart (the API): the points are not copied.</param>
+    public RunSnapshot? Snapshot(Guid runId, bool withSeries = true)
     {
-        lock (_lock) return _runs.TryGetValue(runId, out var run) ? run.ToSnapshot(runId) : null;
+        lock (_lock) return _runs.TryGetValue(runId, out var run) ? run.ToSnapshot(runId, withSeries) : null;
     }
 
     public void Queued(Guid runId, string device, string reason, int position)
@@ -95,6 +99,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
             var run = Get(runId);
             run.Status = RunStatus.Running;
             run.QueuePosition = null;
+            run.StartedAt = _time.GetUtcNow();
         }
         Signal(runId, queue: true);
     }
@@ -123,6 +128,8 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
         }
         Signal(runId, queue: true);
     }
+
+    private static TimeSpan Max(TimeSpan? interval) => interval is { } i && i > MinInterval ? i : MinInterval;
 
     private LiveRun Get(Guid runId)
     {
@@ -159,7 +166,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
     /// One watcher's pump: a channel holding at most one nudge (further nudges are dropped, the state
     /// they announce is read anyway), and a loop that calls the watcher back, then waits the interval.
     /// </summary>
-    private sealed class Watcher(RunHub hub, Guid? runId, Func<Task> callback) : IDisposable
+    private sealed class Watcher(RunHub hub, Guid? runId, Func<Task> callback, TimeSpan interval) : IDisposable
     {
         private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
         { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -181,7 +188,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
                 await foreach (var _ in _nudges.Reader.ReadAllAsync())
                 {
                     await callback();
-                    await Task.Delay(MinInterval, hub._time);
+                    await Task.Delay(interval, hub._time);
                 }
             }
             catch (Exception e)
@@ -208,8 +215,10 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
         public string? StageDetail, Device, DeviceReason, Error;
         public int Done, Total, Skipped, Members = 1;
         public double ElapsedSeconds;
+        public double? ImagesPerSecond;
         public CpuShare? Cpu;
         public RunResult? Result;
+        public DateTimeOffset? StartedAt;
         public readonly ChartSeries Throughput = new(MinInterval), ImagesDone = new(MinInterval);
         public readonly List<EpochMetrics> Epochs = [];
 
@@ -222,7 +231,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
                     (Stage, StageDetail) = (s.Stage, s.Detail);
                     break;
                 case ImagesFeaturized f:
-                    (Done, Total, Skipped) = (f.Done, f.Total, f.Skipped);
+                    (Done, Total, Skipped, ImagesPerSecond) = (f.Done, f.Total, f.Skipped, f.ImagesPerSecond);
                     var last = f.Done == f.Total;
                     Throughput.Add(f.Elapsed.TotalSeconds, f.ImagesPerSecond, last);
                     ImagesDone.Add(f.Elapsed.TotalSeconds, f.Done, last);
@@ -236,11 +245,11 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
             }
         }
 
-        public RunSnapshot ToSnapshot(Guid id) => new()
+        public RunSnapshot ToSnapshot(Guid id, bool withSeries) => new()
         {
             Id = id, Status = Status, QueuePosition = QueuePosition, Stage = Stage, StageDetail = StageDetail,
-            Done = Done, Total = Total, Skipped = Skipped, ElapsedSeconds = ElapsedSeconds,
-            Throughput = Throughput.ToList(), ImagesDone = ImagesDone.ToList(), Epochs = [.. Epochs],
+            Done = Done, Total = Total, Skipped = Skipped, ElapsedSeconds = ElapsedSeconds, StartedAt = StartedAt, ImagesPerSecond = ImagesPerSecond,
+            Throughput = withSeries ? Throughput.ToList() : [], ImagesDone = withSeries ? ImagesDone.ToList() : [], Epochs = [.. Epochs],
             Device = Device, DeviceReason = DeviceReason, Error = Error, Cpu = Cpu, Members = Members, Result = Result,
         };
     }

@@ -25,12 +25,16 @@ public interface IRunQueue
 
     /// <summary>Who runs and who waits, per device, in the order they will start.</summary>
     QueueView View();
+
+    /// <summary>A run this queue holds (waiting or running), or null.</summary>
+    QueuedRun? Find(Guid runId);
 }
 
 /// <summary>The limits that hold a class together; start from appsettings.json.</summary>
 public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int CpuWorkers, int GpuWorkers);
 
-public sealed record QueuedRun(Guid Id, string OwnerId, string OwnerName, string Dataset, int Images, int Epochs, int Members, DateTimeOffset SubmittedAt);
+public sealed record QueuedRun(
+    Guid Id, string OwnerId, string OwnerName, string Dataset, int Images, int Epochs, string DeviceRequested, int Members, DateTimeOffset SubmittedAt);
 
 public sealed record LaneView(ComputeDevice Device, int Workers, bool Paused, IReadOnlyList<QueuedRun> Running, IReadOnlyList<QueuedRun> Waiting);
 
@@ -192,6 +196,11 @@ public sealed class RunQueue : IRunQueue
                 l.Running.Select(Describe).ToList(), l.WaitingInOrder().Select(Describe).ToList())).ToList());
     }
 
+    public QueuedRun? Find(Guid runId)
+    {
+        lock (_lock) return _jobs.TryGetValue(runId, out var job) ? Describe(job) : null;
+    }
+
     /// <summary>For the worker: waits for the next run this device may start, and marks it running.</summary>
     internal async Task<RunJob> NextAsync(ComputeDevice device, CancellationToken cancellationToken)
     {
@@ -287,5 +296,6 @@ public sealed class RunQueue : IRunQueue
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static QueuedRun Describe(RunJob j) =>
-        new(j.Id, j.Owner.Id, j.Owner.Name, j.Options.Dataset, j.Options.Images, j.Options.Epochs, j.Members.Count, j.SubmittedAt);
+        new(j.Id, j.Owner.Id, j.Owner.Name, j.Options.Dataset, j.Options.Images, j.Options.Epochs,
+            j.Options.Device.ToString().ToLowerInvariant(), j.Members.Count, j.SubmittedAt);
 }

@@ -1,4 +1,5 @@
 using LearnDL.Training.Compute;
+using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
 
 namespace LearnDL.Web.RunService;
@@ -8,6 +9,7 @@ public static class RunServiceSetup
 {
     public static IServiceCollection AddRunService(this IServiceCollection services)
     {
+        services.AddSingleton<NetworkCache>();
         services.AddSingleton<RunEngine>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunHub>();

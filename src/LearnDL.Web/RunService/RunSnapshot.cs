@@ -20,6 +20,9 @@ public sealed record RunSnapshot
     public int Total { get; init; }
     public int Skipped { get; init; }
     public double ElapsedSeconds { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    /// <summary>Images per second at the last report (kept even when the snapshot carries no chart points).</summary>
+    public double? ImagesPerSecond { get; init; }
     public IReadOnlyList<ChartPoint> Throughput { get; init; } = [];
     public IReadOnlyList<ChartPoint> ImagesDone { get; init; } = [];
     public IReadOnlyList<EpochMetrics> Epochs { get; init; } = [];

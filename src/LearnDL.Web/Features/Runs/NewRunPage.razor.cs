@@ -20,6 +20,7 @@ public partial class NewRunPage
     [SupplyParameterFromQuery(Name = "images")] public int? PresetImages { get; set; }
     [SupplyParameterFromQuery(Name = "epochs")] public int? PresetEpochs { get; set; }
     [SupplyParameterFromQuery(Name = "device")] public string? PresetDevice { get; set; }
+    [SupplyParameterFromQuery(Name = "seed")] public int? PresetSeed { get; set; }
 
     internal RunRequest Request { get; } = new();
     internal IReadOnlyList<DatasetInfo> DatasetList { get; private set; } = [];
@@ -35,6 +36,7 @@ public partial class NewRunPage
         if (PresetImages is { } i) Request.Images = i;
         if (PresetEpochs is { } e) Request.Epochs = e;
         if (DeviceNames.TryParse(PresetDevice, out var device)) Request.Device = device;
+        if (PresetSeed is { } seed) Request.Seed = seed;
         GpuProblem = await Probe.WhyNotGpuAsync();
     }
 

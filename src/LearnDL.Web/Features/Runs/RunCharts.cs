@@ -16,11 +16,11 @@ public static class RunCharts
 
     public static ChartModel Throughput(RunSnapshot s) =>
         Line("throughput", "Throughput (images/s)", "seconds", "images/s",
-            [Series("images/s", s.Throughput.Select(p => p.Seconds), s.Throughput.Select(p => p.Value))], s.Throughput.Count);
+            [Series("images/s", s.Throughput.Select(p => p.Seconds), s.Throughput.Select(p => p.Value))], Version(s.Throughput));
 
     public static ChartModel ImagesDone(RunSnapshot s) =>
         Line("images", "Images featurized", "seconds", "images",
-            [Series("images", s.ImagesDone.Select(p => p.Seconds), s.ImagesDone.Select(p => p.Value))], s.ImagesDone.Count);
+            [Series("images", s.ImagesDone.Select(p => p.Seconds), s.ImagesDone.Select(p => p.Value))], Version(s.ImagesDone));
 
     public static ChartModel Epochs(IReadOnlyList<EpochMetrics> epochs)
     {
@@ -31,7 +31,7 @@ public static class RunCharts
             Series("held-out accuracy", x, epochs.Select(e => e.TestAccuracy)),
             Series("train log-loss", x, epochs.Select(e => e.TrainLogLoss), dash: true),
             Series("held-out log-loss", x, epochs.Select(e => e.TestLogLoss), dash: true),
-        ], epochs.Count);
+        ], epochs.Count.ToString());
     }
 
     /// <summary>One horizontal stacked bar per run: seconds in each stage.</summary>
@@ -76,7 +76,10 @@ public static class RunCharts
         Line = dash ? new Line { Dash = "dot" } : null,
     };
 
-    private static ChartModel Line(string key, string title, string xTitle, string yTitle, IList<ITrace> traces, int version) =>
+    /// <summary>Changes whenever the points do (a downsampled series can keep its count).</summary>
+    private static string Version(IReadOnlyList<ChartPoint> points) => points.Count == 0 ? "0" : $"{points.Count}@{points[^1].Seconds:0.###}";
+
+    private static ChartModel Line(string key, string title, string xTitle, string yTitle, IList<ITrace> traces, string version) =>
         new($"{key}:{version}", traces, BaseLayout(title, xTitle, yTitle));
 
     private static Layout BaseLayout(string title, string xTitle, string yTitle) => new()

@@ -23,6 +23,8 @@ public sealed record RunView(RunRecord Record, RunSnapshot Snapshot, RunResult? 
             Done = result?.Images ?? 0,
             Total = result?.Images ?? record.Images,
             ElapsedSeconds = record.TotalSeconds ?? 0,
+            StartedAt = record.StartedAt,
+            ImagesPerSecond = record.FeaturizeImagesPerSecond,
             Throughput = series.Throughput,
             ImagesDone = series.ImagesDone,
             Epochs = result?.Epochs ?? [],

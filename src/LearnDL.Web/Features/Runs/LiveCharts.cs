@@ -1,0 +1,32 @@
+using LearnDL.Web.Data;
+using LearnDL.Web.Features.Shared;
+using LearnDL.Web.RunService;
+
+namespace LearnDL.Web.Features.Runs;
+
+/// <summary>
+/// The charts of one run page. While a run streams they are rebuilt at most once a second (at once
+/// when the stage, an epoch or the state changes): every redraw costs the browser, which on a
+/// laptop shares the cores with the run it is showing.
+/// </summary>
+public sealed class LiveCharts(TimeProvider time)
+{
+    public static readonly TimeSpan RedrawInterval = TimeSpan.FromSeconds(1);
+
+    private long _builtAt;
+    private (RunStatus, Training.Training.RunStage?, int) _shape;
+
+    public ChartModel? Throughput { get; private set; }
+    public ChartModel? ImagesDone { get; private set; }
+    public ChartModel? Epochs { get; private set; }
+
+    public void Update(RunSnapshot s)
+    {
+        var shape = (s.Status, s.Stage, s.Epochs.Count);
+        if (Throughput is not null && shape == _shape && time.GetElapsedTime(_builtAt) < RedrawInterval) return;
+        (_shape, _builtAt) = (shape, time.GetTimestamp());
+        Throughput = RunCharts.Throughput(s);
+        ImagesDone = RunCharts.ImagesDone(s);
+        Epochs = RunCharts.Epochs(s.Epochs);
+    }
+}

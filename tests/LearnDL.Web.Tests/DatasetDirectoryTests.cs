@@ -1,0 +1,58 @@
+using LearnDL.Training.Datasets;
+using LearnDL.Web.Features.Datasets;
+using SkiaSharp;
+
+namespace LearnDL.Web.Tests;
+
+/// <summary>Dataset information is read from disk once, and again when a dataset folder changes.</summary>
+public class DatasetDirectoryTests
+{
+    private static void WriteClass(string root, string name, int images)
+    {
+        var folder = Path.Combine(root, name);
+        Directory.CreateDirectory(folder);
+        for (int i = 0; i < images; i++)
+        {
+            using var bitmap = new SKBitmap(8, 8);
+            bitmap.Erase(new SKColor((byte)(i * 20), 100, 50));
+            using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(folder, $"{i}.png"), data.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Describe_IsCached_UntilTheFolderChanges()
+    {
+        using var temp = new TempFolder();
+        var roots = Path.Combine(temp.Path, "folders");
+        var flowers = Path.Combine(roots, "flowers");
+        WriteClass(flowers, "rose", 3);
+        WriteClass(flowers, "tulip", 3);
+        var options = new DatasetOptions { DataFolder = temp.Path, FolderRoots = [roots] };
+        using var directory = new DatasetDirectory(new DatasetCatalog(options), options);
+
+        var name = "folder:" + flowers;
+        Assert.Equal(6, directory.Describe(name).Info!.ImageCount);
+        Assert.Contains(directory.List(), d => d.Name == name);
+
+        WriteClass(flowers, "daisy", 4); // the watcher sees the new class and forgets what it knew
+        for (var deadline = DateTime.UtcNow.AddSeconds(5); directory.Describe(name).Info!.ImageCount != 10 && DateTime.UtcNow < deadline;)
+            await Task.Delay(50);
+        Assert.Equal(10, directory.Describe(name).Info!.ImageCount);
+        Assert.Equal(3, directory.List().Single(d => d.Name == name).ClassNames.Count);
+    }
+
+    [Theory]
+    [InlineData("imagenet", "Unknown dataset")]
+    [InlineData("folder:/etc", "outside the allowed dataset folders")]
+    [InlineData("folder:", "needs a path")]
+    public void Describe_UnusableNames_SayWhy(string name, string problem)
+    {
+        using var temp = new TempFolder();
+        var options = new DatasetOptions { DataFolder = temp.Path, FolderRoots = [Path.Combine(temp.Path, "folders")] };
+        using var directory = new DatasetDirectory(new DatasetCatalog(options), options);
+        var (info, why) = directory.Describe(name);
+        Assert.Null(info);
+        Assert.Contains(problem, why);
+    }
+}

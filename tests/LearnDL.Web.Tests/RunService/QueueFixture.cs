@@ -1,0 +1,79 @@
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Web.Data;
+using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Identity;
+using LearnDL.Web.RunService;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LearnDL.Web.Tests.RunService;
+
+/// <summary>
+/// The run service as the app wires it (real SQLite, real engine and queue), without the web host,
+/// so a test can reach the queue's worker side directly, pretend to have a GPU, or make storing fail.
+/// </summary>
+public sealed class QueueFixture : IAsyncDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly ServiceProvider _services;
+
+    public QueueFixture(Action<LearnDLOptions>? configure = null, bool gpu = false)
+    {
+        var options = new LearnDLOptions { DataFolder = _temp.Path, MaxConcurrentCpuRuns = 1, MaxConcurrentGpuRuns = 1 };
+        configure?.Invoke(options);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options.ToDatasetOptions());
+        services.AddSingleton<DatasetCatalog>();
+        services.AddSingleton<DatasetDirectory>();
+        services.AddSingleton(gpu ? DeviceProbe.Known(new RuntimeBuild("gpu"), GpuReport()) : new DeviceProbe());
+        services.AddSingleton(Saves);
+        services.AddDbContextFactory<LearnDbContext>((sp, o) => o
+            .UseSqlite($"Data Source={Path.Combine(_temp.Path, "runs.db")}")
+            .AddInterceptors(sp.GetRequiredService<FailingSaves>()));
+        services.AddRunService();
+        _services = services.BuildServiceProvider();
+        Store.InitializeAsync().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Turn on to make every database write fail from then on.</summary>
+    public FailingSaves Saves { get; } = new();
+
+    public RunQueue Queue => _services.GetRequiredService<RunQueue>();
+    public RunHub Hub => _services.GetRequiredService<RunHub>();
+    public RunStore Store => _services.GetRequiredService<RunStore>();
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public static RunRequest Request(int seed = 1, DeviceRequest device = DeviceRequest.Cpu, bool shared = false, int images = 12) =>
+        new() { Dataset = "builtin", Images = images, Epochs = 1, Seed = seed, Device = device, Shared = shared };
+
+    public static RunOwner Owner(string name) => new("owner-" + name, name, OwnerRole.Learner);
+
+    private static DeviceReport GpuReport() => new()
+    {
+        CpuModel = "test CPU", LogicalCores = 2, VectorWidthBits = 256, MemoryTotalBytes = 1, MemoryAvailableBytes = 1, OperatingSystem = "test",
+        NvidiaDriver = "test", Gpus = ["Test GPU (16 GiB)"], RuntimeBuild = "gpu", RuntimeBuildDescription = "GPU build",
+        ProvidersCompiledIn = ["CUDAExecutionProvider", "CPUExecutionProvider"], CudaUsable = true, CudaStatus = "The CUDA provider loaded.",
+        MissingLibraries = [], Advice = [],
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        _temp.Dispose();
+    }
+}
+
+/// <summary>Makes database writes fail on demand, the way a full disk would.</summary>
+public sealed class FailingSaves : SaveChangesInterceptor
+{
+    public volatile bool Fail;
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+        Fail ? throw new IOException("database or disk is full") : base.SavingChangesAsync(eventData, result, cancellationToken);
+}

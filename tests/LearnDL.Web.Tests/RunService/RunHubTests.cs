@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using LearnDL.Training.Training;
+using LearnDL.Web.Data;
+using LearnDL.Web.RunService;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LearnDL.Web.Tests.RunService;
+
+/// <summary>The hub's promises to the engine and to pages, with a clock the test turns.</summary>
+public class RunHubTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly RunHub _hub;
+    private readonly Guid _run = Guid.NewGuid();
+
+    public RunHubTests()
+    {
+        _hub = new RunHub(_time, NullLogger<RunHub>.Instance);
+        _hub.Queued(_run, "cpu", "test", 1);
+        _hub.Started(_run);
+    }
+
+    private static ImagesFeaturized Done(int n) => new(TimeSpan.FromSeconds(n), n, 100, 0, 10);
+
+    [Fact]
+    public async Task Watch_ManyReportsWithinTheInterval_OneCallThenOneTrailingCallWithTheLatest()
+    {
+        var seen = new List<int>();
+        using var _ = _hub.Watch(_run, () => { lock (seen) seen.Add(_hub.Snapshot(_run)!.Done); return Task.CompletedTask; });
+
+        _hub.Report(_run, Done(1));
+        await Eventually(() => Count(seen) == 1);
+        for (int i = 2; i <= 20; i++) _hub.Report(_run, Done(i));
+        await Task.Delay(200);
+        Assert.Equal(1, Count(seen)); // throttled: nothing more until the interval has passed
+
+        _time.Advance(RunHub.MinInterval);
+        await Eventually(() => Count(seen) == 2);
+        Assert.Equal(20, seen[1]); // the trailing call reads the newest state; 2..19 were dropped
+        await Task.Delay(200);
+        Assert.Equal(2, Count(seen));
+    }
+
+    [Fact]
+    public async Task Report_AWatcherBlockingForASecond_DoesNotSlowTheReporterOrOtherWatchers()
+    {
+        var fastCalls = 0;
+        using var slow = _hub.Watch(_run, () => { Thread.Sleep(1000); return Task.CompletedTask; });
+        using var fast = _hub.Watch(_run, () => { Interlocked.Increment(ref fastCalls); return Task.CompletedTask; });
+
+        var clock = Stopwatch.StartNew();
+        for (int i = 1; i <= 1000; i++) _hub.Report(_run, Done(i % 100));
+        Assert.True(clock.ElapsedMilliseconds < 500, $"1000 reports took {clock.ElapsedMilliseconds} ms");
+        await Eventually(() => Volatile.Read(ref fastCalls) >= 1);
+    }
+
+    [Fact]
+    public async Task Watcher_ThatThrows_IsDropped_AndTheOthersStillHear()
+    {
+        var calls = 0;
+        _hub.Watch(_run, () => throw new ObjectDisposedException("circuit"));
+        using var good = _hub.Watch(_run, () => { Interlocked.Increment(ref calls); return Task.CompletedTask; });
+        _hub.Report(_run, Done(1));
+        await Eventually(() => _hub.WatcherCount(_run) == 1 && Volatile.Read(ref calls) == 1);
+        await Eventually(() =>
+        {
+            _time.Advance(RunHub.MinInterval);
+            _hub.Report(_run, Done(2));
+            return Volatile.Read(ref calls) >= 2;
+        });
+    }
+
+    [Fact]
+    public async Task QueueChanges_ReachOnlyTheRunsWhosePlaceChanged_AndQueueWatchers()
+    {
+        var waiting = Guid.NewGuid();
+        _hub.Queued(waiting, "cpu", "test", 2);
+        int runningCalls = 0, waitingCalls = 0, queueCalls = 0;
+        using var a = _hub.Watch(_run, () => { Interlocked.Increment(ref runningCalls); return Task.CompletedTask; });
+        using var b = _hub.Watch(waiting, () => { Interlocked.Increment(ref waitingCalls); return Task.CompletedTask; });
+        using var q = _hub.WatchQueue(() => { Interlocked.Increment(ref queueCalls); return Task.CompletedTask; });
+
+        _hub.Positions(new Dictionary<Guid, int> { [waiting] = 1 });
+        await Eventually(() => Volatile.Read(ref waitingCalls) == 1);
+        _hub.Positions(new Dictionary<Guid, int> { [waiting] = 1 }); // unchanged: nobody hears
+        _hub.Queued(Guid.NewGuid(), "gpu", "test", 1);
+        await Eventually(() => Volatile.Read(ref queueCalls) == 1);
+        await Task.Delay(200);
+        Assert.Equal(0, Volatile.Read(ref runningCalls));
+        Assert.Equal(1, Volatile.Read(ref waitingCalls));
+        Assert.Equal(1, _hub.Snapshot(waiting)!.QueuePosition);
+    }
+
+    [Fact]
+    public async Task Finished_ReachesWatchers_WithTheResultKeptLive()
+    {
+        RunSnapshot? last = null;
+        using var _ = _hub.Watch(_run, () => { last = _hub.Snapshot(_run); return Task.CompletedTask; });
+        _hub.Finished(_run, RunStatus.Completed, "could not be saved");
+        await Eventually(() => last?.Status == RunStatus.Completed);
+        Assert.Equal("could not be saved", last!.Error);
+    }
+
+    [Fact]
+    public void ChartSeries_ALongRun_StaysBoundedAndKeepsItsEnds()
+    {
+        var series = new ChartSeries(TimeSpan.FromMilliseconds(250));
+        for (int i = 0; i <= 100_000; i++) series.Add(i * 0.05, i, last: i == 100_000);
+        var points = series.ToList();
+        Assert.InRange(points.Count, 30, ChartSeries.DefaultMaxPoints);
+        Assert.Equal(0, points[0].Seconds);
+        Assert.Equal(100_000, points[^1].Value);
+        Assert.True(points.Zip(points.Skip(1)).All(p => p.Second.Seconds > p.First.Seconds));
+    }
+
+    private static int Count(List<int> list) { lock (list) return list.Count; }
+
+    internal static async Task Eventually(Func<bool> condition, int timeoutMs = 5000)
+    {
+        for (var clock = Stopwatch.StartNew(); clock.ElapsedMilliseconds < timeoutMs; await Task.Delay(10))
+            if (condition()) return;
+        Assert.True(condition(), "The condition did not become true in time.");
+    }
+}

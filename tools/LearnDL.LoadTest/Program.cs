@@ -1,0 +1,63 @@
+using System.Text.Json;
+using LearnDL.LoadTest;
+using LearnDL.Testing;
+using Microsoft.Playwright;
+
+// The load test: the real app over loopback, real pages in headless Chromium, API clients.
+// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--pages 10] [--pollers 20] [--only watch,latency,class] [--out results.json]
+var options = Arguments.Parse(args);
+void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+
+await using var app = await AppProcess.StartAsync(AppContext.BaseDirectory);
+Log($"app on {app.BaseUrl} (pid {app.ProcessId}), data in {app.DataFolder}");
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await Chromium.LaunchAsync(playwright);
+
+var report = new Dictionary<string, object> { ["machine"] = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString() } };
+await using (var memory = new MemorySampler(app))
+{
+    if (options.Runs("watch"))
+    {
+        var watched = new WatchedRuns(app, browser, options.Images, options.Pages, options.Pollers);
+        Log($"warming up: one {options.Images}-image run to generate the tiles");
+        await watched.WarmUpAsync();
+        Log("the same run with no watcher, one live page, and a crowd");
+        var runs = await watched.MeasureAsync(options.Rounds, Log);
+        report["watchedRuns"] = runs;
+        report["watchedSummary"] = Summaries.Watched(runs, options);
+    }
+    if (options.Runs("latency"))
+    {
+        Log("30 clients loading pages while a run streams");
+        report["pageLatency"] = await new PageLatency(app, 30, TimeSpan.FromSeconds(20)).MeasureAsync("cpu-vs-gpu");
+    }
+    if (options.Runs("class"))
+    {
+        var rush = new ClassRush(app);
+        Log("30 students press the same Try-it within a second");
+        report["sameTryIt"] = await rush.SameTryItAsync(30);
+        Log("10 students send 3 runs each at once (and one sends a 4th)");
+        report["differentRequests"] = await rush.DifferentRequestsAsync(10, 3);
+    }
+    Log("waiting 15 s for the server to settle");
+    await Task.Delay(TimeSpan.FromSeconds(15));
+    report["memory"] = memory.Result(app.ResidentBytes());
+}
+
+Summaries.PrintTable(report, Console.Out);
+var json = JsonSerializer.Serialize(report, Student.Json);
+Console.WriteLine(json);
+if (options.Out is { } path) await File.WriteAllTextAsync(path, json);
+
+internal sealed record Arguments(int Rounds, int Images, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out)
+{
+    public bool Runs(string part) => Only.Count == 0 || Only.Contains(part);
+
+    public static Arguments Parse(string[] args)
+    {
+        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        int Int(string name, int fallback) => int.TryParse(Value(name), out var v) ? v : fallback;
+        var only = (Value("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        return new(Int("--rounds", 2), Int("--images", 1000), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"));
+    }
+}
