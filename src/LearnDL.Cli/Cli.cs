@@ -4,7 +4,7 @@ using LearnDL.Training.Training;
 
 namespace LearnDL.Cli;
 
-/// <summary>`learndl`: doctor, datasets, run, bench.</summary>
+/// <summary>`learndl`: doctor, datasets, run, bench, classify, parallel.</summary>
 public static class Cli
 {
     public const string Usage = """
@@ -16,12 +16,13 @@ public static class Cli
                            [--device cpu|gpu|auto] [--seed S] [--test-fraction F] [--save-model PATH] [--json]
           learndl bench    [--images N] [--device cpu|gpu|auto] [--json]
           learndl classify --model PATH --image PATH [--json]
+          learndl parallel [--gpu] [--json]           a matrix multiply done one, SIMD, all-core, library and GPU ways
 
         Folders come from LearnDL__DataFolder and LearnDL__FashionMnistFolder (environment).
         Exit codes: 0 ok, 2 bad arguments or dataset, 3 device not usable, 130 cancelled.
         """;
 
-    private static readonly HashSet<string> Flags = ["json", "help"];
+    private static readonly HashSet<string> Flags = ["json", "help", "gpu"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -44,6 +45,7 @@ public static class Cli
                 "run" => await Commands.Run(cli, new RunEngine(new DatasetCatalog(options), probe), output, cancellationToken),
                 "bench" => await Commands.Bench(cli, new DatasetCatalog(options), probe, output, cancellationToken),
                 "classify" => Commands.Classify(cli, output),
+                "parallel" => Commands.Parallel(cli, probe, output, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }

@@ -116,6 +116,29 @@ public static class Commands
         return ExitCodes.Success;
     }
 
+    /// <summary>Lesson 2's demonstration as a table: the same multiply, from one scalar thread to the GPU.</summary>
+    public static int Parallel(CliArguments cli, DeviceProbe probe, CliOutput output, CancellationToken cancellationToken)
+    {
+        var gpu = cli.Flag("gpu");
+        cli.RejectUnknown();
+        if (gpu) probe.Choose(DeviceRequest.Gpu); // says why not, before any work
+        using var benchmark = new MatrixMultiplyBenchmark(gpu);
+        List<MultiplyMethod> methods = [.. MatrixMultiplyBenchmark.CpuMethods, .. gpu ? [MultiplyMethod.Gpu] : Array.Empty<MultiplyMethod>()];
+        var timings = new List<MultiplyTiming>();
+        foreach (var timing in benchmark.Run(methods, MatrixMultiplyBenchmark.Sizes, cancellationToken))
+        {
+            timings.Add(timing);
+            output.Progress.MarkupLineInterpolated($"[grey]n={timing.Size,4}  {timing.Method.Title(),-42} {timing.Seconds * 1e3,10:0.000} ms  {timing.GigaflopsPerSecond,7:0.0} GFLOP/s[/]");
+        }
+        if (output.IsJson) { output.WriteJson(timings); return ExitCodes.Success; }
+        var table = new Table().AddColumn("n");
+        foreach (var method in methods) table.AddColumn(Markup.Escape(method.Title()) + " (ms)");
+        foreach (var size in MatrixMultiplyBenchmark.Sizes)
+            table.AddRow([size.ToString(), .. methods.Select(m => (timings.First(t => t.Method == m && t.Size == size).Seconds * 1e3).ToString("0.000"))]);
+        output.Console.Write(table);
+        return ExitCodes.Success;
+    }
+
     private static DeviceRequest ParseDevice(string? text) =>
         text is null ? DeviceRequest.Auto
         : DeviceNames.TryParse(text, out var device) ? device

@@ -25,6 +25,12 @@ public sealed class LearnDLOptions
     /// <summary>A Try-it requested while an identical one is queued or running joins it instead of queueing a copy.</summary>
     public bool ShareIdenticalRuns { get; set; } = true;
 
+    /// <summary>Largest image a learner may upload to classify with a run's model.</summary>
+    public long MaxUploadImageBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>GPU prices for lesson 8's calculator; lessons call them examples.</summary>
+    public List<LearnDL.Web.Features.Lessons.Demos.GpuPrice> GpuPrices { get; set; } = [];
+
     public string ResolvedDataFolder => string.IsNullOrWhiteSpace(DataFolder) ? DatasetOptions.DefaultDataFolder : Path.GetFullPath(DataFolder);
 
     public DatasetOptions ToDatasetOptions() => new()

@@ -3,7 +3,9 @@ using LearnDL.Training.Datasets;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Compare;
+using LearnDL.Web.Features.Runs;
 using LearnDL.Web.Features.Lessons;
+using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Features.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
@@ -45,8 +47,12 @@ public static class LearnDLServices
         services.AddOwners();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<CompareService>();
+        services.AddSingleton<RunClassifier>();
         services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
         services.AddSingleton(_ => new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
+        services.AddSingleton(_ => GpuReference.Load(Path.Combine(AppContext.BaseDirectory, "gpu-reference.json")));
+        services.AddSingleton<MeasuredSpeeds>();
+        services.AddScoped<IProgressStore, BrowserProgressStore>();
         services.AddScoped<LessonProgress>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -76,6 +82,7 @@ public static class LearnDLServices
     {
         // A broken lesson file fails the start, where the instructor sees it, not a page mid-class.
         var lessons = app.Services.GetRequiredService<LessonCatalog>().All;
+        app.Services.GetRequiredService<GpuReference>();
         app.Logger.LogInformation("{Count} lessons loaded.", lessons.Count);
         await app.StartRunServiceAsync();
 

@@ -19,7 +19,7 @@ public static class OnnxBatchRewriter
         using var output = new MemoryStream(model.Length);
         foreach (var field in Fields(model))
         {
-            if (field.Number == ModelGraph) WriteMessage(output, field.Number, RewriteGraph(field.Value(model), batchName));
+            if (field.Number == ModelGraph) Protobuf.WriteMessage(output, field.Number, RewriteGraph(field.Value(model), batchName));
             else output.Write(model, field.Start, field.End - field.Start);
         }
         return output.ToArray();
@@ -34,7 +34,7 @@ public static class OnnxBatchRewriter
             // Intermediate shape hints would pin the batch back to 1; ONNX Runtime infers them itself.
             if (field.Number == GraphValueInfo) continue;
             if (field.Number is GraphInput or GraphOutput)
-                WriteMessage(output, field.Number, Rewrite(field.Value(bytes), [ValueInfoType, TypeTensor, TensorShape], batchName));
+                Protobuf.WriteMessage(output, field.Number, Rewrite(field.Value(bytes), [ValueInfoType, TypeTensor, TensorShape], batchName));
             else output.Write(bytes, field.Start, field.End - field.Start);
         }
         return output.ToArray();
@@ -49,13 +49,13 @@ public static class OnnxBatchRewriter
         foreach (var field in Fields(bytes))
         {
             if (path.Length > 0 && field.Number == path[0] && field.Wire == 2)
-                WriteMessage(output, field.Number, Rewrite(field.Value(bytes), path[1..], batchName));
+                Protobuf.WriteMessage(output, field.Number, Rewrite(field.Value(bytes), path[1..], batchName));
             else if (path.Length == 0 && field.Number == ShapeDim && firstDim)
             {
                 firstDim = false;
                 using var dim = new MemoryStream();
-                WriteMessage(dim, DimParam, System.Text.Encoding.UTF8.GetBytes(batchName));
-                WriteMessage(output, ShapeDim, dim.ToArray());
+                Protobuf.WriteString(dim, DimParam, batchName);
+                Protobuf.WriteMessage(output, ShapeDim, dim.ToArray());
             }
             else output.Write(bytes, field.Start, field.End - field.Start);
         }
@@ -103,22 +103,5 @@ public static class OnnxBatchRewriter
             result |= (ulong)(b & 0x7f) << shift;
             if (b < 0x80) return result;
         }
-    }
-
-    private static void WriteMessage(Stream output, int number, ReadOnlySpan<byte> value)
-    {
-        WriteVarint(output, ((ulong)number << 3) | 2);
-        WriteVarint(output, (ulong)value.Length);
-        output.Write(value);
-    }
-
-    private static void WriteVarint(Stream output, ulong value)
-    {
-        while (value >= 0x80)
-        {
-            output.WriteByte((byte)(value | 0x80));
-            value >>= 7;
-        }
-        output.WriteByte((byte)value);
     }
 }

@@ -17,14 +17,14 @@ public sealed record ClassScore(string Label, double Probability);
 public sealed class ImageClassifier : IDisposable
 {
     private readonly ResNet18Model _network;
+    private readonly bool _ownsNetwork;
     private readonly PredictionEngine<FeatureRow, HeadPrediction> _engine;
     private readonly ImagePreprocessor _preprocessor = new();
     private readonly string[] _classes;
 
-    private ImageClassifier(ResNet18Model network, PredictionEngine<FeatureRow, HeadPrediction> engine)
+    private ImageClassifier(ResNet18Model network, bool ownsNetwork, PredictionEngine<FeatureRow, HeadPrediction> engine)
     {
-        _network = network;
-        _engine = engine;
+        (_network, _ownsNetwork, _engine) = (network, ownsNetwork, engine);
         VBuffer<ReadOnlyMemory<char>> names = default;
         engine.OutputSchema[nameof(HeadPrediction.Score)].GetSlotNames(ref names);
         _classes = names.DenseValues().Select(n => n.ToString()).ToArray();
@@ -41,12 +41,26 @@ public sealed class ImageClassifier : IDisposable
         return full;
     }
 
-    public static ImageClassifier Load(string modelPath, ComputeDevice device = ComputeDevice.Cpu)
+    /// <summary>Loads a saved model with a network of its own (the command line).</summary>
+    public static ImageClassifier Load(string modelPath, ComputeDevice device = ComputeDevice.Cpu) => Load(modelPath, new ResNet18Model(device), ownsNetwork: true);
+
+    /// <summary>Loads a saved model that borrows an already loaded network (a server classifying for many runs).</summary>
+    public static ImageClassifier Load(string modelPath, ResNet18Model network) => Load(modelPath, network, ownsNetwork: false);
+
+    private static ImageClassifier Load(string modelPath, ResNet18Model network, bool ownsNetwork)
     {
         var ml = new MLContext();
         ITransformer model;
-        using (var stream = File.OpenRead(modelPath)) model = ml.Model.Load(stream, out _);
-        return new ImageClassifier(new ResNet18Model(device), ml.Model.CreatePredictionEngine<FeatureRow, HeadPrediction>(model));
+        try
+        {
+            using (var stream = File.OpenRead(modelPath)) model = ml.Model.Load(stream, out _);
+        }
+        catch
+        {
+            if (ownsNetwork) network.Dispose();
+            throw;
+        }
+        return new ImageClassifier(network, ownsNetwork, ml.Model.CreatePredictionEngine<FeatureRow, HeadPrediction>(model));
     }
 
     /// <summary>Classes from most to least likely, or null when the file is not a readable image.</summary>
@@ -69,6 +83,6 @@ public sealed class ImageClassifier : IDisposable
     public void Dispose()
     {
         _engine.Dispose();
-        _network.Dispose();
+        if (_ownsNetwork) _network.Dispose();
     }
 }

@@ -9,28 +9,28 @@ namespace LearnDL.Web.RunService;
 /// </summary>
 public sealed class DeviceLane(ComputeDevice device, int workers)
 {
-    private readonly Dictionary<string, Queue<RunJob>> _waiting = [];
+    private readonly Dictionary<string, Queue<QueueItem>> _waiting = [];
     private readonly LinkedList<string> _turns = new();
-    private readonly List<RunJob> _running = [];
+    private readonly List<QueueItem> _running = [];
 
     public ComputeDevice Device => device;
     public int Workers { get; set; } = workers;
     public bool Paused { get; set; }
-    public IReadOnlyList<RunJob> Running => _running;
+    public IReadOnlyList<QueueItem> Running => _running;
     public int WaitingCount => _waiting.Values.Sum(q => q.Count);
 
-    public void Enqueue(RunJob job)
+    public void Enqueue(QueueItem job)
     {
         if (!_waiting.TryGetValue(job.Owner.Id, out var queue))
         {
-            _waiting[job.Owner.Id] = queue = new Queue<RunJob>();
+            _waiting[job.Owner.Id] = queue = new Queue<QueueItem>();
             _turns.AddLast(job.Owner.Id);
         }
         queue.Enqueue(job);
     }
 
     /// <summary>The next run to start, or null when paused, full or empty; it counts as running from here.</summary>
-    public RunJob? TakeNext()
+    public QueueItem? TakeNext()
     {
         if (Paused || _running.Count >= Workers || _turns.First is not { } turn) return null;
         var owner = turn.Value;
@@ -43,7 +43,7 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
         return job;
     }
 
-    public bool RemoveWaiting(RunJob job)
+    public bool RemoveWaiting(QueueItem job)
     {
         if (!_waiting.TryGetValue(job.Owner.Id, out var queue) || !queue.Contains(job)) return false;
         var rest = queue.Where(j => j != job).ToList();
@@ -57,13 +57,13 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
         return true;
     }
 
-    public void RemoveRunning(RunJob job) => _running.Remove(job);
+    public void RemoveRunning(QueueItem job) => _running.Remove(job);
 
     /// <summary>Waiting runs in the order they will start, if nothing else arrives.</summary>
-    public IReadOnlyList<RunJob> WaitingInOrder()
+    public IReadOnlyList<QueueItem> WaitingInOrder()
     {
-        var queues = _turns.Select(owner => new Queue<RunJob>(_waiting[owner])).ToList();
-        var order = new List<RunJob>();
+        var queues = _turns.Select(owner => new Queue<QueueItem>(_waiting[owner])).ToList();
+        var order = new List<QueueItem>();
         while (queues.Count > 0)
         {
             for (int i = 0; i < queues.Count; i++) order.Add(queues[i].Dequeue());

@@ -32,6 +32,7 @@ public static class RunApi
         api.MapGet("{id:guid}", GetAsync);
         api.MapDelete("{id:guid}", CancelAsync);
         api.MapGet("", ListAsync);
+        api.MapGet("{id:guid}/model", ModelAsync);
         return app;
     }
 
@@ -68,8 +69,8 @@ public static class RunApi
         var owner = RunOwner.From(http.User)!;
         if (!await access.CanSeeAsync(owner, id)) return NotFound(id);
         // A run in progress is answered from memory: scripts polling it every second cost no database read.
-        if (queue.Find(id) is { } job && hub.Snapshot(id, withSeries: false) is { IsFinished: false } live)
-            return Results.Ok(Body(id, live, job.SubmittedAt, job.Dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null));
+        if (queue.Find(id) is { Dataset: { } dataset } job && hub.Snapshot(id, withSeries: false) is { IsFinished: false } live)
+            return Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null));
         if (await store.GetAsync(id) is not { } record) return NotFound(id);
         var view = Features.Runs.RunView.From(record, hub.Snapshot(id, withSeries: false));
         return Results.Ok(Body(id, view.Snapshot, record.CreatedAt, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
@@ -109,6 +110,20 @@ public static class RunApi
         if (problems.Count > 0) return Problem(400, problems);
         var result = await store.ListAsync(access.Scope(owner, new RunFilter(device, status)), page, pageSize);
         return Results.Ok(new RunListBody(result.Total, page, pageSize, result.Items));
+    }
+
+    /// <summary>The trained model, an ML.NET model file, for the run's own page and for scripts.</summary>
+    private static async Task<IResult> ModelAsync(Guid id, HttpContext http, RunStore store, RunAccess access, ModelFiles models)
+    {
+        var owner = RunOwner.From(http.User)!;
+        if (!await access.CanSeeAsync(owner, id) || await store.GetSummaryAsync(id) is not { } run) return NotFound(id);
+        if (run.Status != RunStatus.Completed)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "No model yet",
+                detail: $"Run {id} is {run.Status.ToString().ToLowerInvariant()}: only a completed run has a trained model.");
+        if (!models.Exists(id))
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "The trained model is gone",
+                detail: $"The model file of run {id} is no longer in the data folder. Run it again to train a new one.");
+        return Results.File(models.PathFor(id), "application/zip", ModelFiles.DownloadName(id));
     }
 
     private static IResult NotFound(Guid id) =>

@@ -60,6 +60,14 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
         lock (_lock) return _runs.TryGetValue(runId, out var run) ? run.ToSnapshot(runId, withSeries) : null;
     }
 
+    /// <summary>Something other than a run joined, started or left a queue: only queue watchers hear of it.</summary>
+    public void QueueChanged()
+    {
+        Watcher[] targets;
+        lock (_lock) targets = [.. _queueWatchers];
+        foreach (var watcher in targets) watcher.Nudge();
+    }
+
     public void Queued(Guid runId, string device, string reason, int position)
     {
         lock (_lock)

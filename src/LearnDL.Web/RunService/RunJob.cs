@@ -6,25 +6,51 @@ namespace LearnDL.Web.RunService;
 
 public enum JobState { Admitting, Waiting, Running, Finished }
 
-/// <summary>A run the queue holds: what to run, on which device, for whom, and how to stop it.</summary>
-public sealed class RunJob(Guid id, RunRequest request, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
+/// <summary>
+/// Something a device's queue holds: a run, or other work that needs the device for a while (a
+/// lesson's demonstration). Both wait their turn and count against the same limits.
+/// </summary>
+public abstract class QueueItem(Guid id, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
 {
     public Guid Id => id;
-    public RunRequest Request => request;
-    public RunOptions Options { get; } = request.ToOptions();
     public DeviceChoice Device => device;
     public RunOwner Owner => owner;
     public DateTimeOffset SubmittedAt => submittedAt;
-    /// <summary>Owner ids of everyone on this run (its starter first); changed under the queue's lock.</summary>
-    public List<string> Members { get; } = [owner.Id];
 
     /// <summary>Changed only under the queue's lock.</summary>
     public JobState State { get; set; } = JobState.Admitting;
     public bool CancelRequested { get; set; }
 
+    /// <summary>Never disposed: a cancel may race the end, and a plain token source needs no disposal.</summary>
+    internal CancellationTokenSource Cancellation { get; } = new();
+
+    /// <summary>What the queue's views call it.</summary>
+    public abstract string Title { get; }
+}
+
+/// <summary>A run the queue holds: what to run, on which device, for whom, and how to stop it.</summary>
+public sealed class RunJob(Guid id, RunRequest request, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
+    : QueueItem(id, device, owner, submittedAt)
+{
+    public RunRequest Request => request;
+    public RunOptions Options { get; } = request.ToOptions();
+    /// <summary>Owner ids of everyone on this run (its starter first); changed under the queue's lock.</summary>
+    public List<string> Members { get; } = [owner.Id];
+    public override string Title => $"{Options.Dataset} · {Options.Images} images · {Options.Epochs} epochs";
+
     /// <summary>Completes once the run's row is in the database, so joiners never see a run that is not there.</summary>
     internal TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Never disposed: a cancel may race the run's end, and a plain token source needs no disposal.</summary>
-    internal CancellationTokenSource Cancellation { get; } = new();
 }
+
+/// <summary>Work that is not a run but needs a device's worker: it waits in the same queue, and is not stored.</summary>
+public sealed class WorkItem(Guid id, string title, Func<CancellationToken, Task> work, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
+    : QueueItem(id, device, owner, submittedAt)
+{
+    public override string Title => title;
+    internal Func<CancellationToken, Task> Work => work;
+    internal TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    internal TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>Work handed to the queue: wait for <see cref="Started"/>, then for <see cref="Completion"/> (cancelled when it was).</summary>
+public sealed record WorkTicket(Guid Id, Task Started, Task Completion);

@@ -17,7 +17,13 @@ public interface IRunQueue
     /// <summary>Queues a run (or joins an identical shared one), or throws <see cref="RunRejectedException"/>.</summary>
     Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null);
 
-    /// <summary>Stops a queued or running run; false when it is not in progress here.</summary>
+    /// <summary>
+    /// Queues work that needs a device but is not a run (a lesson's demonstration): it waits its turn
+    /// with the runs, counts against the same limits, and can be cancelled like one. Not stored.
+    /// </summary>
+    WorkTicket SubmitWork(string title, ComputeDevice device, RunOwner owner, Func<CancellationToken, Task> work);
+
+    /// <summary>Stops a queued or running run (or work); false when it is not in progress here.</summary>
     Task<bool> CancelAsync(Guid runId);
 
     /// <summary>Place in its device's queue (1 = next), or null when not waiting.</summary>
@@ -33,8 +39,9 @@ public interface IRunQueue
 /// <summary>The limits that hold a class together; start from appsettings.json.</summary>
 public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int CpuWorkers, int GpuWorkers);
 
+/// <summary>A run or other work in a queue, as views show it. Work that is not a run has no dataset (null).</summary>
 public sealed record QueuedRun(
-    Guid Id, string OwnerId, string OwnerName, string Dataset, int Images, int Epochs, string DeviceRequested, int Members, DateTimeOffset SubmittedAt);
+    Guid Id, string OwnerId, string OwnerName, string Title, string? Dataset, int Images, int Epochs, string DeviceRequested, int Members, DateTimeOffset SubmittedAt);
 
 public sealed record LaneView(ComputeDevice Device, int Workers, bool Paused, IReadOnlyList<QueuedRun> Running, IReadOnlyList<QueuedRun> Waiting);
 
@@ -54,7 +61,7 @@ public sealed class RunQueue : IRunQueue
     private readonly TimeProvider _time;
     private readonly bool _shareIdentical;
     private readonly Lock _lock = new();
-    private readonly Dictionary<Guid, RunJob> _jobs = [];
+    private readonly Dictionary<Guid, QueueItem> _jobs = [];
     private readonly Dictionary<string, RunJob> _shared = [];
     private readonly Dictionary<ComputeDevice, DeviceLane> _lanes;
     private readonly Dictionary<ComputeDevice, TaskCompletionSource> _wake = [];
@@ -94,17 +101,39 @@ public sealed class RunQueue : IRunQueue
             }
             else
             {
-                if (_jobs.Count >= _limits.MaxQueuedRuns)
-                    throw new RunRejectedException([$"The queue is full: {_limits.MaxQueuedRuns} runs are waiting or running (the server's limit, MaxQueuedRuns). Try again when one finishes."], limitReached: true);
-                var mine = _jobs.Values.Count(j => j.Owner.Id == owner.Id);
-                if (mine >= _limits.MaxQueuedRunsPerOwner)
-                    throw new RunRejectedException([$"You already have {mine} runs waiting or running; the limit is {_limits.MaxQueuedRunsPerOwner} per person (MaxQueuedRunsPerOwner). Wait for one to finish, or cancel one."], limitReached: true);
+                CheckLimits(owner);
                 job = new RunJob(Guid.NewGuid(), request, device!, owner, _time.GetUtcNow());
                 _jobs[job.Id] = job;
                 if (request.Shared) _shared[request.SameRunKey] = job;
             }
         }
         return joined ? await JoinAsync(job, owner) : await AdmitAsync(job, group);
+    }
+
+    public WorkTicket SubmitWork(string title, ComputeDevice device, RunOwner owner, Func<CancellationToken, Task> work)
+    {
+        var choice = new DeviceChoice(device, $"{title} asked for the {device.ToId().ToUpperInvariant()}.");
+        var item = new WorkItem(Guid.NewGuid(), title, work, choice, owner, _time.GetUtcNow());
+        lock (_lock)
+        {
+            CheckLimits(owner);
+            _jobs[item.Id] = item;
+            item.State = JobState.Waiting;
+            _lanes[device].Enqueue(item);
+            Wake(device);
+        }
+        _hub.QueueChanged();
+        return new(item.Id, item.Started.Task, item.Completion.Task);
+    }
+
+    /// <summary>Under the lock: refuses an admission that a limit does not allow.</summary>
+    private void CheckLimits(RunOwner owner)
+    {
+        if (_jobs.Count >= _limits.MaxQueuedRuns)
+            throw new RunRejectedException([$"The queue is full: {_limits.MaxQueuedRuns} runs are waiting or running (the server's limit, MaxQueuedRuns). Try again when one finishes."], limitReached: true);
+        var mine = _jobs.Values.Count(j => j.Owner.Id == owner.Id);
+        if (mine >= _limits.MaxQueuedRunsPerOwner)
+            throw new RunRejectedException([$"You already have {mine} runs waiting or running; the limit is {_limits.MaxQueuedRunsPerOwner} per person (MaxQueuedRunsPerOwner). Wait for one to finish, or cancel one."], limitReached: true);
     }
 
     private async Task<Admission> AdmitAsync(RunJob job, string? group)
@@ -161,7 +190,7 @@ public sealed class RunQueue : IRunQueue
 
     public async Task<bool> CancelAsync(Guid runId)
     {
-        RunJob? job;
+        QueueItem? job;
         bool unstarted;
         lock (_lock)
         {
@@ -178,8 +207,14 @@ public sealed class RunQueue : IRunQueue
             }
         }
         // A running run stops at its next batch; its token source is never disposed, so this is safe at any moment.
-        if (unstarted) await FinishUnstartedAsync(job);
-        else job.Cancellation.Cancel();
+        if (!unstarted) job.Cancellation.Cancel();
+        else if (job is RunJob run) await FinishUnstartedAsync(run);
+        else if (job is WorkItem work)
+        {
+            work.Started.TrySetCanceled();
+            work.Completion.TrySetCanceled();
+            _hub.QueueChanged();
+        }
         return true;
     }
 
@@ -202,7 +237,7 @@ public sealed class RunQueue : IRunQueue
     }
 
     /// <summary>For the worker: waits for the next run this device may start, and marks it running.</summary>
-    internal async Task<RunJob> NextAsync(ComputeDevice device, CancellationToken cancellationToken)
+    internal async Task<QueueItem> NextAsync(ComputeDevice device, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -213,7 +248,8 @@ public sealed class RunQueue : IRunQueue
                 if (lane.TakeNext() is { } job)
                 {
                     job.State = JobState.Running;
-                    _hub.Started(job.Id);
+                    if (job is RunJob) _hub.Started(job.Id);
+                    else _hub.QueueChanged();
                     PublishPositions(lane);
                     return job;
                 }
@@ -224,7 +260,7 @@ public sealed class RunQueue : IRunQueue
     }
 
     /// <summary>For the worker: the run is over (however it ended), its place is free.</summary>
-    internal void Complete(RunJob job)
+    internal void Complete(QueueItem job)
     {
         lock (_lock)
         {
@@ -269,14 +305,14 @@ public sealed class RunQueue : IRunQueue
     }
 
     /// <summary>Under the lock: the job no longer counts against any limit and can no longer be joined.</summary>
-    private void Forget(RunJob job)
+    private void Forget(QueueItem job)
     {
         job.State = JobState.Finished;
         _jobs.Remove(job.Id);
-        if (_shared.TryGetValue(job.Request.SameRunKey, out var same) && same == job) _shared.Remove(job.Request.SameRunKey);
+        if (job is RunJob run && _shared.TryGetValue(run.Request.SameRunKey, out var same) && same == run) _shared.Remove(run.Request.SameRunKey);
     }
 
-    private static int? PositionIn(DeviceLane lane, RunJob job)
+    private static int? PositionIn(DeviceLane lane, QueueItem job)
     {
         var index = lane.WaitingInOrder().ToList().IndexOf(job);
         return index < 0 ? null : index + 1;
@@ -295,7 +331,10 @@ public sealed class RunQueue : IRunQueue
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static QueuedRun Describe(RunJob j) =>
-        new(j.Id, j.Owner.Id, j.Owner.Name, j.Options.Dataset, j.Options.Images, j.Options.Epochs,
-            j.Options.Device.ToString().ToLowerInvariant(), j.Members.Count, j.SubmittedAt);
+    private static QueuedRun Describe(QueueItem item) => item switch
+    {
+        RunJob j => new(j.Id, j.Owner.Id, j.Owner.Name, j.Title, j.Options.Dataset, j.Options.Images, j.Options.Epochs,
+            j.Options.Device.ToString().ToLowerInvariant(), j.Members.Count, j.SubmittedAt),
+        _ => new(item.Id, item.Owner.Id, item.Owner.Name, item.Title, null, 0, 0, item.Device.Device.ToId(), 1, item.SubmittedAt),
+    };
 }

@@ -12,6 +12,7 @@ public static class RunServiceSetup
         services.AddSingleton<NetworkCache>();
         services.AddSingleton<RunEngine>();
         services.AddSingleton<RunStore>();
+        services.AddSingleton<ModelFiles>();
         services.AddSingleton<RunHub>();
         services.AddSingleton<RunAccess>();
         services.AddSingleton<RunQueue>();

@@ -9,7 +9,7 @@ namespace LearnDL.Web.RunService;
 /// Serves the run queue in the background, off every circuit: a run goes on when its tab closes.
 /// Each device's lane is served on its own, as many runs at once as the lane has workers.
 /// </summary>
-public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEngine engine, TimeProvider time, ILogger<RunWorker> logger)
+public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEngine engine, ModelFiles models, TimeProvider time, ILogger<RunWorker> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -22,9 +22,14 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
         {
             while (true)
             {
-                var job = await queue.NextAsync(device, stopping);
+                var item = await queue.NextAsync(device, stopping);
                 running.RemoveAll(t => t.IsCompleted);
-                running.Add(Task.Run(() => RunAsync(job, stopping), CancellationToken.None));
+                running.Add(Task.Run(() => item switch
+                {
+                    RunJob job => RunAsync(job, stopping),
+                    WorkItem work => DoAsync(work, stopping),
+                    _ => throw new InvalidOperationException($"Unknown queue item {item.GetType().Name}."),
+                }, CancellationToken.None));
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
@@ -46,7 +51,12 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
                 r.DeviceReason = job.Device.Reason;
             });
             // The device was chosen at admission (the lane depends on it); the run keeps that choice and its reason.
-            var options = job.Options with { Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu };
+            // Every run keeps its trained model, so its page can classify a new image and offer the file.
+            var options = job.Options with
+            {
+                Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu,
+                SaveModelPath = models.PathFor(job.Id),
+            };
             var result = await engine.RunAsync(options, new InlineProgress<RunEvent>(e => hub.Report(job.Id, e)), token);
             await CompleteAsync(job, result with { DeviceReason = job.Device.Reason });
         }
@@ -70,6 +80,29 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
         finally
         {
             queue.Complete(job);
+        }
+    }
+
+    /// <summary>Work that is not a run: it holds the device's worker until done, and its owner hears how it ended.</summary>
+    private async Task DoAsync(WorkItem work, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(work.Cancellation.Token, stopping);
+        try
+        {
+            work.Started.TrySetResult();
+            await work.Work(linked.Token);
+            work.Completion.TrySetResult();
+        }
+        catch (OperationCanceledException) { work.Completion.TrySetCanceled(); }
+        catch (Exception e)
+        {
+            logger.LogError(e, "{Work} failed", work.Title);
+            work.Completion.TrySetException(e);
+        }
+        finally
+        {
+            queue.Complete(work);
+            hub.QueueChanged();
         }
     }
 

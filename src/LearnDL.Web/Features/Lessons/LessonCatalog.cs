@@ -1,45 +1,8 @@
-using System.Text.RegularExpressions;
-using LearnDL.Training.Compute;
-using LearnDL.Web.RunService;
-using Markdig;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
-
 namespace LearnDL.Web.Features.Lessons;
 
-/// <summary>A run a lesson offers to launch with one click.</summary>
-public sealed class LessonPreset
+/// <summary>The course: every lesson in lessons/*.md, in order, checked as a whole when loaded.</summary>
+public sealed class LessonCatalog(string folder)
 {
-    public string Name { get; set; } = "";
-    public string Label { get; set; } = "";
-    public string Dataset { get; set; } = "builtin";
-    public int Images { get; set; } = 60;
-    public int Epochs { get; set; } = 2;
-    public string Device { get; set; } = "cpu";
-
-    public RunRequest ToRequest() => new()
-    {
-        Dataset = Dataset, Images = Images, Epochs = Epochs,
-        Device = DeviceNames.TryParse(Device, out var d) ? d : DeviceRequest.Auto,
-        Shared = true,
-    };
-}
-
-/// <summary>A piece of a lesson: Markdown rendered to HTML, or a "Try it" block.</summary>
-public sealed record LessonPart(string? Html, LessonPreset? TryIt);
-
-public sealed record Lesson(string Slug, string Title, int Order, string Summary, IReadOnlyList<LessonPreset> Presets, IReadOnlyList<LessonPart> Parts);
-
-/// <summary>
-/// The lessons in lessons/*.md: YAML front matter (slug, title, order, summary, presets), then
-/// Markdown. A line <c>{{try-it NAME}}</c> embeds the preset NAME as a live experiment.
-/// </summary>
-public sealed partial class LessonCatalog(string folder)
-{
-    private static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance).IgnoreUnmatchedProperties().Build();
-
     private readonly Lazy<IReadOnlyList<Lesson>> _lessons = new(() => Load(folder));
 
     public IReadOnlyList<Lesson> All => _lessons.Value;
@@ -52,45 +15,23 @@ public sealed partial class LessonCatalog(string folder)
         return (i > 0 ? All[i - 1] : null, i >= 0 && i < All.Count - 1 ? All[i + 1] : null);
     }
 
-    private static List<Lesson> Load(string folder) =>
-        Directory.Exists(folder)
-            ? Directory.GetFiles(folder, "*.md").Select(Parse).OrderBy(l => l.Order).ThenBy(l => l.Slug).ToList()
-            : [];
+    /// <summary>Where the check question <paramref name="questionId"/> of <paramref name="slug"/> is kept in progress records.</summary>
+    public static string QuestionKey(string slug, string questionId) => $"{slug}/{questionId}";
 
-    internal static Lesson Parse(string path)
+    private static List<Lesson> Load(string folder)
     {
-        var text = File.ReadAllText(path).ReplaceLineEndings("\n");
-        var match = FrontMatter().Match(text);
-        if (!match.Success) throw new InvalidDataException($"{Path.GetFileName(path)} has no YAML front matter (--- ... ---).");
-        var meta = Yaml.Deserialize<FrontMatterData>(match.Groups[1].Value) ?? new FrontMatterData();
-        var slug = string.IsNullOrWhiteSpace(meta.Slug) ? Path.GetFileNameWithoutExtension(path) : meta.Slug;
-        var body = text[match.Length..];
-        var parts = new List<LessonPart>();
-        int last = 0;
-        foreach (Match tryIt in TryItLine().Matches(body))
+        if (!Directory.Exists(folder)) return [];
+        var lessons = Directory.GetFiles(folder, "*.md").Select(LessonParser.Parse).OrderBy(l => l.Order).ThenBy(l => l.Slug).ToList();
+        var duplicate = lessons.GroupBy(l => l.Slug, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidDataException($"Two lessons have the slug '{duplicate.Key}'.");
+        var orders = lessons.Select(l => l.Order).ToList();
+        if (!orders.SequenceEqual(Enumerable.Range(1, lessons.Count)))
+            throw new InvalidDataException($"Lesson orders must run 1, 2, 3... without gaps; found {string.Join(", ", orders)}.");
+        foreach (var lesson in lessons)
         {
-            parts.Add(new(Markdig.Markdown.ToHtml(body[last..tryIt.Index], Markdown), null));
-            var preset = meta.Presets.FirstOrDefault(p => p.Name == tryIt.Groups[1].Value)
-                ?? throw new InvalidDataException($"{Path.GetFileName(path)} uses preset '{tryIt.Groups[1].Value}', which its front matter does not define.");
-            parts.Add(new(null, preset));
-            last = tryIt.Index + tryIt.Length;
+            var ids = lesson.Questions.Select(q => q.Id).ToList();
+            if (ids.Count != ids.Distinct().Count()) throw new InvalidDataException($"Lesson '{lesson.Slug}' uses a question id twice.");
         }
-        parts.Add(new(Markdig.Markdown.ToHtml(body[last..], Markdown), null));
-        return new(slug, meta.Title, meta.Order, meta.Summary, meta.Presets, parts);
+        return lessons;
     }
-
-    private sealed class FrontMatterData
-    {
-        public string Slug { get; set; } = "";
-        public string Title { get; set; } = "";
-        public int Order { get; set; }
-        public string Summary { get; set; } = "";
-        public List<LessonPreset> Presets { get; set; } = [];
-    }
-
-    [GeneratedRegex(@"\A---\n(.*?)\n---\n", RegexOptions.Singleline)]
-    private static partial Regex FrontMatter();
-
-    [GeneratedRegex(@"^\{\{try-it\s+([\w-]+)\s*\}\}\s*$", RegexOptions.Multiline)]
-    private static partial Regex TryItLine();
 }

@@ -3,25 +3,86 @@ using Microsoft.AspNetCore.Components.Server.ProtectedBrowserStorage;
 
 namespace LearnDL.Web.Features.Lessons;
 
-/// <summary>Which lessons this reader has opened, kept in their own browser (no account needed).</summary>
-public sealed class LessonProgress(ProtectedLocalStorage storage)
+/// <summary>What a reader has done in the course: lessons opened, and the answer chosen to each check question.</summary>
+public sealed record ProgressState(IReadOnlySet<string> Read, IReadOnlyDictionary<string, int> Answers)
 {
-    private const string Key = "learndl.lessons.read";
+    public static readonly ProgressState Empty = new(new HashSet<string>(), new Dictionary<string, int>());
 
-    /// <summary>Only callable after the first render (it needs the browser).</summary>
-    public async Task<HashSet<string>> ReadAsync()
+    public bool HasRead(Lesson lesson) => Read.Contains(lesson.Slug);
+
+    public int? AnswerTo(Lesson lesson, CheckQuestion question) =>
+        Answers.TryGetValue(LessonCatalog.QuestionKey(lesson.Slug, question.Id), out var a) ? a : null;
+
+    /// <summary>Questions of a lesson answered, answered right, and in all.</summary>
+    public (int Answered, int Right, int Total) Checks(Lesson lesson)
+    {
+        var questions = lesson.Questions.ToList();
+        var answers = questions.Select(q => (q, a: AnswerTo(lesson, q))).Where(p => p.a is { } i && i < p.q.Answers.Count).ToList();
+        return (answers.Count, answers.Count(p => p.q.Answers[p.a!.Value].Correct), questions.Count);
+    }
+}
+
+/// <summary>Where progress is kept: the reader's own browser (personal mode), or the database (a student in class mode).</summary>
+public interface IProgressStore
+{
+    Task<ProgressState> LoadAsync();
+    Task SaveAsync(ProgressState state);
+}
+
+/// <summary>Progress in the reader's browser, encrypted by the server (no account needed). Only usable after the first render.</summary>
+public sealed class BrowserProgressStore(ProtectedLocalStorage storage) : IProgressStore
+{
+    private const string Key = "learndl.progress";
+
+    private sealed record Stored(string[] Read, Dictionary<string, int> Answers);
+
+    public async Task<ProgressState> LoadAsync()
     {
         try
         {
-            var stored = await storage.GetAsync<string[]>(Key);
-            return stored.Success && stored.Value is { } slugs ? [.. slugs] : [];
+            var stored = await storage.GetAsync<Stored>(Key);
+            return stored.Success && stored.Value is { } s ? new(s.Read.ToHashSet(), s.Answers) : ProgressState.Empty;
         }
-        catch (CryptographicException) { return []; } // written by another server's keys: start afresh
+        catch (CryptographicException) { return ProgressState.Empty; } // written under another server's keys: start afresh
     }
 
-    public async Task MarkReadAsync(string slug)
+    public Task SaveAsync(ProgressState state) =>
+        storage.SetAsync(Key, new Stored([.. state.Read], new Dictionary<string, int>(state.Answers))).AsTask();
+}
+
+/// <summary>
+/// The reader's progress through the course, for this circuit: marks lessons read, grades and records
+/// answers, and tells the components that show progress (the lessons page, the navigation) when it changes.
+/// </summary>
+public sealed class LessonProgress(IProgressStore store)
+{
+    private ProgressState? _state;
+
+    public event Action? Changed;
+
+    public async Task<ProgressState> GetAsync() => _state ??= await store.LoadAsync();
+
+    public async Task MarkReadAsync(Lesson lesson)
     {
-        var read = await ReadAsync();
-        if (read.Add(slug)) await storage.SetAsync(Key, read.ToArray());
+        var state = await GetAsync();
+        if (state.HasRead(lesson)) return;
+        await SaveAsync(state with { Read = new HashSet<string>(state.Read) { lesson.Slug } });
+    }
+
+    /// <summary>Grades the answer, remembers it, and returns what to show the reader.</summary>
+    public async Task<CheckOutcome> AnswerAsync(Lesson lesson, CheckQuestion question, int answer)
+    {
+        var outcome = question.Grade(answer);
+        var state = await GetAsync();
+        var answers = new Dictionary<string, int>(state.Answers) { [LessonCatalog.QuestionKey(lesson.Slug, question.Id)] = answer };
+        await SaveAsync(state with { Answers = answers });
+        return outcome;
+    }
+
+    private async Task SaveAsync(ProgressState state)
+    {
+        _state = state;
+        await store.SaveAsync(state);
+        Changed?.Invoke();
     }
 }

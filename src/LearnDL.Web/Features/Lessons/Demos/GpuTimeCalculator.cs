@@ -1,0 +1,51 @@
+namespace LearnDL.Web.Features.Lessons.Demos;
+
+/// <summary>A price per hour for GPU time, from configuration; lessons label them as examples.</summary>
+public sealed class GpuPrice
+{
+    public string Name { get; set; } = "";
+    public decimal PerHour { get; set; }
+}
+
+public enum TrainingKind
+{
+    /// <summary>LearnDL's way: every image through the network once, then a small head trained on the features.</summary>
+    FeaturizeOnce,
+    /// <summary>Training every layer: each epoch runs every image forward and backward (about 3 forward passes).</summary>
+    EveryLayer,
+}
+
+public sealed record CalculatorInput(int Images, int Epochs, TrainingKind Kind, double CpuImagesPerSecond, double GpuImagesPerSecond, decimal PricePerHour);
+
+public sealed record CalculatorResult(double CpuSeconds, double GpuSeconds, decimal GpuCost, double Speedup);
+
+/// <summary>From images per second (forward passes) to the time a job takes on each processor, and what the GPU time costs.</summary>
+public static class GpuTimeCalculator
+{
+    /// <summary>The small head trains on cached features in seconds whatever the processor (measured here: about a second).</summary>
+    public const double HeadSecondsPerEpoch = 0.5;
+
+    public static IReadOnlyList<string> Check(CalculatorInput input)
+    {
+        var problems = new List<string>();
+        if (input.Images is < 1 or > 100_000_000) problems.Add("Images must be between 1 and 100,000,000.");
+        if (input.Epochs is < 1 or > 1000) problems.Add("Epochs must be between 1 and 1,000.");
+        if (!(input.CpuImagesPerSecond > 0) || !(input.GpuImagesPerSecond > 0)) problems.Add("Speeds must be more than 0 images per second.");
+        if (input.PricePerHour < 0) problems.Add("The price per hour cannot be negative.");
+        return problems;
+    }
+
+    public static CalculatorResult Estimate(CalculatorInput input)
+    {
+        double Seconds(double forwardPerSecond) => input.Kind == TrainingKind.EveryLayer
+            ? input.Images * input.Epochs * ResNet18Work.TrainingStepFactor / forwardPerSecond
+            : input.Images / forwardPerSecond + input.Epochs * HeadSecondsPerEpoch;
+        var cpu = Seconds(input.CpuImagesPerSecond);
+        var gpu = Seconds(input.GpuImagesPerSecond);
+        return new(cpu, gpu, Math.Round((decimal)(gpu / 3600) * input.PricePerHour, 2), cpu / gpu);
+    }
+
+    public static string Duration(double seconds) =>
+        seconds >= 2 * 86400 ? $"{seconds / 86400:0.0} days" : seconds >= 2 * 3600 ? $"{seconds / 3600:0.0} hours"
+        : seconds >= 120 ? $"{seconds / 60:0} minutes" : $"{seconds:0.#} seconds";
+}

@@ -1,0 +1,86 @@
+using LearnDL.Training.Compute;
+using LearnDL.Web.RunService;
+
+namespace LearnDL.Web.Features.Lessons;
+
+/// <summary>A lesson: its front matter and its body as typed blocks, in reading order.</summary>
+public sealed record Lesson(
+    string Slug, string Title, int Order, string Summary,
+    IReadOnlyList<string> Goals, IReadOnlyList<string> Recap,
+    IReadOnlyList<LessonBlock> Blocks)
+{
+    public IEnumerable<CheckQuestion> Questions => Blocks.OfType<CheckBlock>().Select(b => b.Question);
+
+    /// <summary>Words of prose a reader reads (headings and text, not code or the blocks around them).</summary>
+    public int ProseWords => Blocks.OfType<ProseBlock>().Sum(p => p.Words);
+}
+
+public abstract record LessonBlock;
+
+/// <summary>Markdown rendered to HTML.</summary>
+public sealed record ProseBlock(string Html, int Words) : LessonBlock;
+
+/// <summary>A picture drawn for the lesson, served from /content/.</summary>
+public sealed record FigureBlock(LessonFigure Figure) : LessonBlock;
+
+/// <summary>A run the reader can start with one click and watch inline.</summary>
+public sealed record TryItBlock(LessonPreset Preset) : LessonBlock;
+
+/// <summary>An interactive demonstration, by name (see <see cref="LessonDemos"/>).</summary>
+public sealed record DemoBlock(string Name) : LessonBlock;
+
+/// <summary>A check question.</summary>
+public sealed record CheckBlock(CheckQuestion Question) : LessonBlock;
+
+public sealed class LessonFigure
+{
+    public string Name { get; set; } = "";
+    /// <summary>A file in wwwroot-content.</summary>
+    public string File { get; set; } = "";
+    public string Alt { get; set; } = "";
+    public string Caption { get; set; } = "";
+    public string Url => "/content/" + File;
+}
+
+/// <summary>A run a lesson offers to launch with one click.</summary>
+public sealed class LessonPreset
+{
+    public string Name { get; set; } = "";
+    public string Label { get; set; } = "";
+    public string Dataset { get; set; } = "builtin";
+    public int Images { get; set; } = 60;
+    public int Epochs { get; set; } = 2;
+    public string Device { get; set; } = "cpu";
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Shared: a class pressing the same Try-it watches one run.</summary>
+    public RunRequest ToRequest() => new()
+    {
+        Dataset = Dataset, Images = Images, Epochs = Epochs, Seed = Seed,
+        Device = DeviceNames.TryParse(Device, out var d) ? d : DeviceRequest.Auto,
+        Shared = true,
+    };
+}
+
+public sealed class CheckAnswer
+{
+    public string Text { get; set; } = "";
+    public bool Correct { get; set; }
+    /// <summary>Why this answer is right or wrong: shown whichever is chosen.</summary>
+    public string Why { get; set; } = "";
+}
+
+public sealed class CheckQuestion
+{
+    public string Id { get; set; } = "";
+    public string Text { get; set; } = "";
+    public List<CheckAnswer> Answers { get; set; } = [];
+
+    public CheckOutcome Grade(int answer) =>
+        answer < 0 || answer >= Answers.Count
+            ? throw new ArgumentOutOfRangeException(nameof(answer), $"Question '{Id}' has {Answers.Count} answers.")
+            : new(answer, Answers[answer].Correct, Answers[answer].Why, Answers.FindIndex(a => a.Correct));
+}
+
+/// <summary>What choosing an answer tells the reader.</summary>
+public sealed record CheckOutcome(int Chosen, bool Correct, string Explanation, int CorrectAnswer);

@@ -1,0 +1,12 @@
+namespace LearnDL.Web.Features.Lessons;
+
+/// <summary>The interactive demonstrations a lesson can place with <c>{{demo NAME}}</c>.</summary>
+public static class LessonDemos
+{
+    public const string ParallelWork = "parallel-work";
+    public const string LayerWork = "layer-work";
+    public const string TrainingArithmetic = "training-arithmetic";
+    public const string GpuCalculator = "gpu-calculator";
+
+    public static readonly IReadOnlySet<string> Known = new HashSet<string> { ParallelWork, LayerWork, TrainingArithmetic, GpuCalculator };
+}
