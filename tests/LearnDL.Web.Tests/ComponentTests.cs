@@ -5,6 +5,8 @@ using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Compare;
 using LearnDL.Web.Features.Doctor;
+using LearnDL.Web.Features.Lessons;
+using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Features.Runs;
 using LearnDL.Web.Features.Datasets;
 using LearnDL.Web.Identity;
@@ -25,11 +27,12 @@ namespace LearnDL.Web.Tests;
 public class ComponentTests : BunitContext, IAsyncLifetime
 {
     private readonly TempFolder _temp = new();
+    private MemoryProgressStore Progress { get; } = new();
 
     public ComponentTests()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
-        var options = new LearnDLOptions { DataFolder = _temp.Path };
+        var options = new LearnDLOptions { DataFolder = _temp.Path, GpuPrices = [new() { Name = "Example cloud GPU", PerHour = 2m }] };
         Services.AddSingleton(Options.Create(options));
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton(options.ToDatasetOptions());
@@ -40,6 +43,12 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddRunService();
         Services.AddSingleton<CompareService>();
+        Services.AddSingleton(new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
+        Services.AddSingleton(GpuReference.Load(Path.Combine(AppContext.BaseDirectory, "gpu-reference.json")));
+        Services.AddSingleton<MeasuredSpeeds>();
+        Services.AddSingleton<IProgressStore>(Progress);
+        Services.AddScoped<LessonProgress>();
+        Services.AddSingleton<RunClassifier>();
         // A signed-in learner, as the owner cookie gives every browser.
         var learner = RunOwner.NewLearner();
         AddAuthorization().SetAuthorized(learner.Name).SetClaims(learner.ToPrincipal("test").Claims.ToArray());
@@ -158,5 +167,62 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         };
         await store.CompleteAsync(id, result, new RunSeries([], []), DateTimeOffset.UtcNow);
         return id;
+    }
+
+    public static TheoryData<string> Lessons =>
+        new(new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")).All.Select(l => l.Slug));
+
+    [Theory]
+    [MemberData(nameof(Lessons))]
+    public void Lesson_RendersItsHeadingFiguresLiveElementsAndQuestions(string slug)
+    {
+        var lesson = Services.GetRequiredService<LessonCatalog>().Find(slug)!;
+        var cut = Render<LessonPage>(p => p.Add(c => c.Slug, slug));
+        cut.WaitForAssertion(() => Assert.Equal(lesson.Title, cut.Find("h1").TextContent));
+        Assert.Single(cut.FindAll("h1"));
+        Assert.Equal(lesson.Blocks.OfType<FigureBlock>().Count(), cut.FindAll("[data-testid=lesson-figure] img[alt]").Count);
+        Assert.Equal(lesson.Blocks.Count(b => b is TryItBlock or DemoBlock), cut.FindAll("[data-testid=try-it]").Count);
+        Assert.Equal(lesson.Questions.Count(), cut.FindAll("[data-testid=check-question]").Count);
+        Assert.Contains(lesson.Goals[0], cut.Find(".lesson-goals").TextContent);
+        Assert.Contains(lesson.Recap[^1], cut.Find(".lesson-recap").TextContent);
+        cut.WaitForAssertion(() => Assert.True(Progress.State.Read.Contains(slug))); // opening a lesson marks it read
+    }
+
+    [Fact]
+    public void CheckQuestion_ChoosingAnAnswer_ShowsWhetherItIsRightAndWhy_AndIsRemembered()
+    {
+        var cut = Render<LessonPage>(p => p.Add(c => c.Slug, "sequential-and-parallel"));
+        var question = cut.Find("[data-question=cube]");
+        question.QuerySelectorAll("[data-testid=check-answer]")[1].Click(); // "Twice as much."
+        cut.WaitForAssertion(() =>
+        {
+            var explanation = cut.Find("[data-question=cube] [data-testid=check-explanation]");
+            Assert.Equal("no", explanation.GetAttribute("data-correct"));
+            Assert.Contains("2 × 2 × 2 = 8", explanation.TextContent);
+        });
+        cut.Find("[data-question=cube]").QuerySelectorAll("[data-testid=check-answer]")[0].Click();
+        cut.WaitForAssertion(() => Assert.Equal("yes", cut.Find("[data-question=cube] [data-testid=check-explanation]").GetAttribute("data-correct")));
+        Assert.Equal(0, Progress.State.Answers["sequential-and-parallel/cube"]);
+    }
+
+    [Fact]
+    public async Task LessonsPage_ShowsLessonsReadAndQuestionsAnsweredRight()
+    {
+        var catalog = Services.GetRequiredService<LessonCatalog>();
+        await Progress.SaveAsync(new ProgressState(new HashSet<string> { "cpu-and-gpu", "transfer-learning" },
+            new Dictionary<string, int> { ["cpu-and-gpu/throughput"] = 0, ["cpu-and-gpu/latency"] = 1 }));
+        var cut = Render<LessonsPage>();
+        cut.WaitForAssertion(() => Assert.Contains($"2 of {catalog.All.Count} read", cut.Find("#lesson-progress").TextContent));
+        Assert.Contains("1 of", cut.Find("#lesson-progress").TextContent);
+        Assert.Contains("1/3 right (1 to retry)", cut.Find("[data-checks=cpu-and-gpu]").TextContent);
+    }
+
+    [Fact]
+    public void GpuCalculator_PrefillsFromTheReference_AndWorksOutTimeAndCost()
+    {
+        var cut = Render<GpuCalculatorDemo>();
+        cut.WaitForAssertion(() => Assert.Contains("On the CPU:", cut.Find("#calc-result").TextContent));
+        Assert.Contains("NVIDIA H200", cut.Markup); // no GPU run here: the labelled reference speed
+        Assert.Contains("$", cut.Find("#calc-result").TextContent);
     }
 }

@@ -1,63 +1,200 @@
-using LearnDL.Training.Compute;
 using LearnDL.Web.Features.Lessons;
+using LearnDL.Web.Tests.RunService;
 
 namespace LearnDL.Web.Tests;
 
+/// <summary>The course's files: each parses, says what it must, and every preset and picture it names exists.</summary>
 public class LessonCatalogTests
 {
-    [Fact]
-    public void Parse_FrontMatterMarkdownAndTryItBlocks()
+    private static readonly LessonCatalog Repository = new(Path.Combine(AppContext.BaseDirectory, "lessons"));
+
+    private const string Valid = """
+        ---
+        slug: demo
+        title: Demo
+        order: 1
+        summary: A demo.
+        goals: [Learn one thing.]
+        recap: [You learned it.]
+        figures:
+          - name: pic
+            file: x.svg
+            alt: "A picture: of x."
+            caption: It shows x.
+        presets:
+          - name: quick
+            label: a quick run
+            images: 24
+            epochs: 1
+            device: auto
+        questions:
+          - id: q1
+            text: Which?
+            answers:
+              - text: This one.
+                correct: true
+                why: Because.
+              - text: That one.
+                why: Because not.
+        ---
+        ## Before
+
+        {{figure pic}}
+
+        {{try-it quick}}
+
+        {{demo parallel-work}}
+
+        After.
+
+        {{check q1}}
+        """;
+
+    private static Lesson ParseText(TempFolder temp, string text, string name = "x.md")
     {
-        using var temp = new TempFolder();
-        var path = Path.Combine(temp.Path, "x.md");
-        File.WriteAllText(path, """
-            ---
-            slug: demo
-            title: Demo
-            order: 7
-            summary: A demo.
-            presets:
-              - name: quick
-                label: a quick run
-                images: 24
-                epochs: 1
-                device: auto
-            ---
-            ## Before
-
-            {{try-it quick}}
-
-            After, with ![a picture](/content/x.svg).
-            """);
-        var lesson = LessonCatalog.Parse(path);
-        Assert.Equal(("demo", "Demo", 7, "A demo."), (lesson.Slug, lesson.Title, lesson.Order, lesson.Summary));
-        Assert.Equal(3, lesson.Parts.Count);
-        Assert.Contains("<h2", lesson.Parts[0].Html);
-        var request = lesson.Parts[1].TryIt!.ToRequest();
-        Assert.Equal((24, 1, DeviceRequest.Auto, "builtin"), (request.Images, request.Epochs, request.Device, request.Dataset));
-        Assert.Contains("src=\"/content/x.svg\"", lesson.Parts[2].Html);
+        var path = Path.Combine(temp.Path, name);
+        File.WriteAllText(path, text);
+        return LessonParser.Parse(path);
     }
 
     [Fact]
-    public void Parse_UnknownPresetOrNoFrontMatter_SaysWhichFile()
+    public void Parse_EveryBlockKind_InReadingOrder()
     {
         using var temp = new TempFolder();
-        var bad = Path.Combine(temp.Path, "bad.md");
-        File.WriteAllText(bad, "---\ntitle: Bad\n---\n{{try-it missing}}\n");
-        Assert.Contains("'missing'", Assert.Throws<InvalidDataException>(() => LessonCatalog.Parse(bad)).Message);
-        var plain = Path.Combine(temp.Path, "plain.md");
-        File.WriteAllText(plain, "# no front matter");
-        Assert.Contains("plain.md", Assert.Throws<InvalidDataException>(() => LessonCatalog.Parse(plain)).Message);
+        var lesson = ParseText(temp, Valid);
+        Assert.Equal(("demo", "Demo", 1, "A demo."), (lesson.Slug, lesson.Title, lesson.Order, lesson.Summary));
+        Assert.Equal(["Learn one thing."], lesson.Goals);
+        Assert.Equal([typeof(ProseBlock), typeof(FigureBlock), typeof(TryItBlock), typeof(DemoBlock), typeof(ProseBlock), typeof(CheckBlock)],
+            lesson.Blocks.Select(b => b.GetType()));
+        Assert.Equal("/content/x.svg", ((FigureBlock)lesson.Blocks[1]).Figure.Url);
+        var request = ((TryItBlock)lesson.Blocks[2]).Preset.ToRequest();
+        Assert.True(request.Shared); // a class pressing the same Try-it watches one run
+        Assert.Equal(2, lesson.ProseWords); // "Before" and "After."
+    }
+
+    [Theory]
+    [InlineData("{{figure pic}}", "{{figure nope}}", "x.md line 31: figure 'nope' is not defined")]
+    [InlineData("{{demo parallel-work}}", "{{demo fireworks}}", "demo 'fireworks' is not defined (demonstrations:")]
+    [InlineData("{{check q1}}", "{{check q9}}", "check 'q9' is not defined")]
+    [InlineData("        why: Because not.", "        why: Because not.\n        correct: true", "needs at least two answers, exactly one correct")]
+    [InlineData("title: Demo", "title: Demo\ncolour: red", "front matter is not valid at line")]
+    public void Parse_AMistake_SaysWhichFileAndWhat(string good, string bad, string message)
+    {
+        using var temp = new TempFolder();
+        var error = Assert.Throws<InvalidDataException>(() => ParseText(temp, Valid.Replace(good, bad)));
+        Assert.Contains(message, error.Message);
+        Assert.Contains("x.md", error.Message);
     }
 
     [Fact]
-    public void RepositoryLessons_AreOrderedAndLinked()
+    public void Catalog_RefusesDuplicateSlugsAndGapsInOrder()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(Path.Combine(temp.Path, "a.md"), Valid);
+        File.WriteAllText(Path.Combine(temp.Path, "b.md"), Valid.Replace("order: 1", "order: 3").Replace("slug: demo", "slug: other"));
+        Assert.Contains("without gaps; found 1, 3", Assert.Throws<InvalidDataException>(() => new LessonCatalog(temp.Path).All).Message);
+        File.WriteAllText(Path.Combine(temp.Path, "b.md"), Valid.Replace("order: 1", "order: 2"));
+        Assert.Contains("Two lessons have the slug 'demo'", Assert.Throws<InvalidDataException>(() => new LessonCatalog(temp.Path).All).Message);
+    }
+
+    [Fact]
+    public void Repository_HasTheEightLessonsInOrder()
+    {
+        Assert.Equal(
+            ["cpu-and-gpu", "sequential-and-parallel", "one-training-step", "transfer-learning", "do-you-need-a-gpu",
+             "same-script-cpu-or-gpu-build", "replaying-the-experiment", "where-to-get-a-gpu"],
+            Repository.All.Select(l => l.Slug));
+        Assert.Equal(Enumerable.Range(1, 8), Repository.All.Select(l => l.Order));
+        var (previous, next) = Repository.Neighbours(Repository.Find("transfer-learning")!);
+        Assert.Equal(("one-training-step", "do-you-need-a-gpu"), (previous!.Slug, next!.Slug));
+    }
+
+    public static TheoryData<string> Slugs => new(Repository.All.Select(l => l.Slug));
+
+    [Theory]
+    [MemberData(nameof(Slugs))]
+    public void RepositoryLesson_HasWhatEveryLessonMust(string slug)
+    {
+        var lesson = Repository.Find(slug)!;
+        Assert.NotEmpty(lesson.Goals);
+        Assert.NotEmpty(lesson.Recap);
+        Assert.InRange(lesson.ProseWords, 600, 1200);
+        var figures = lesson.Blocks.OfType<FigureBlock>().Select(b => b.Figure).ToList();
+        Assert.NotEmpty(figures);
+        Assert.All(figures, f =>
+        {
+            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot-content", f.File)), $"{f.File} is missing");
+            Assert.True(f.Alt.Length > 40, $"{f.File} needs alt text that describes it");
+        });
+        Assert.Contains(lesson.Blocks, b => b is TryItBlock or DemoBlock);
+        var questions = lesson.Questions.ToList();
+        Assert.InRange(questions.Count, 2, 4);
+        Assert.All(questions, q =>
+        {
+            Assert.Single(q.Answers, a => a.Correct);
+            Assert.All(q.Answers, a => Assert.False(string.IsNullOrWhiteSpace(a.Why)));
+        });
+    }
+
+    [Fact]
+    public async Task RepositoryPresets_AreAllValidRunRequests()
+    {
+        await using var f = new QueueFixture();
+        foreach (var preset in Repository.All.SelectMany(l => l.Blocks.OfType<TryItBlock>()).Select(b => b.Preset))
+            Assert.Empty(await f.Queue.CheckAsync(preset.ToRequest()));
+    }
+
+    [Fact]
+    public void Grade_EveryAnswer_SaysRightOrWrongAndWhy()
+    {
+        var question = Repository.Find("one-training-step")!.Questions.First(q => q.Id == "backward");
+        var right = question.Grade(0);
+        Assert.True(right.Correct);
+        Assert.Contains("two sets of gradients", right.Explanation);
+        var wrong = question.Grade(1);
+        Assert.False(wrong.Correct);
+        Assert.Equal(0, wrong.CorrectAnswer);
+        Assert.Contains("twice the forward pass", wrong.Explanation);
+        Assert.Throws<ArgumentOutOfRangeException>(() => question.Grade(7));
+    }
+}
+
+/// <summary>Progress kept in memory: the store a test gives <see cref="LessonProgress"/>.</summary>
+public sealed class MemoryProgressStore : IProgressStore
+{
+    public ProgressState State { get; private set; } = ProgressState.Empty;
+    public int Saves { get; private set; }
+    public Task<ProgressState> LoadAsync() => Task.FromResult(State);
+    public Task SaveAsync(ProgressState state) { State = state; Saves++; return Task.CompletedTask; }
+}
+
+public class LessonProgressTests
+{
+    [Fact]
+    public async Task Progress_RemembersLessonsReadAndAnswers_AndSaysWhenItChanges()
     {
         var catalog = new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons"));
-        Assert.Equal(["cpu-vs-gpu", "do-you-need-a-gpu", "same-script-cpu-or-gpu-build"], catalog.All.Select(l => l.Slug));
-        var (previous, next) = catalog.Neighbours(catalog.Find("do-you-need-a-gpu")!);
-        Assert.Equal("cpu-vs-gpu", previous!.Slug);
-        Assert.Equal("same-script-cpu-or-gpu-build", next!.Slug);
-        Assert.All(catalog.All, l => Assert.Contains(l.Parts, p => p.TryIt is not null));
+        var store = new MemoryProgressStore();
+        var progress = new LessonProgress(store);
+        var changes = 0;
+        progress.Changed += () => changes++;
+        var lesson = catalog.Find("transfer-learning")!;
+
+        await progress.MarkReadAsync(lesson);
+        await progress.MarkReadAsync(lesson); // once is enough
+        Assert.Equal((1, 1), (store.Saves, changes));
+
+        var bottleneck = lesson.Questions.First(q => q.Id == "bottleneck");
+        var wrong = await progress.AnswerAsync(lesson, bottleneck, 1);
+        Assert.False(wrong.Correct);
+        Assert.Equal((1, 0, 3), (await progress.GetAsync()).Checks(lesson));
+        await progress.AnswerAsync(lesson, bottleneck, 0);
+        await progress.AnswerAsync(lesson, lesson.Questions.First(q => q.Id == "cat"), 0);
+
+        var state = await new LessonProgress(store).GetAsync(); // a later visit reads what was kept
+        Assert.True(state.HasRead(lesson));
+        Assert.Equal((2, 2, 3), state.Checks(lesson));
+        Assert.Equal(0, state.AnswerTo(lesson, bottleneck));
+        Assert.Equal(4, changes);
     }
 }

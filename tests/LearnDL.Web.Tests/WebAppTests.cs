@@ -40,10 +40,11 @@ public class WebAppTests : IDisposable
 
     [Theory]
     [InlineData("/", "Do you need a GPU to learn deep learning?")]
-    [InlineData("/lessons", "CPU vs GPU: sequential vs parallel")]
-    [InlineData("/lessons/cpu-vs-gpu", "Why deep learning is a GPU-shaped problem")]
-    [InlineData("/lessons/do-you-need-a-gpu", "Borrow one")]
+    [InlineData("/lessons", "What a CPU is, what a GPU is")]
+    [InlineData("/lessons/cpu-and-gpu", "Why hardware for pixels suits neural networks")]
+    [InlineData("/lessons/do-you-need-a-gpu", "A habit worth keeping")]
     [InlineData("/lessons/same-script-cpu-or-gpu-build", "three days")]
+    [InlineData("/lessons/where-to-get-a-gpu", "Kaggle")]
     [InlineData("/runs/new", "Launch a run")]
     [InlineData("/runs", "Run history")]
     [InlineData("/compare", "42 minutes")]
@@ -73,7 +74,7 @@ public class WebAppTests : IDisposable
     [Fact]
     public async Task Lesson_Picture_IsServedUnderContent()
     {
-        var response = await _factory.CreateClient().GetAsync("/content/cpu-vs-gpu.svg");
+        var response = await _factory.CreateClient().GetAsync("/content/parallel-work.svg");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/svg+xml", response.Content.Headers.ContentType?.MediaType);
     }

@@ -50,7 +50,8 @@ public sealed class MatrixMultiplyBenchmark : IDisposable
         _library = Session(model, ComputeDevice.Cpu);
         if (!gpu) return;
         try { _gpu = Session(model, ComputeDevice.Gpu); }
-        catch (OnnxRuntimeException e)
+        // The CPU build has no CUDA entry point at all; the GPU build without CUDA fails to load it.
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             _library.Dispose();
             throw new DeviceUnavailableException($"The GPU could not run a matrix multiply: {e.Message.Split('\n')[0]}");

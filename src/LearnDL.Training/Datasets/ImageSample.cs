@@ -7,6 +7,14 @@ public abstract record ImageSample(int ClassIndex, string Source)
 {
     /// <summary>Decodes the image, or returns null when it is not a readable image.</summary>
     public abstract SKBitmap? Decode();
+
+    /// <summary>Decodes an encoded image held in memory (an upload), or returns null when it is not one.</summary>
+    public static SKBitmap? Decode(byte[] encoded)
+    {
+        // Through SKData: SKBitmap.Decode(byte[]) throws on bytes no codec recognises, instead of returning null.
+        using var data = SKData.CreateCopy(encoded);
+        return SKBitmap.Decode(data);
+    }
 }
 
 /// <summary>An encoded image file (png, jpg, ...).</summary>

@@ -83,27 +83,28 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
         }
     }
 
-    /// <summary>Work that is not a run: it holds the device's worker until done, and its owner hears how it ended.</summary>
+    /// <summary>Work that is not a run: it holds the device's worker until done, then frees it before its owner hears how it ended.</summary>
     private async Task DoAsync(WorkItem work, CancellationToken stopping)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(work.Cancellation.Token, stopping);
+        Exception? failure = null;
+        var cancelled = false;
         try
         {
             work.Started.TrySetResult();
             await work.Work(linked.Token);
-            work.Completion.TrySetResult();
         }
-        catch (OperationCanceledException) { work.Completion.TrySetCanceled(); }
+        catch (OperationCanceledException) { cancelled = true; }
         catch (Exception e)
         {
             logger.LogError(e, "{Work} failed", work.Title);
-            work.Completion.TrySetException(e);
+            failure = e;
         }
-        finally
-        {
-            queue.Complete(work);
-            hub.QueueChanged();
-        }
+        queue.Complete(work);
+        hub.QueueChanged();
+        if (failure is not null) work.Completion.TrySetException(failure);
+        else if (cancelled) work.Completion.TrySetCanceled();
+        else work.Completion.TrySetResult();
     }
 
     private async Task CompleteAsync(RunJob job, RunResult result)

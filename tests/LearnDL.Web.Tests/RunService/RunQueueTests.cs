@@ -9,7 +9,7 @@ namespace LearnDL.Web.Tests.RunService;
 /// <summary>The queue's promises to a class: order, limits, fairness, shared runs, safe cancels.</summary>
 public class RunQueueTests
 {
-    private static async Task<RunJob> Take(RunQueue queue, ComputeDevice device) =>
+    private static async Task<QueueItem> Take(RunQueue queue, ComputeDevice device) =>
         await queue.NextAsync(device, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
 
     [Fact]
@@ -184,5 +184,45 @@ public class RunQueueTests
             f.Saves.Fail = false;
             await worker.StopAsync(CancellationToken.None);
         }
+    }
+}
+
+/// <summary>Work that is not a run (a lesson's demonstration) waits in the same lanes and under the same limits.</summary>
+public class QueueWorkTests
+{
+    [Fact]
+    public async Task Work_WaitsItsTurnBehindRuns_CountsAgainstTheLimits_AndCanBeCancelled()
+    {
+        await using var f = new QueueFixture(o => o.MaxQueuedRunsPerOwner = 2);
+        var run = await f.Queue.SubmitAsync(QueueFixture.Request(1), QueueFixture.Owner("a"));
+        var ticket = f.Queue.SubmitWork("demonstration", ComputeDevice.Cpu, QueueFixture.Owner("a"), _ => Task.CompletedTask);
+        Assert.Equal(2, f.Queue.PositionOf(ticket.Id));
+        Assert.Equal("demonstration", f.Queue.Find(ticket.Id)!.Title);
+        Assert.Null(f.Queue.Find(ticket.Id)!.Dataset);
+        var refused = Assert.Throws<RunRejectedException>(() => f.Queue.SubmitWork("another", ComputeDevice.Cpu, QueueFixture.Owner("a"), _ => Task.CompletedTask));
+        Assert.True(refused.LimitReached);
+
+        Assert.True(await f.Queue.CancelAsync(ticket.Id));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ticket.Completion);
+        Assert.Null(f.Queue.PositionOf(ticket.Id));
+        Assert.Equal(run.RunId, f.Queue.View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Waiting.Single().Id);
+    }
+
+    [Fact]
+    public async Task Work_RunsOnTheWorker_AndItsOwnerHearsItStartAndEnd()
+    {
+        await using var f = new QueueFixture();
+        var worker = f.Get<IEnumerable<Microsoft.Extensions.Hosting.IHostedService>>().OfType<RunWorker>().Single();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            var ran = false;
+            var ticket = f.Queue.SubmitWork("demonstration", ComputeDevice.Cpu, QueueFixture.Owner("a"), async token => { await Task.Delay(50, token); ran = true; });
+            await ticket.Started.WaitAsync(TimeSpan.FromSeconds(10));
+            await ticket.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(ran);
+            Assert.Null(f.Queue.Find(ticket.Id)); // its place is free again
+        }
+        finally { await worker.StopAsync(CancellationToken.None); }
     }
 }

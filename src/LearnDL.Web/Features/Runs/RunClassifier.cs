@@ -1,4 +1,5 @@
 using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
 using LearnDL.Web.RunService;
@@ -40,7 +41,7 @@ public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOpt
         {
             return await Task.Run(() =>
             {
-                using var bitmap = SKBitmap.Decode(bytes);
+                using var bitmap = ImageSample.Decode(bytes);
                 if (bitmap is null)
                     return ClassifyOutcome.Refused("That file is not an image LearnDL can read. Try a JPEG, PNG, BMP, GIF or WebP picture.");
                 using var classifier = ImageClassifier.Load(models.PathFor(runId), networks.Get(ComputeDevice.Cpu, FeaturizeParallelism.For(ComputeDevice.Cpu).ThreadsPerCall));

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using LearnDL.Training.Datasets;
+using LearnDL.Web.Features.Runs;
+using LearnDL.Web.RunService;
+using Microsoft.Extensions.DependencyInjection;
+using SkiaSharp;
+
+namespace LearnDL.Web.Tests;
+
+/// <summary>A finished run's model at work: a learner's own picture classified, and the model downloaded and used elsewhere.</summary>
+public class RunModelTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly LearnDLFactory _factory;
+
+    public RunModelTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:MaxUploadImageBytes", "200000"));
+
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _temp.Dispose();
+    }
+
+    private static byte[] Png(int classIndex, int index)
+    {
+        using var tile = AerialTileGenerator.Draw(classIndex, index);
+        using var data = tile.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private async Task<Guid> CompletedRunAsync(HttpClient client)
+    {
+        var response = await client.PostAsJsonAsync("/api/runs", new { dataset = "builtin", images = 60, epochs = 3, device = "cpu" });
+        var id = Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline; await Task.Delay(200))
+            if ((await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!["status"]!.GetValue<string>() == "completed") return id;
+        throw new TimeoutException("The run did not complete.");
+    }
+
+    [Fact]
+    public async Task FinishedRun_ClassifiesAPicture_RefusesBadUploads_AndSaysWhenItsModelIsGone()
+    {
+        var client = _factory.CreateClient();
+        var id = await CompletedRunAsync(client);
+        var classifier = _factory.Services.GetRequiredService<RunClassifier>();
+
+        var tile = Png(1, 9_999); // a forest tile the run never saw
+        var outcome = await classifier.ClassifyAsync(id, new MemoryStream(tile), tile.Length);
+        Assert.Null(outcome.Problem);
+        Assert.Equal(AerialTileGenerator.ClassNames.Order(), outcome.Scores!.Select(s => s.Label).Order());
+        Assert.Equal(1.0, outcome.Scores!.Sum(s => s.Probability), 3);
+        Assert.True(outcome.Scores![0].Probability >= outcome.Scores[^1].Probability);
+        Assert.NotNull(outcome.ThumbnailPng);
+
+        var text = "this is not a picture"u8.ToArray();
+        Assert.Contains("not an image", (await classifier.ClassifyAsync(id, new MemoryStream(text), text.Length)).Problem);
+        Assert.Contains("MaxUploadImageBytes", (await classifier.ClassifyAsync(id, new MemoryStream(new byte[10]), 300_000)).Problem);
+
+        File.Delete(_factory.Services.GetRequiredService<ModelFiles>().PathFor(id));
+        Assert.Contains("model is gone", (await classifier.ClassifyAsync(id, new MemoryStream(tile), tile.Length)).Problem);
+        var download = await client.GetAsync($"/api/runs/{id}/model");
+        Assert.Equal(HttpStatusCode.NotFound, download.StatusCode);
+        Assert.Contains("gone", await download.Content.ReadAsStringAsync());
+        Assert.Contains("model-missing", await client.GetStringAsync($"/runs/{id}"));
+    }
+
+    [Fact]
+    public async Task DownloadedModel_LoadsWithMLNet_AndPredicts_WithThePagesSnippet()
+    {
+        var client = _factory.CreateClient();
+        var id = await CompletedRunAsync(client);
+        var response = await client.GetAsync($"/api/runs/{id}/model");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(ModelFiles.DownloadName(id), response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var model = Path.Combine(_temp.Path, "downloaded.zip");
+        await File.WriteAllBytesAsync(model, await response.Content.ReadAsByteArrayAsync());
+        var picture = Path.Combine(_temp.Path, "mine.png");
+
+        var right = 0;
+        foreach (var (cls, name) in AerialTileGenerator.ClassNames.Select((n, i) => (i, n)))
+        {
+            await File.WriteAllBytesAsync(picture, Png(cls, 9_000 + cls));
+            var prediction = ModelSnippet.Predict(model, picture);
+            Assert.Contains(prediction.PredictedLabel, AerialTileGenerator.ClassNames);
+            Assert.Equal(5, prediction.Score.Length);
+            if (prediction.PredictedLabel == name) right++;
+        }
+        Assert.True(right >= 3, $"{right} of 5 unseen tiles classified right by the downloaded model");
+
+        var page = await client.GetStringAsync($"/runs/{id}");
+        Assert.Contains("data-testid=\"download-model\"", page);
+        Assert.Contains("ml.Transforms.DnnFeaturizeImage(&quot;Features&quot;", page); // the code shown is the code tested
+    }
+
+    [Fact]
+    public async Task Model_OfARunThatHasNotFinished_Answers409()
+    {
+        var client = _factory.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/runs", new { dataset = "builtin", images = 800, epochs = 1, device = "cpu" });
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync($"/api/runs/{id}/model")).StatusCode);
+        await client.DeleteAsync($"/api/runs/{id}");
+    }
+}
