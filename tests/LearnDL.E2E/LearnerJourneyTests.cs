@@ -4,24 +4,12 @@ using Microsoft.Playwright;
 namespace LearnDL.E2E;
 
 /// <summary>A learner's path through the real app in a real browser; the README's screenshots come from here.</summary>
-public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
+[Collection(AppCollection.Name)]
+public class LearnerJourneyTests(AppServer app)
 {
-    private async Task<IPage> NewPage()
-    {
-        var page = await app.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
-        page.SetDefaultTimeout(30_000);
-        return page;
-    }
-
-    private static async Task WaitForCircuit(IPage page) =>
-        // Interactive Server: the prerendered page is inert until the circuit connects.
-        await page.Locator("[data-interactive=yes]").WaitForAsync();
-
-    private static Task Screenshot(IPage page, string name, bool fullPage = false)
-    {
-        Directory.CreateDirectory(AppServer.ScreenshotFolder);
-        return page.ScreenshotAsync(new() { Path = Path.Combine(AppServer.ScreenshotFolder, name), FullPage = fullPage });
-    }
+    private Task<IPage> NewPage() => app.NewPageAsync();
+    private static Task WaitForCircuit(IPage page) => page.WaitForCircuitAsync();
+    private static Task Screenshot(IPage page, string name, bool fullPage = false) => page.ScreenshotAsync(name, fullPage);
 
     [Fact]
     public async Task Learner_OpensHomeAndALesson_ThenRunsOnTheCpuAndFindsItInHistory()
@@ -33,11 +21,10 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
         await Assertions.Expect(page.Locator("#device-summary")).ToContainTextAsync("CPU:");
         await Screenshot(page, "home.png");
 
-        await page.GetByText("1. CPU vs GPU: sequential vs parallel").First.ClickAsync();
-        await page.WaitForURLAsync("**/lessons/cpu-vs-gpu");
-        await Assertions.Expect(page.Locator("h3")).ToHaveTextAsync("CPU vs GPU: sequential vs parallel");
+        await page.Locator("main a[href='/lessons/cpu-and-gpu']").ClickAsync();
+        await page.WaitForURLAsync("**/lessons/cpu-and-gpu");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("What a CPU is, what a GPU is");
         await Assertions.Expect(page.Locator("[data-tryit=cpu-small]")).ToBeVisibleAsync();
-        await Screenshot(page, "lesson.png");
 
         await page.GotoAsync(app.BaseUrl + "/runs/new?dataset=builtin&images=40&epochs=2&device=cpu");
         await WaitForCircuit(page);
@@ -55,8 +42,6 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
         await Assertions.Expect(page.Locator("[data-chart=epochs] svg.main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-chart=confusion] svg.main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-chart=throughput] .scatterlayer .trace")).ToHaveCountAsync(1);
-        await page.WaitForTimeoutAsync(500);
-        await Screenshot(page, "run.png", fullPage: true);
 
         await page.GotoAsync(app.BaseUrl + "/runs");
         await Assertions.Expect(page.Locator("#history")).ToContainTextAsync("builtin");
@@ -75,9 +60,9 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
     public async Task Learner_RunsALessonsTryIt_SeesItInASecondTab_AndClosingTheFirstDoesNotStopIt()
     {
         var page = await NewPage();
-        await page.GotoAsync(app.BaseUrl + "/lessons/do-you-need-a-gpu");
+        await page.GotoAsync(app.BaseUrl + "/lessons/same-script-cpu-or-gpu-build");
         await WaitForCircuit(page);
-        var block = page.Locator("[data-tryit=tiny-cpu]");
+        var block = page.Locator("[data-tryit=auto-device]");
         await block.GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
         await Assertions.Expect(block.Locator("[data-chart=throughput] svg.main-svg").First).ToBeVisibleAsync();
         var href = await block.Locator("a[href^='/runs/']").GetAttributeAsync("href");
@@ -91,7 +76,7 @@ public class LearnerJourneyTests(AppServer app) : IClassFixture<AppServer>
         await Assertions.Expect(second.Locator("[data-accuracy]")).ToBeVisibleAsync();
 
         await second.GotoAsync(app.BaseUrl + "/lessons");
-        await Assertions.Expect(second.Locator("#lesson-progress")).ToContainTextAsync("of 3 read");
+        await Assertions.Expect(second.Locator("#lesson-progress")).ToContainTextAsync("of 8 read");
     }
 
     [Fact]

@@ -25,15 +25,20 @@ public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOpt
 
     public long MaxBytes => options.Value.MaxUploadImageBytes;
 
+    /// <summary>The limit as people say it (10 MB for 10 × 1024 × 1024 bytes).</summary>
+    public string MaxSize => Megabytes(MaxBytes);
+
+    internal static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
+
     public async Task<ClassifyOutcome> ClassifyAsync(Guid runId, Stream image, long length, CancellationToken cancellationToken = default)
     {
         if (length > MaxBytes)
-            return ClassifyOutcome.Refused($"That file is {length / 1e6:0.0} MB; images up to {MaxBytes / 1e6:0.#} MB can be classified here (MaxUploadImageBytes).");
+            return ClassifyOutcome.Refused($"That file is {Megabytes(length)}; images up to {MaxSize} can be classified here (MaxUploadImageBytes).");
         if (!models.Exists(runId))
             return ClassifyOutcome.Refused("This run's trained model is gone (its file was deleted from the data folder), so it cannot classify. Run it again to train a new one.");
         using var buffer = new MemoryStream();
         await image.CopyToAsync(buffer, cancellationToken);
-        if (buffer.Length > MaxBytes) return ClassifyOutcome.Refused($"That file is larger than {MaxBytes / 1e6:0.#} MB.");
+        if (buffer.Length > MaxBytes) return ClassifyOutcome.Refused($"That file is larger than {MaxSize}.");
         var bytes = buffer.ToArray();
 
         await _gate.WaitAsync(cancellationToken);

@@ -1,0 +1,53 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace LearnDL.E2E;
+
+/// <summary>One app and one browser for all the end-to-end tests: they run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppServer>
+{
+    public const string Name = "the app";
+}
+
+/// <summary>What the end-to-end tests do with a page, said once.</summary>
+public static class Browser
+{
+    public static async Task<IPage> NewPageAsync(this AppServer app, int height = 1000)
+    {
+        // A context of its own: its own cookie, so the app sees a separate person.
+        var context = await app.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = height }, AcceptDownloads = true });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        return page;
+    }
+
+    /// <summary>Interactive Server: the prerendered page is inert until the circuit connects.</summary>
+    public static Task WaitForCircuitAsync(this IPage page) => page.Locator("[data-interactive=yes]").WaitForAsync();
+
+    public static Task ScreenshotAsync(this IPage page, string name, bool fullPage = false)
+    {
+        Directory.CreateDirectory(AppServer.ScreenshotFolder);
+        return page.ScreenshotAsync(new() { Path = Path.Combine(AppServer.ScreenshotFolder, name), FullPage = fullPage });
+    }
+
+    /// <summary>Scans the page with axe-core and fails on any serious or critical finding, naming each.</summary>
+    public static async Task AssertAccessibleAsync(this IPage page, string what)
+    {
+        var results = await page.RunAxe();
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, $"{what}: {serious.Count} serious or critical accessibility findings:\n" + string.Join("\n", serious.Select(v =>
+            $"- {v.Impact} {v.Id}: {v.Help}\n    " + string.Join("\n    ", v.Nodes.Take(4).Select(n => n.Html)))));
+    }
+
+    /// <summary>Starts a run from the launcher and waits for it to complete; returns its page's path.</summary>
+    public static async Task<string> RunToTheEndAsync(this IPage page, AppServer app, int images = 40, int epochs = 2)
+    {
+        await page.GotoAsync($"{app.BaseUrl}/runs/new?dataset=builtin&images={images}&epochs={epochs}&device=cpu");
+        await page.WaitForCircuitAsync();
+        await page.Locator("#launch").ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        return new Uri(page.Url).AbsolutePath;
+    }
+}
