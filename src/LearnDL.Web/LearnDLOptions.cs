@@ -31,6 +31,18 @@ public sealed class LearnDLOptions
     /// <summary>GPU prices for lesson 8's calculator; lessons call them examples.</summary>
     public List<LearnDL.Web.Features.Lessons.Demos.GpuPrice> GpuPrices { get; set; } = [];
 
+    /// <summary>Class mode: on when an instructor passphrase (or its hash) is set.</summary>
+    public ClassOptions Class { get; set; } = new();
+
+    /// <summary>Dataset uploads (.zip of one folder per class) and the limits that keep them safe.</summary>
+    public UploadOptions Uploads { get; set; } = new();
+
+    /// <summary>Running behind a reverse proxy, or on HTTPS.</summary>
+    public HostingOptions Hosting { get; set; } = new();
+
+    /// <summary>Where uploaded datasets are kept: under the data folder, never under wwwroot.</summary>
+    public string UploadsFolder => Path.Combine(ResolvedDataFolder, "uploads");
+
     public string ResolvedDataFolder => string.IsNullOrWhiteSpace(DataFolder) ? DatasetOptions.DefaultDataFolder : Path.GetFullPath(DataFolder);
 
     public DatasetOptions ToDatasetOptions() => new()
@@ -39,7 +51,45 @@ public sealed class LearnDLOptions
         FashionMnistFolder = FashionMnistFolder,
         // With no roots configured, the web app offers no folder datasets at all (unlike the CLI).
         FolderRoots = FolderRoots.Count > 0 ? FolderRoots : [Path.Combine(ResolvedDataFolder, "folders")],
+        // Uploads may be run from, but are listed by the upload registry, with their owners, not as folders.
+        UnlistedRoots = [UploadsFolder],
     };
+}
+
+public sealed class ClassOptions
+{
+    /// <summary>The instructor's passphrase in plain text (environment LearnDL__Class__InstructorPassphrase).</summary>
+    public string InstructorPassphrase { get; set; } = "";
+    /// <summary>Or its hash, made with `learndl hash-passphrase`, so the passphrase itself is in no file.</summary>
+    public string InstructorPassphraseHash { get; set; } = "";
+    /// <summary>Whether students see the class comparison page; the instructor can switch it at run time.</summary>
+    public bool ShowClassComparison { get; set; }
+    public int MaxNameLength { get; set; } = 40;
+
+    public bool IsOn => !string.IsNullOrWhiteSpace(InstructorPassphrase) || !string.IsNullOrWhiteSpace(InstructorPassphraseHash);
+}
+
+public sealed class UploadOptions
+{
+    /// <summary>Largest .zip accepted, as sent.</summary>
+    public long MaxZipBytes { get; set; } = 200L * 1024 * 1024;
+    /// <summary>Most bytes the files of one zip may unpack to, counted while unpacking (headers are not trusted).</summary>
+    public long MaxUnpackedBytes { get; set; } = 1024L * 1024 * 1024;
+    public int MaxEntries { get; set; } = 20_000;
+    /// <summary>Largest ratio of unpacked to packed bytes for one file: images barely compress; zip bombs do.</summary>
+    public double MaxCompressionRatio { get; set; } = 100;
+    /// <summary>Disk that one person's uploads may take, and all uploads together.</summary>
+    public long QuotaPerOwnerBytes { get; set; } = 500L * 1024 * 1024;
+    public long QuotaTotalBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+}
+
+public sealed class HostingOptions
+{
+    /// <summary>Redirect http:// to https:// (when the server itself has a certificate).</summary>
+    public bool HttpsRedirection { get; set; }
+    /// <summary>Trust X-Forwarded-For/-Proto from the proxies below (nginx, Caddy...): client addresses and the scheme.</summary>
+    public bool ForwardedHeaders { get; set; }
+    public List<string> KnownProxies { get; set; } = [];
 }
 
 /// <summary>Fails start-up on settings that would only break mid-class.</summary>
@@ -53,6 +103,15 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (options.MaxImagesPerRun < 4) errors.Add("LearnDL:MaxImagesPerRun must be at least 4.");
         if (options.MaxQueuedRuns < 1) errors.Add("LearnDL:MaxQueuedRuns must be at least 1.");
         if (options.MaxQueuedRunsPerOwner < 1) errors.Add("LearnDL:MaxQueuedRunsPerOwner must be at least 1.");
+        if (options.Class.MaxNameLength is < 3 or > 100) errors.Add("LearnDL:Class:MaxNameLength must be between 3 and 100.");
+        if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphrase) && options.Class.InstructorPassphrase.Trim().Length < 8)
+            errors.Add("LearnDL:Class:InstructorPassphrase must be at least 8 characters.");
+        if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphraseHash) && !Identity.Passphrase.IsHash(options.Class.InstructorPassphraseHash))
+            errors.Add("LearnDL:Class:InstructorPassphraseHash is not a hash made by `learndl hash-passphrase`.");
+        if (options.Uploads.MaxZipBytes < 1024 || options.Uploads.MaxUnpackedBytes < options.Uploads.MaxZipBytes / 2)
+            errors.Add("LearnDL:Uploads limits are too small (MaxZipBytes at least 1 KB, MaxUnpackedBytes at least half of it).");
+        foreach (var proxy in options.Hosting.KnownProxies)
+            if (!System.Net.IPAddress.TryParse(proxy, out _)) errors.Add($"LearnDL:Hosting:KnownProxies: '{proxy}' is not an IP address.");
         if (options.MaxEpochs is < 1 or > LearnDL.Training.Training.RunOptions.MaxEpochs)
             errors.Add($"LearnDL:MaxEpochs must be between 1 and {LearnDL.Training.Training.RunOptions.MaxEpochs}.");
         var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");

@@ -4,6 +4,7 @@ using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Compare;
 using LearnDL.Web.Features.Runs;
+using LearnDL.Web.Features.Instructor;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Features.Datasets;
@@ -35,6 +36,8 @@ public static class LearnDLServices
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ToDatasetOptions());
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<DatasetDirectory>();
+        services.AddSingleton<UploadedDatasets>();
+        services.AddSingleton<StudentRegistry>();
         services.TryAddSingleton(_ => new DeviceProbe());
 
         services.AddDbContextFactory<LearnDbContext>((sp, db) =>
@@ -48,11 +51,17 @@ public static class LearnDLServices
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<CompareService>();
         services.AddSingleton<RunClassifier>();
+        services.AddSingleton<ClassSettings>();
+        services.AddSingleton<ClassDemo>();
+        services.AddSingleton<ClassResults>();
+        services.AddClassSignIn();
+        services.AddHosting(builder.Configuration.GetSection(LearnDLOptions.Section).Get<LearnDLOptions>()?.Hosting ?? new());
         services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
         services.AddSingleton(_ => new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
         services.AddSingleton(_ => GpuReference.Load(Path.Combine(AppContext.BaseDirectory, "gpu-reference.json")));
         services.AddSingleton<MeasuredSpeeds>();
-        services.AddScoped<IProgressStore, BrowserProgressStore>();
+        services.AddScoped<BrowserProgressStore>();
+        services.AddScoped<IProgressStore, OwnerProgressStore>();
         services.AddScoped<LessonProgress>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -86,10 +95,12 @@ public static class LearnDLServices
         app.Logger.LogInformation("{Count} lessons loaded.", lessons.Count);
         await app.StartRunServiceAsync();
 
+        app.UseHosting(app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value.Hosting);
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.MapStaticAssets();
         app.UseOwners();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         // Lesson pictures and diagrams, from the repository's wwwroot-content folder.
         var content = Path.Combine(AppContext.BaseDirectory, "wwwroot-content");
@@ -97,6 +108,8 @@ public static class LearnDLServices
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(content), RequestPath = "/content" });
         app.MapHealthChecks("/healthz");
         app.MapRunApi();
+        app.MapInstructorApi();
+        app.MapClassSignIn();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
     }

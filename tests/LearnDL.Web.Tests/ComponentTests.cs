@@ -38,6 +38,8 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(options.ToDatasetOptions());
         Services.AddSingleton<DatasetCatalog>();
         Services.AddSingleton<DatasetDirectory>();
+        Services.AddSingleton<UploadedDatasets>();
+        Services.AddSingleton<StudentRegistry>();
         Services.AddSingleton(new DeviceProbe());
         Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
         Services.AddLogging();

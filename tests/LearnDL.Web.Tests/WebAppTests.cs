@@ -121,7 +121,7 @@ public class WebAppTests : IDisposable
         var store = _factory.Services.GetRequiredService<RunStore>();
         var id = await Submit(queue, new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
         await WaitFor(store, id, r => r.Status == RunStatus.Running);
-        Assert.True(await queue.CancelAsync(id));
+        Assert.Equal(CancelOutcome.Cancelled, await queue.CancelAsync(id));
         var record = await WaitFor(store, id, r => r.IsFinished);
         Assert.Equal(RunStatus.Cancelled, record.Status);
         Assert.Contains("Cancelled", record.Error);
@@ -144,8 +144,8 @@ public class WebAppTests : IDisposable
         Assert.Equal(2, hub.Snapshot(third)!.QueuePosition);
         Assert.Contains("Queued (position 2 for the CPU)", await _factory.CreateClient().GetStringAsync($"/runs/{third}"));
 
-        Assert.True(await queue.CancelAsync(third));
-        Assert.True(await queue.CancelAsync(first));
+        Assert.Equal(CancelOutcome.Cancelled, await queue.CancelAsync(third));
+        Assert.Equal(CancelOutcome.Cancelled, await queue.CancelAsync(first));
         Assert.Equal(RunStatus.Cancelled, (await WaitFor(store, third, r => r.IsFinished)).Status);
         Assert.Equal("Cancelled before it started.", (await store.GetAsync(third))!.Error);
         Assert.Equal(RunStatus.Completed, (await WaitFor(store, second, r => r.IsFinished)).Status);

@@ -11,6 +11,8 @@ public sealed class DatasetOptions
     /// Empty means any folder may be named (the CLI, where the user owns the machine).
     /// </summary>
     public List<string> FolderRoots { get; set; } = [];
+    /// <summary>More folders that datasets may lie under but that <see cref="DatasetCatalog.List"/> does not list (uploads).</summary>
+    public List<string> UnlistedRoots { get; set; } = [];
 
     public static string DefaultDataFolder =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "learndl");
@@ -56,17 +58,10 @@ public sealed class DatasetCatalog(DatasetOptions options)
 
     private bool IsAllowed(string fullPath)
     {
-        if (options.FolderRoots.Count == 0) return true;
-        // Resolve links too, so a symlink inside a root cannot point outside it.
-        var real = ResolveLinks(fullPath);
-        return options.FolderRoots.Select(r => ResolveLinks(Path.GetFullPath(r)))
-            .Any(root => real.Equals(root, StringComparison.Ordinal) ||
-                         real.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal));
-    }
-
-    private static string ResolveLinks(string path)
-    {
-        var info = new DirectoryInfo(path);
-        return info.Exists && info.LinkTarget is not null ? info.ResolveLinkTarget(true)!.FullName : info.FullName;
+        var roots = options.FolderRoots.Concat(options.UnlistedRoots).ToList();
+        if (roots.Count == 0) return true;
+        // Links are resolved at every level, so no link anywhere inside a root can lead outside it.
+        var real = RealPath.Of(fullPath);
+        return roots.Select(r => RealPath.Of(Path.GetFullPath(r))).Any(root => RealPath.IsUnder(real, root));
     }
 }

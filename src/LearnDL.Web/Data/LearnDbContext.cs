@@ -6,6 +6,9 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
 {
     public DbSet<RunRecord> Runs => Set<RunRecord>();
     public DbSet<RunMember> RunMembers => Set<RunMember>();
+    public DbSet<StudentRecord> Students => Set<StudentRecord>();
+    public DbSet<UploadedDatasetRecord> UploadedDatasets => Set<UploadedDatasetRecord>();
+    public DbSet<ProgressRecord> Progress => Set<ProgressRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -21,5 +24,16 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         member.HasKey(m => new { m.RunId, m.OwnerId });
         member.HasIndex(m => m.OwnerId);
         member.HasOne<RunRecord>().WithMany().HasForeignKey(m => m.RunId).OnDelete(DeleteBehavior.Cascade);
+
+        var student = model.Entity<StudentRecord>();
+        student.HasIndex(s => s.NormalizedName).IsUnique();
+        student.Property(s => s.DisplayName).HasMaxLength(100);
+
+        var dataset = model.Entity<UploadedDatasetRecord>();
+        dataset.HasIndex(d => d.NormalizedName).IsUnique();
+        dataset.HasIndex(d => d.OwnerId);
+        dataset.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+
+        model.Entity<ProgressRecord>().HasKey(p => new { p.OwnerId, p.Key });
     }
 }

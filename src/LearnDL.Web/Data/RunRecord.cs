@@ -28,6 +28,8 @@ public sealed class RunRecord
     public string? Group { get; set; }
     /// <summary>A preset that others may join while it is queued or running.</summary>
     public bool Shared { get; set; }
+    /// <summary>Started by the instructor for the whole class to watch: every student may see it.</summary>
+    public bool ClassDemo { get; set; }
 
     public string? Device { get; set; }
     public string? DeviceReason { get; set; }

@@ -20,6 +20,12 @@ public sealed record RunOwner(string Id, string Name, OwnerRole Role)
     public ClaimsPrincipal ToPrincipal(string scheme) => new(new ClaimsIdentity(
         [new(ClaimTypes.NameIdentifier, Id), new(ClaimTypes.Name, Name), new(ClaimTypes.Role, Role.ToString())], scheme));
 
+    public const string InstructorId = "instructor";
+
     /// <summary>A new personal-mode learner: one per browser.</summary>
     public static RunOwner NewLearner() => new("learner-" + Guid.NewGuid().ToString("N")[..12], "You", OwnerRole.Learner);
+
+    public static RunOwner Instructor { get; } = new(InstructorId, "Instructor", OwnerRole.Instructor);
+
+    public bool IsInstructor => Role == OwnerRole.Instructor;
 }

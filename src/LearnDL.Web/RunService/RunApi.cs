@@ -88,7 +88,9 @@ public static class RunApi
     {
         var owner = RunOwner.From(http.User)!;
         if (!await access.CanCancelAsync(owner, id) || await store.GetSummaryAsync(id) is not { } run) return NotFound(id);
-        if (await queue.CancelAsync(id)) return Results.Accepted($"/api/runs/{id}", new { id, cancelling = true });
+        var outcome = await queue.CancelAsync(id, access.CancelledBy(owner));
+        if (outcome != CancelOutcome.NotInProgress)
+            return Results.Accepted($"/api/runs/{id}", new { id, cancelling = outcome == CancelOutcome.Cancelled, left = outcome == CancelOutcome.Left });
         return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run is not in progress",
             detail: $"Run {id} has already ended ({run.Status.ToString().ToLowerInvariant()}).");
     }

@@ -29,14 +29,15 @@ public abstract class QueueItem(Guid id, DeviceChoice device, RunOwner owner, Da
 }
 
 /// <summary>A run the queue holds: what to run, on which device, for whom, and how to stop it.</summary>
-public sealed class RunJob(Guid id, RunRequest request, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
+/// <param name="engineDataset">The dataset as the engine names it: the request's, or an upload's folder.</param>
+public sealed class RunJob(Guid id, RunRequest request, string engineDataset, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
     : QueueItem(id, device, owner, submittedAt)
 {
     public RunRequest Request => request;
-    public RunOptions Options { get; } = request.ToOptions();
+    public RunOptions Options { get; } = request.ToOptions() with { Dataset = engineDataset };
     /// <summary>Owner ids of everyone on this run (its starter first); changed under the queue's lock.</summary>
     public List<string> Members { get; } = [owner.Id];
-    public override string Title => $"{Options.Dataset} · {Options.Images} images · {Options.Epochs} epochs";
+    public override string Title => $"{Request.Dataset.Trim()} · {Options.Images} images · {Options.Epochs} epochs";
 
     /// <summary>Completes once the run's row is in the database, so joiners never see a run that is not there.</summary>
     internal TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

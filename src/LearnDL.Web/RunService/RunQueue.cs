@@ -11,8 +11,8 @@ public interface IRunQueue
 {
     RunLimits Limits { get; }
 
-    /// <summary>Problems with a request, without queueing it; empty when it can run.</summary>
-    Task<IReadOnlyList<string>> CheckAsync(RunRequest request);
+    /// <summary>Problems with a request, without queueing it; empty when it can run. An owner's own uploads count as datasets.</summary>
+    Task<IReadOnlyList<string>> CheckAsync(RunRequest request, RunOwner? owner = null);
 
     /// <summary>Queues a run (or joins an identical shared one), or throws <see cref="RunRejectedException"/>.</summary>
     Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null);
@@ -23,8 +23,18 @@ public interface IRunQueue
     /// </summary>
     WorkTicket SubmitWork(string title, ComputeDevice device, RunOwner owner, Func<CancellationToken, Task> work);
 
-    /// <summary>Stops a queued or running run (or work); false when it is not in progress here.</summary>
-    Task<bool> CancelAsync(Guid runId);
+    /// <summary>
+    /// Stops a queued or running run (or work). <paramref name="byOwnerId"/>: when several people are
+    /// on a shared run, one of them cancelling only takes them off it; the run stops when the last
+    /// one leaves. Null stops it for everyone (the instructor).
+    /// </summary>
+    Task<CancelOutcome> CancelAsync(Guid runId, string? byOwnerId = null);
+
+    /// <summary>Stops (or restarts) a device's queue: running runs finish, waiting ones wait.</summary>
+    void SetPaused(ComputeDevice device, bool paused);
+
+    /// <summary>New limits at run time; they apply to the next admissions and to the workers at once.</summary>
+    void SetLimits(RunLimits limits);
 
     /// <summary>Place in its device's queue (1 = next), or null when not waiting.</summary>
     int? PositionOf(Guid runId);
@@ -35,6 +45,8 @@ public interface IRunQueue
     /// <summary>A run this queue holds (waiting or running), or null.</summary>
     QueuedRun? Find(Guid runId);
 }
+
+public enum CancelOutcome { NotInProgress, Cancelled, Left }
 
 /// <summary>The limits that hold a class together; start from appsettings.json.</summary>
 public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int CpuWorkers, int GpuWorkers);
@@ -57,6 +69,7 @@ public sealed class RunQueue : IRunQueue
     private readonly RunStore _store;
     private readonly RunHub _hub;
     private readonly DatasetDirectory _datasets;
+    private readonly UploadedDatasets _uploads;
     private readonly DeviceProbe _probe;
     private readonly TimeProvider _time;
     private readonly bool _shareIdentical;
@@ -67,9 +80,9 @@ public sealed class RunQueue : IRunQueue
     private readonly Dictionary<ComputeDevice, TaskCompletionSource> _wake = [];
     private RunLimits _limits;
 
-    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, DeviceProbe probe, IOptions<LearnDLOptions> options, TimeProvider time)
+    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, DeviceProbe probe, IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        (_store, _hub, _datasets, _probe, _time) = (store, hub, datasets, probe, time);
+        (_store, _hub, _datasets, _uploads, _probe, _time) = (store, hub, datasets, uploads, probe, time);
         var o = options.Value;
         _shareIdentical = o.ShareIdenticalRuns;
         _limits = new(o.MaxImagesPerRun, o.MaxEpochs, o.MaxQueuedRuns, o.MaxQueuedRunsPerOwner, o.MaxConcurrentCpuRuns, o.MaxConcurrentGpuRuns);
@@ -83,11 +96,11 @@ public sealed class RunQueue : IRunQueue
 
     public RunLimits Limits { get { lock (_lock) return _limits; } }
 
-    public async Task<IReadOnlyList<string>> CheckAsync(RunRequest request) => (await ValidateAsync(request)).Problems;
+    public async Task<IReadOnlyList<string>> CheckAsync(RunRequest request, RunOwner? owner = null) => (await ValidateAsync(request, owner)).Problems;
 
     public async Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null)
     {
-        var (problems, device) = await ValidateAsync(request);
+        var (problems, device, engineDataset) = await ValidateAsync(request, owner);
         if (problems.Count > 0) throw new RunRejectedException(problems);
 
         RunJob job;
@@ -102,7 +115,7 @@ public sealed class RunQueue : IRunQueue
             else
             {
                 CheckLimits(owner);
-                job = new RunJob(Guid.NewGuid(), request, device!, owner, _time.GetUtcNow());
+                job = new RunJob(Guid.NewGuid(), request, engineDataset!, device!, owner, _time.GetUtcNow());
                 _jobs[job.Id] = job;
                 if (request.Shared) _shared[request.SameRunKey] = job;
             }
@@ -143,8 +156,8 @@ public sealed class RunQueue : IRunQueue
             await _store.AddAsync(new RunRecord
             {
                 Id = job.Id, CreatedAt = job.SubmittedAt, Status = RunStatus.Queued, OwnerId = job.Owner.Id, Group = group,
-                Dataset = job.Options.Dataset, Images = job.Options.Images, Epochs = job.Options.Epochs, Seed = job.Options.Seed,
-                DeviceRequested = job.Options.Device.ToString().ToLowerInvariant(), Shared = job.Request.Shared,
+                Dataset = job.Request.Dataset.Trim(), Images = job.Options.Images, Epochs = job.Options.Epochs, Seed = job.Options.Seed,
+                DeviceRequested = job.Options.Device.ToString().ToLowerInvariant(), Shared = job.Request.Shared, ClassDemo = job.Request.ClassDemo,
             });
         }
         catch (Exception e)
@@ -188,26 +201,39 @@ public sealed class RunQueue : IRunQueue
         return new(job.Id, true, members);
     }
 
-    public async Task<bool> CancelAsync(Guid runId)
+    public async Task<CancelOutcome> CancelAsync(Guid runId, string? byOwnerId = null)
     {
         QueueItem? job;
-        bool unstarted;
+        var removedWaiting = false;
+        var membersLeft = 0;
         lock (_lock)
         {
-            if (!_jobs.TryGetValue(runId, out job) || job.State == JobState.Finished) return false;
-            if (job.CancelRequested) return true;
-            job.CancelRequested = true;
-            unstarted = job.State == JobState.Waiting;
-            if (unstarted)
+            if (!_jobs.TryGetValue(runId, out job) || job.State == JobState.Finished) return CancelOutcome.NotInProgress;
+            if (job.CancelRequested) return CancelOutcome.Cancelled;
+            if (byOwnerId is not null && job is RunJob { Members.Count: > 1 } shared && shared.Members.Remove(byOwnerId))
+                membersLeft = shared.Members.Count;
+            else
             {
-                var lane = _lanes[job.Device.Device];
-                lane.RemoveWaiting(job);
-                Forget(job);
-                PublishPositions(lane);
+                job.CancelRequested = true;
+                if (job.State == JobState.Waiting)
+                {
+                    var lane = _lanes[job.Device.Device];
+                    lane.RemoveWaiting(job);
+                    Forget(job);
+                    PublishPositions(lane);
+                    removedWaiting = true;
+                }
             }
         }
+        if (membersLeft > 0)
+        {
+            // Others are still on this shared run: only this person leaves it.
+            _hub.Joined(runId, membersLeft);
+            await _store.RemoveMemberAsync(runId, byOwnerId!);
+            return CancelOutcome.Left;
+        }
         // A running run stops at its next batch; its token source is never disposed, so this is safe at any moment.
-        if (!unstarted) job.Cancellation.Cancel();
+        if (!removedWaiting) job.Cancellation.Cancel();
         else if (job is RunJob run) await FinishUnstartedAsync(run);
         else if (job is WorkItem work)
         {
@@ -215,7 +241,31 @@ public sealed class RunQueue : IRunQueue
             work.Completion.TrySetCanceled();
             _hub.QueueChanged();
         }
-        return true;
+        return CancelOutcome.Cancelled;
+    }
+
+    public void SetPaused(ComputeDevice device, bool paused)
+    {
+        lock (_lock)
+        {
+            _lanes[device].Paused = paused;
+            Wake(device);
+        }
+        _hub.QueueChanged();
+    }
+
+    public void SetLimits(RunLimits limits)
+    {
+        if (limits.MaxImagesPerRun < 4 || limits.MaxEpochs < 1 || limits.MaxQueuedRuns < 1 || limits.MaxQueuedRunsPerOwner < 1 || limits.CpuWorkers < 1 || limits.GpuWorkers < 1)
+            throw new ArgumentException("Every limit must be at least 1 (images per run at least 4).");
+        lock (_lock)
+        {
+            _limits = limits;
+            _lanes[ComputeDevice.Cpu].Workers = limits.CpuWorkers;
+            _lanes[ComputeDevice.Gpu].Workers = limits.GpuWorkers;
+            foreach (var device in _lanes.Keys) Wake(device);
+        }
+        _hub.QueueChanged();
     }
 
     public int? PositionOf(Guid runId)
@@ -271,7 +321,8 @@ public sealed class RunQueue : IRunQueue
         }
     }
 
-    private async Task<(IReadOnlyList<string> Problems, DeviceChoice? Device)> ValidateAsync(RunRequest request)
+    /// <summary>Problems, the device, and the dataset as the engine names it (an upload becomes its folder).</summary>
+    private async Task<(IReadOnlyList<string> Problems, DeviceChoice? Device, string? EngineDataset)> ValidateAsync(RunRequest request, RunOwner? owner)
     {
         var limits = Limits;
         var problems = request.ToOptions().Validate().ToList();
@@ -279,9 +330,13 @@ public sealed class RunQueue : IRunQueue
             problems.Add($"This server allows at most {limits.MaxImagesPerRun:N0} images per run (MaxImagesPerRun).");
         if (request.Epochs > limits.MaxEpochs)
             problems.Add($"This server allows at most {limits.MaxEpochs} epochs per run (MaxEpochs).");
-        var (info, datasetProblem) = _datasets.Describe(request.Dataset);
+        string? engineDataset = request.Dataset.Trim();
+        var (info, datasetProblem) = UploadedDatasets.IsUploadName(request.Dataset)
+            ? await _uploads.DescribeAsync(request.Dataset, owner)
+            : _datasets.Describe(request.Dataset);
         if (datasetProblem is not null) problems.Add(datasetProblem);
         else if (request.Images > info!.ImageCount) problems.Add($"{info.Title} has {info.ImageCount:N0} images; ask for fewer.");
+        if (info is not null && UploadedDatasets.IsUploadName(request.Dataset)) engineDataset = info.Name;
         DeviceChoice? device = null;
         try
         {
@@ -289,7 +344,7 @@ public sealed class RunQueue : IRunQueue
             device = _probe.Choose(request.Device);
         }
         catch (DeviceUnavailableException e) { problems.Add(e.Message); }
-        return (problems, device);
+        return (problems, device, engineDataset);
     }
 
     private async Task FinishUnstartedAsync(RunJob job)
@@ -333,7 +388,7 @@ public sealed class RunQueue : IRunQueue
 
     private static QueuedRun Describe(QueueItem item) => item switch
     {
-        RunJob j => new(j.Id, j.Owner.Id, j.Owner.Name, j.Title, j.Options.Dataset, j.Options.Images, j.Options.Epochs,
+        RunJob j => new(j.Id, j.Owner.Id, j.Owner.Name, j.Title, j.Request.Dataset.Trim(), j.Options.Images, j.Options.Epochs,
             j.Options.Device.ToString().ToLowerInvariant(), j.Members.Count, j.SubmittedAt),
         _ => new(item.Id, item.Owner.Id, item.Owner.Name, item.Title, null, 0, 0, item.Device.Device.ToId(), 1, item.SubmittedAt),
     };

@@ -22,6 +22,9 @@ public sealed class RunRequest
     /// </summary>
     public bool Shared { get; set; }
 
+    /// <summary>Started by the instructor for the whole class to watch (set by the class demo only).</summary>
+    internal bool ClassDemo { get; set; }
+
     public RunOptions ToOptions() => new() { Dataset = Dataset.Trim(), Images = Images, Epochs = Epochs, Device = Device, Seed = Seed };
 
     /// <summary>What makes two requests the same run.</summary>

@@ -94,6 +94,20 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
             || await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId);
     }
 
+    /// <summary>Whether an owner may see a run: they started or joined it, or it is a class demo.</summary>
+    public async Task<bool> IsVisibleToAsync(Guid runId, string ownerId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.Runs.AnyAsync(r => r.Id == runId && (r.OwnerId == ownerId || r.ClassDemo))
+            || await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId);
+    }
+
+    public async Task RemoveMemberAsync(Guid runId, string ownerId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        await db.RunMembers.Where(m => m.RunId == runId && m.OwnerId == ownerId).ExecuteDeleteAsync();
+    }
+
     public async Task UpdateAsync(Guid id, Action<RunRecord> change)
     {
         await using var db = await factory.CreateDbContextAsync();

@@ -31,6 +31,8 @@ public sealed class QueueFixture : IAsyncDisposable
         services.AddSingleton(options.ToDatasetOptions());
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<DatasetDirectory>();
+        services.AddSingleton<UploadedDatasets>();
+        services.AddSingleton<StudentRegistry>();
         services.AddSingleton(gpu ? DeviceProbe.Known(new RuntimeBuild("gpu"), GpuReport()) : new DeviceProbe());
         services.AddSingleton(Saves);
         services.AddDbContextFactory<LearnDbContext>((sp, o) => o

@@ -125,7 +125,7 @@ public class RunQueueTests
             var cancel = Task.Run(() => f.Queue.CancelAsync(id));
             var complete = Task.Run(() => f.Queue.Complete(job));
             await Task.WhenAll(cancel, complete);
-            Assert.False(await f.Queue.CancelAsync(id)); // over: nothing to cancel, and no exception
+            Assert.Equal(CancelOutcome.NotInProgress, await f.Queue.CancelAsync(id)); // over: nothing to cancel, and no exception
         }
     }
 
@@ -139,7 +139,7 @@ public class RunQueueTests
         await Take(f.Queue, ComputeDevice.Cpu);
         Assert.Equal(2, f.Queue.PositionOf(third));
 
-        Assert.True(await f.Queue.CancelAsync(second));
+        Assert.Equal(CancelOutcome.Cancelled, await f.Queue.CancelAsync(second));
         Assert.Equal(1, f.Queue.PositionOf(third));
         Assert.Equal(1, f.Hub.Snapshot(third)!.QueuePosition);
         var stored = await f.Store.GetSummaryAsync(second);
@@ -202,7 +202,7 @@ public class QueueWorkTests
         var refused = Assert.Throws<RunRejectedException>(() => f.Queue.SubmitWork("another", ComputeDevice.Cpu, QueueFixture.Owner("a"), _ => Task.CompletedTask));
         Assert.True(refused.LimitReached);
 
-        Assert.True(await f.Queue.CancelAsync(ticket.Id));
+        Assert.Equal(CancelOutcome.Cancelled, await f.Queue.CancelAsync(ticket.Id));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ticket.Completion);
         Assert.Null(f.Queue.PositionOf(ticket.Id));
         Assert.Equal(run.RunId, f.Queue.View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Waiting.Single().Id);

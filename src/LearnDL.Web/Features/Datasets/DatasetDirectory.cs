@@ -1,7 +1,12 @@
 using System.Collections.Concurrent;
 using LearnDL.Training.Datasets;
 
+using SkiaSharp;
+
 namespace LearnDL.Web.Features.Datasets;
+
+/// <summary>A small picture of one image of a dataset, with its class.</summary>
+public sealed record Thumbnail(string Class, string Png);
 
 /// <summary>
 /// What the catalog says of each dataset, read from disk once and kept until a dataset changes
@@ -12,6 +17,7 @@ public sealed class DatasetDirectory : IDisposable
 {
     private readonly DatasetCatalog _catalog;
     private readonly ConcurrentDictionary<string, DatasetInfo> _described = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<Thumbnail>>>> _thumbnails = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<FileSystemWatcher> _watchers = [];
     private volatile IReadOnlyList<DatasetInfo>? _list;
 
@@ -54,10 +60,34 @@ public sealed class DatasetDirectory : IDisposable
         catch (DatasetException e) { return (null, e.Message); }
     }
 
+    /// <summary>A few small pictures of each class (two per class, twelve at most), made once off the caller's thread.</summary>
+    public Task<IReadOnlyList<Thumbnail>> ThumbnailsAsync(string name) =>
+        _thumbnails.GetOrAdd(name.Trim(), key => new Lazy<Task<IReadOnlyList<Thumbnail>>>(() => Task.Run(() => MakeThumbnails(key)))).Value;
+
+    private IReadOnlyList<Thumbnail> MakeThumbnails(string name)
+    {
+        try
+        {
+            var dataset = _catalog.Open(name);
+            var classes = dataset.Info.ClassNames;
+            var selection = dataset.Select(Math.Min(Math.Min(2 * classes.Count, 12), Math.Max(dataset.Info.ImageCount, 1)), seed: 1);
+            return selection.Samples.OrderBy(s => s.ClassIndex).Select(s =>
+            {
+                using var image = s.Decode();
+                if (image is null) return null;
+                using var small = image.Resize(new SKImageInfo(48, 48), SKFilterQuality.Medium);
+                using var png = (small ?? image).Encode(SKEncodedImageFormat.Png, 100);
+                return new Thumbnail(selection.ClassNames[s.ClassIndex], Convert.ToBase64String(png.ToArray()));
+            }).OfType<Thumbnail>().ToList();
+        }
+        catch (Exception e) when (e is DatasetException or IOException or InvalidDataException) { return []; }
+    }
+
     public void Invalidate()
     {
         _list = null;
         _described.Clear();
+        _thumbnails.Clear();
     }
 
     public void Dispose()

@@ -12,6 +12,7 @@ public partial class NewRunPage
 {
     [Inject] public required IRunQueue Queue { get; set; }
     [Inject] public required DatasetDirectory Datasets { get; set; }
+    [Inject] public required UploadedDatasets Uploads { get; set; }
     [Inject] public required DeviceProbe Probe { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
     [Inject] public required NavigationManager Navigation { get; set; }
@@ -31,7 +32,8 @@ public partial class NewRunPage
 
     protected override async Task OnInitializedAsync()
     {
-        DatasetList = Datasets.List();
+        var me = await Owner.GetAsync();
+        DatasetList = [.. Datasets.List(), .. (await Uploads.VisibleToAsync(me)).Select(Uploads.ListInfo)];
         if (PresetDataset is { } d) Request.Dataset = d;
         if (PresetImages is { } i) Request.Images = i;
         if (PresetEpochs is { } e) Request.Epochs = e;

@@ -31,9 +31,13 @@ public partial class RunPage
     private async Task CancelAsync()
     {
         var owner = await Owner.GetAsync();
-        if (await Access.CanCancelAsync(owner, Id) && await Queue.CancelAsync(Id))
-            Snackbar.Add("Cancelling: the run stops after its current batch.", Severity.Info);
-        else Snackbar.Add("This run is no longer in progress.", Severity.Normal);
+        var outcome = await Access.CanCancelAsync(owner, Id) ? await Queue.CancelAsync(Id, Access.CancelledBy(owner)) : CancelOutcome.NotInProgress;
+        Snackbar.Add(outcome switch
+        {
+            CancelOutcome.Cancelled => "Cancelling: the run stops after its current batch.",
+            CancelOutcome.Left => "You left this shared run; it goes on for the others who joined it.",
+            _ => "This run is no longer in progress.",
+        }, outcome == CancelOutcome.NotInProgress ? Severity.Normal : Severity.Info);
     }
 
     private async Task RunOnOtherDeviceAsync()

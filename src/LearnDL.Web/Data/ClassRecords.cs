@@ -1,0 +1,37 @@
+namespace LearnDL.Web.Data;
+
+/// <summary>A student of the class: a display name chosen on the first visit, unique within the class.</summary>
+public sealed class StudentRecord
+{
+    public string Id { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    /// <summary>The name folded for comparison (case, Unicode form), unique.</summary>
+    public string NormalizedName { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastSeenAt { get; set; }
+}
+
+/// <summary>A dataset someone uploaded as a zip: kept under the data folder in a folder named by its id.</summary>
+public sealed class UploadedDatasetRecord
+{
+    public Guid Id { get; set; }
+    public string Name { get; set; } = "";
+    public string NormalizedName { get; set; } = "";
+    public string OwnerId { get; set; } = "";
+    /// <summary>Uploaded by the instructor: every student may use it. Otherwise only its owner.</summary>
+    public bool ForClass { get; set; }
+    /// <summary>Class names, one per line, in folder order.</summary>
+    public string Classes { get; set; } = "";
+    public int Images { get; set; }
+    public int Skipped { get; set; }
+    public long Bytes { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>One fact of a student's progress: a lesson read ("read:slug") or the answer chosen to a question ("answer:slug/id").</summary>
+public sealed class ProgressRecord
+{
+    public string OwnerId { get; set; } = "";
+    public string Key { get; set; } = "";
+    public int? Answer { get; set; }
+}

@@ -1,0 +1,170 @@
+using LearnDL.Training.Datasets;
+using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LearnDL.Web.Features.Datasets;
+
+/// <summary>How an upload went: the text begins with "Imported" or "Refused" and says why.</summary>
+public sealed record ImportOutcome(bool Accepted, string Message, UploadedDatasetRecord? Dataset);
+
+/// <summary>
+/// Datasets brought to the server as zips: imported safely (see <see cref="ZipImporter"/>), kept
+/// under the data folder in folders named by a generated id, listed with their owners. The
+/// instructor's (and, in personal mode, the user's) are for everyone; a student's only for them.
+/// A refused or failed import leaves nothing behind: no folder, no file, no row.
+/// </summary>
+public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, IOptions<LearnDLOptions> options, StudentRegistry names, TimeProvider time)
+{
+    public const string Prefix = "upload:";
+
+    private LearnDLOptions Options => options.Value;
+    private string Root => Options.UploadsFolder;
+
+    public static bool IsUploadName(string dataset) => dataset.Trim().StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
+
+    public string FolderOf(UploadedDatasetRecord dataset) => Path.Combine(Root, dataset.Id.ToString("N"));
+
+    public async Task<List<UploadedDatasetRecord>> VisibleToAsync(RunOwner? owner)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var all = db.UploadedDatasets.AsNoTracking();
+        if (Options.Class.IsOn && owner is not { IsInstructor: true })
+        {
+            var id = owner?.Id ?? "";
+            all = all.Where(d => d.ForClass || d.OwnerId == id);
+        }
+        return (await all.ToListAsync()).OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    /// <summary>An upload by its dataset name ("upload:NAME"), as the engine will open it, or why it cannot be used.</summary>
+    public async Task<(DatasetInfo? Info, string? Problem)> DescribeAsync(string dataset, RunOwner? owner)
+    {
+        var name = dataset.Trim()[Prefix.Length..].Trim();
+        var record = (await VisibleToAsync(owner)).FirstOrDefault(d => d.NormalizedName == StudentRegistry.Normalize(name));
+        // Someone else's private upload is answered like a name that does not exist.
+        if (record is null) return (null, $"Unknown dataset '{dataset.Trim()}'. Use builtin, fashion-mnist, a folder dataset, or one of the uploaded datasets on /datasets.");
+        if (!Directory.Exists(FolderOf(record))) return (null, $"The files of {record.Name} are gone from the server; delete it and upload it again.");
+        return (Info(record), null);
+    }
+
+    /// <summary>The upload as the engine opens it: its folder.</summary>
+    public DatasetInfo Info(UploadedDatasetRecord d) => Describe(d, FolderDataset.Prefix + FolderOf(d));
+
+    /// <summary>The upload as lists and the launcher name it: "upload:NAME".</summary>
+    public DatasetInfo ListInfo(UploadedDatasetRecord d) => Describe(d, Prefix + d.Name);
+
+    private static DatasetInfo Describe(UploadedDatasetRecord d, string name) =>
+        new(name, d.Name, $"Uploaded on {d.CreatedAt:yyyy-MM-dd}{(d.ForClass ? ", for the whole class" : "")}.", true, null, d.Classes.Split('\n'), d.Images);
+
+    /// <summary>Imports a zip streamed from the uploader; never holds it in memory whole.</summary>
+    public async Task<ImportOutcome> ImportAsync(Stream zip, long length, string? rawName, RunOwner owner, CancellationToken cancellationToken = default)
+    {
+        var uploads = Options.Uploads;
+        if (Options.Class.IsOn && owner.Role == OwnerRole.Learner) return Refused("choose your name first.");
+        var (name, problem) = names.Clean(rawName);
+        if (name is null) return Refused(problem!.Replace("Choose a name: it is how your runs appear to the class.", "give the dataset a name."));
+        if (name.Equals(BuiltinDataset.Name, StringComparison.OrdinalIgnoreCase) || name.Equals(FashionMnistDataset.Name, StringComparison.OrdinalIgnoreCase))
+            return Refused($"{name} is the name of a built-in dataset.");
+        if (length > uploads.MaxZipBytes) return Refused($"the zip is {Mb(length)}; at most {Mb(uploads.MaxZipBytes)} can be uploaded (MaxZipBytes).");
+
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            if (await db.UploadedDatasets.AnyAsync(d => d.NormalizedName == StudentRegistry.Normalize(name), cancellationToken))
+                return Refused($"a dataset called {name} already exists. Choose another name.");
+        }
+        var (mine, all) = await UsedBytesAsync(owner.Id);
+        var room = Math.Min(uploads.MaxUnpackedBytes, Math.Min(uploads.QuotaPerOwnerBytes - mine, uploads.QuotaTotalBytes - all));
+        if (room <= 0) return Refused(mine >= uploads.QuotaPerOwnerBytes
+            ? $"your uploads already take {Mb(mine)}, your whole quota (QuotaPerOwnerBytes). Delete one first."
+            : $"the server's uploads already take {Mb(all)}, the whole quota (QuotaTotalBytes). Ask the instructor to delete some.");
+        var limitName = room == uploads.MaxUnpackedBytes ? "MaxUnpackedBytes" : room == uploads.QuotaPerOwnerBytes - mine ? "your QuotaPerOwnerBytes" : "the server's QuotaTotalBytes";
+
+        Directory.CreateDirectory(Root);
+        var id = Guid.NewGuid();
+        var incoming = Path.Combine(Root, $".incoming-{id:N}.zip");
+        var staging = Path.Combine(Root, $".staging-{id:N}");
+        var final = Path.Combine(Root, id.ToString("N"));
+        try
+        {
+            await SaveCappedAsync(zip, incoming, uploads.MaxZipBytes, cancellationToken);
+            var unpacked = await Task.Run(() => ZipImporter.Extract(incoming, staging,
+                new ImportLimits(room, uploads.MaxEntries, uploads.MaxCompressionRatio, limitName), cancellationToken), cancellationToken);
+            Directory.Move(staging, final);
+            var record = new UploadedDatasetRecord
+            {
+                Id = id, Name = name, NormalizedName = StudentRegistry.Normalize(name), OwnerId = owner.Id,
+                ForClass = !Options.Class.IsOn || owner.IsInstructor, Classes = string.Join('\n', unpacked.Classes),
+                Images = unpacked.Images, Skipped = unpacked.Skipped, Bytes = unpacked.Bytes, CreatedAt = time.GetUtcNow(),
+            };
+            try
+            {
+                await using var db = await factory.CreateDbContextAsync();
+                db.UploadedDatasets.Add(record);
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            catch
+            {
+                Delete(final);
+                throw;
+            }
+            var skipped = unpacked.Skipped > 0 ? $" ({unpacked.Skipped} files that were not images were skipped)" : "";
+            return new(true, $"Imported {name}: {unpacked.Classes.Count} classes ({string.Join(", ", unpacked.Classes)}), {unpacked.Images} images{skipped}. " +
+                $"It is in the launcher as {Prefix}{name}.", record);
+        }
+        catch (ImportRefusedException e) { return Refused(e.Message); }
+        catch (OperationCanceledException) { return Refused("the upload was cancelled."); }
+        catch (DbUpdateException) { return Refused($"a dataset called {name} has just been uploaded by someone else."); }
+        catch (IOException e) { return Refused($"the server could not store it ({e.Message}). Nothing was kept."); }
+        finally
+        {
+            Delete(staging);
+            try { File.Delete(incoming); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Deletes an upload: its owner or the instructor (or anyone in personal mode) may.</summary>
+    public async Task<bool> DeleteAsync(Guid id, RunOwner owner)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var record = await db.UploadedDatasets.FirstOrDefaultAsync(d => d.Id == id);
+        if (record is null || (Options.Class.IsOn && !owner.IsInstructor && record.OwnerId != owner.Id)) return false;
+        db.UploadedDatasets.Remove(record);
+        await db.SaveChangesAsync();
+        Delete(FolderOf(record));
+        return true;
+    }
+
+    private async Task<(long Mine, long All)> UsedBytesAsync(string ownerId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var sizes = await db.UploadedDatasets.Select(d => new { d.OwnerId, d.Bytes }).ToListAsync();
+        return (sizes.Where(s => s.OwnerId == ownerId).Sum(s => s.Bytes), sizes.Sum(s => s.Bytes));
+    }
+
+    /// <summary>Streams the upload to disk, refusing it as soon as it passes the cap (a lying length is caught too).</summary>
+    private static async Task SaveCappedAsync(Stream zip, string path, long max, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await zip.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > max) throw new ImportRefusedException($"the zip is larger than {Mb(max)} (MaxZipBytes).");
+            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
+    private static void Delete(string folder)
+    {
+        try { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private static ImportOutcome Refused(string why) => new(false, "Refused: " + why, null);
+
+    internal static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
+}

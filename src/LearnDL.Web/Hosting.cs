@@ -1,0 +1,47 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+
+namespace LearnDL.Web;
+
+/// <summary>
+/// What a server on a network needs beyond the app: security headers on every answer, and, when it
+/// sits behind a reverse proxy or holds a certificate, forwarded headers and HTTPS redirection.
+/// </summary>
+public static class Hosting
+{
+    /// <summary>
+    /// Scripts only from this site (Blazor, MudBlazor, Plotly: no inline scripts, no eval); styles may be inline
+    /// (MudBlazor and Plotly set style attributes); pictures may be data: URLs (thumbnails); no framing by other sites.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    public static IServiceCollection AddHosting(this IServiceCollection services, HostingOptions hosting)
+    {
+        if (hosting.ForwardedHeaders)
+            services.Configure<ForwardedHeadersOptions>(o =>
+            {
+                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+                foreach (var proxy in hosting.KnownProxies) o.KnownProxies.Add(IPAddress.Parse(proxy));
+            });
+        return services;
+    }
+
+    public static WebApplication UseHosting(this WebApplication app, HostingOptions hosting)
+    {
+        // First, so client addresses (the sign-in rate limit) and the scheme are the real ones.
+        if (hosting.ForwardedHeaders) app.UseForwardedHeaders();
+        if (hosting.HttpsRedirection) app.UseHttpsRedirection();
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "same-origin";
+            headers.XFrameOptions = "DENY";
+            await next();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LearnDL.Web.Identity;
+
+/// <summary>
+/// The instructor's passphrase: checked in constant time, against the plain setting or a PBKDF2 hash
+/// of it (format <c>pbkdf2-sha256$iterations$salt$hash</c>, made by `learndl hash-passphrase`).
+/// </summary>
+public static class Passphrase
+{
+    private const string Scheme = "pbkdf2-sha256";
+    private const int Iterations = 200_000;
+
+    public static string Hash(string passphrase)
+    {
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(passphrase.Trim()), salt, Iterations, HashAlgorithmName.SHA256, 32);
+        return $"{Scheme}${Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
+    }
+
+    public static bool IsHash(string text) => TryParse(text, out _, out _, out _);
+
+    /// <summary>True when <paramref name="attempt"/> is the configured passphrase (plain or hashed), compared in constant time.</summary>
+    public static bool Matches(string attempt, ClassOptions options)
+    {
+        var given = Encoding.UTF8.GetBytes(attempt.Trim());
+        if (TryParse(options.InstructorPassphraseHash, out var iterations, out var salt, out var expected))
+            return CryptographicOperations.FixedTimeEquals(Rfc2898DeriveBytes.Pbkdf2(given, salt, iterations, HashAlgorithmName.SHA256, expected.Length), expected);
+        if (string.IsNullOrWhiteSpace(options.InstructorPassphrase)) return false;
+        // Both sides hashed first: equal lengths, so the comparison's time says nothing about the passphrase.
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(given), SHA256.HashData(Encoding.UTF8.GetBytes(options.InstructorPassphrase.Trim())));
+    }
+
+    private static bool TryParse(string text, out int iterations, out byte[] salt, out byte[] hash)
+    {
+        (iterations, salt, hash) = (0, [], []);
+        var parts = (text ?? "").Trim().Split('$');
+        if (parts.Length != 4 || parts[0] != Scheme || !int.TryParse(parts[1], out iterations) || iterations < 10_000) return false;
+        try
+        {
+            (salt, hash) = (Convert.FromBase64String(parts[2]), Convert.FromBase64String(parts[3]));
+            return salt.Length >= 8 && hash.Length >= 16;
+        }
+        catch (FormatException) { return false; }
+    }
+}
