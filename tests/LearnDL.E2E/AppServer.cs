@@ -4,8 +4,11 @@ using Microsoft.Playwright;
 namespace LearnDL.E2E;
 
 /// <summary>The real app as its own process, and Debian's Chromium driving it.</summary>
-public sealed class AppServer : IAsyncLifetime
+public class AppServer : IAsyncLifetime
 {
+    /// <summary>Settings the app starts with (LearnDL section), beyond its data folder.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
     private AppProcess? _app;
     private IPlaywright? _playwright;
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("learndl-e2e-").FullName;
@@ -25,7 +28,7 @@ public sealed class AppServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await AppProcess.StartAsync(AppContext.BaseDirectory, dataFolder: DataFolder);
+        _app = await AppProcess.StartAsync(AppContext.BaseDirectory, Settings, DataFolder);
         _playwright = await Playwright.CreateAsync();
         Browser = await Chromium.LaunchAsync(_playwright);
     }
@@ -37,4 +40,11 @@ public sealed class AppServer : IAsyncLifetime
         if (_app is not null) await _app.DisposeAsync();
         try { Directory.Delete(DataFolder, true); } catch (IOException) { }
     }
+}
+
+/// <summary>The app hosting a class: an instructor passphrase is set.</summary>
+public sealed class ClassAppServer : AppServer
+{
+    public const string Passphrase = "teach-the-class-2026";
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Class:InstructorPassphrase"] = Passphrase };
 }

@@ -1,6 +1,9 @@
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
+// One app, one browser, one test at a time: timings and the two cores stay predictable.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace LearnDL.E2E;
 
 /// <summary>One app and one browser for all the end-to-end tests: they run one after another.</summary>
@@ -8,6 +11,12 @@ namespace LearnDL.E2E;
 public sealed class AppCollection : ICollectionFixture<AppServer>
 {
     public const string Name = "the app";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClassAppCollection : ICollectionFixture<ClassAppServer>
+{
+    public const string Name = "the app hosting a class";
 }
 
 /// <summary>What the end-to-end tests do with a page, said once.</summary>

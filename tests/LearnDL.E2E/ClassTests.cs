@@ -1,0 +1,109 @@
+using LearnDL.Training.Datasets;
+using Microsoft.Playwright;
+using SkiaSharp;
+using System.IO.Compression;
+
+namespace LearnDL.E2E;
+
+/// <summary>A class in Chromium: students join with a name, run and upload; the instructor watches and exports.</summary>
+[Collection(ClassAppCollection.Name)]
+public class ClassTests(ClassAppServer app)
+{
+    private async Task<IPage> StudentAsync(string name)
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/lessons/same-script-cpu-or-gpu-build");
+        Assert.Contains("/join?returnUrl=", page.Url); // no name yet: choose one first
+        await page.Locator("#name").FillAsync(name);
+        await page.Locator("#join").ClickAsync();
+        await page.WaitForURLAsync("**/lessons/same-script-cpu-or-gpu-build");
+        await page.WaitForCircuitAsync();
+        await Assertions.Expect(page.Locator("#who-am-i")).ToContainTextAsync(name);
+        return page;
+    }
+
+    [Fact]
+    public async Task Student_JoinsAndRunsATryIt_TheInstructorSeesItLive_AndExportsTheCsv()
+    {
+        var join = await app.NewPageAsync();
+        await join.GotoAsync(app.BaseUrl + "/join");
+        await join.AssertAccessibleAsync("/join");
+        await join.ScreenshotAsync("join.png");
+
+        var student = await StudentAsync("Grace Hopper");
+        var tryIt = student.Locator("[data-tryit=auto-device]");
+        await tryIt.GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
+        await Assertions.Expect(tryIt.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+
+        var instructor = await app.NewPageAsync(height: 1400);
+        await instructor.GotoAsync(app.BaseUrl + "/instructor");
+        Assert.Contains("/instructor/sign-in", instructor.Url);
+        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
+        await instructor.Locator("#sign-in").ClickAsync();
+        await instructor.WaitForURLAsync("**/instructor");
+        await instructor.WaitForCircuitAsync();
+        var results = instructor.Locator("#class-results");
+        await Assertions.Expect(results).ToContainTextAsync("Grace Hopper");
+        await Assertions.Expect(results).ToContainTextAsync("builtin");
+        await instructor.AssertAccessibleAsync("/instructor");
+        await instructor.ScreenshotAsync("instructor.png", fullPage: true);
+
+        var download = await instructor.RunAndWaitForDownloadAsync(() => instructor.Locator("[data-testid=export-csv]").ClickAsync());
+        var csv = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.StartsWith("student,device,dataset,images,epochs,seconds,images_per_second,accuracy,finished_utc,run", csv);
+        Assert.Contains("Grace Hopper,cpu,builtin,60,1,", csv);
+
+        // The class demo appears live on the student's home page.
+        await instructor.Locator("#start-demo").ClickAsync();
+        await Assertions.Expect(instructor.Locator("#demo-current")).ToBeVisibleAsync();
+        await student.GotoAsync(app.BaseUrl + "/");
+        await Assertions.Expect(student.Locator("#class-demo [data-status]")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Student_UploadsADataset_AndAHostileZipIsRefused()
+    {
+        var page = await StudentAsync("Alan Turing");
+        await page.GotoAsync(app.BaseUrl + "/datasets");
+        await page.WaitForCircuitAsync();
+        var upload = page.Locator("[data-testid=dataset-upload]");
+
+        var evil = Path.Combine(app.DataFolder, "evil.zip");
+        using (var zip = ZipFile.Open(evil, ZipArchiveMode.Create))
+        {
+            using (var s = zip.CreateEntry("cats/1.png").Open()) s.Write(Png(10));
+            using (var s = zip.CreateEntry("../../escaped.png").Open()) s.Write(Png(20));
+        }
+        await upload.Locator("#upload-name").FillAsync("Evil");
+        await upload.Locator("input[type=file]").SetInputFilesAsync(evil);
+        await page.Locator("#import").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToContainTextAsync("Refused: the entry \"../../escaped.png\" tries to leave its folder");
+
+        var good = Path.Combine(app.DataFolder, "shapes.zip");
+        using (var zip = ZipFile.Open(good, ZipArchiveMode.Create))
+            foreach (var (cls, shade) in new[] { ("light", 220), ("dark", 30) })
+                for (int i = 0; i < 3; i++)
+                    using (var s = zip.CreateEntry($"shapes/{cls}/{i}.png").Open()) s.Write(Png((byte)(shade + i)));
+        await upload.Locator("#upload-name").FillAsync("Shapes");
+        await upload.Locator("input[type=file]").SetInputFilesAsync(good);
+        await page.Locator("#import").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToContainTextAsync("Imported Shapes: 2 classes (dark, light), 6 images");
+        await Assertions.Expect(page.Locator("[data-dataset='upload:Shapes'] img.dataset-thumb").First).ToBeVisibleAsync();
+        await page.AssertAccessibleAsync("/datasets");
+        await page.ScreenshotAsync("datasets.png");
+
+        await page.GotoAsync(app.BaseUrl + "/runs/new?dataset=upload%3AShapes&images=6&epochs=1&device=cpu");
+        await page.WaitForCircuitAsync();
+        await page.Locator("#launch").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        Assert.False(File.Exists(Path.Combine(app.DataFolder, "escaped.png")));
+    }
+
+    private static byte[] Png(byte shade)
+    {
+        using var bitmap = new SKBitmap(16, 16);
+        bitmap.Erase(new SKColor(shade, shade, shade));
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+}
