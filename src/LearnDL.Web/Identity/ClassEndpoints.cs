@@ -1,13 +1,14 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.Identity;
 
 /// <summary>
-/// Joining the class with a name, and the instructor's sign-in: plain form posts (antiforgery checked
-/// by the framework) that set the owner cookie and go back where the visitor was going.
+/// Joining the class with a name, the instructor's sign-in and signing out: plain form posts from the
+/// static pages /join, /instructor/sign-in and /sign-out (antiforgery checked here) that set or clear
+/// the owner cookie and go back where the visitor was going.
 /// </summary>
 public static class ClassEndpoints
 {
@@ -29,19 +30,32 @@ public static class ClassEndpoints
 
     public static IEndpointRouteBuilder MapClassSignIn(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/join", JoinAsync);
-        app.MapPost("/instructor/sign-in", SignInAsync).RequireRateLimiting(SignInLimit);
-        app.MapPost("/sign-out", async (HttpContext http) =>
+        // The token is checked here rather than by the framework's binding, so a forged or expired form
+        // gets a plain 400 that says what to do, never an error page.
+        app.MapPost("/account/join", JoinAsync).DisableAntiforgery();
+        app.MapPost("/account/instructor-sign-in", SignInAsync).RequireRateLimiting(SignInLimit).DisableAntiforgery();
+        app.MapPost("/account/sign-out", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http)) return Expired();
             await http.SignOutAsync(OwnerCookie.Scheme);
             return Results.LocalRedirect("/");
-        });
+        }).DisableAntiforgery();
         return app;
     }
 
-    private static async Task<IResult> JoinAsync([FromForm] string? name, [FromForm] string? returnUrl, HttpContext http,
-        StudentRegistry students, IOptions<LearnDLOptions> options)
+    private static IResult Expired() => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "This form has expired",
+        detail: "The form was not sent from this site's page, or the page is old. Open the page again and send the form from there.");
+
+    private static async Task<(string? Value, string? ReturnUrl)?> ReadAsync(HttpContext http, IAntiforgery antiforgery, string field)
     {
+        if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http)) return null;
+        var form = await http.Request.ReadFormAsync();
+        return (form[field].ToString(), form["returnUrl"].ToString());
+    }
+
+    private static async Task<IResult> JoinAsync(HttpContext http, IAntiforgery antiforgery, StudentRegistry students, IOptions<LearnDLOptions> options)
+    {
+        if (await ReadAsync(http, antiforgery, "name") is not var (name, returnUrl)) return Expired();
         if (!options.Value.Class.IsOn) return Results.LocalRedirect("/");
         var current = RunOwner.From(http.User);
         var (owner, problem) = await students.JoinAsync(name, current?.Role == OwnerRole.Student ? current.Id : null);
@@ -51,8 +65,9 @@ public static class ClassEndpoints
         return Results.LocalRedirect(Local(returnUrl));
     }
 
-    private static async Task<IResult> SignInAsync([FromForm] string? passphrase, [FromForm] string? returnUrl, HttpContext http, IOptions<LearnDLOptions> options)
+    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery antiforgery, IOptions<LearnDLOptions> options)
     {
+        if (await ReadAsync(http, antiforgery, "passphrase") is not var (passphrase, returnUrl)) return Expired();
         var classOptions = options.Value.Class;
         if (!classOptions.IsOn || !Passphrase.Matches(passphrase ?? "", classOptions))
             return Results.LocalRedirect($"/instructor/sign-in?error=wrong&returnUrl={Uri.EscapeDataString(Local(returnUrl, "/instructor"))}");

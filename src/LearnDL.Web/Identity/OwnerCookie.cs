@@ -42,7 +42,7 @@ public static class OwnerCookie
     }
 
     /// <summary>Pages anyone may open in class mode before choosing a name.</summary>
-    private static readonly string[] OpenInClassMode = ["/join", "/instructor/sign-in", "/sign-out", "/healthz", "/not-found", "/error"];
+    private static readonly string[] OpenInClassMode = ["/join", "/instructor/sign-in", "/sign-out", "/account", "/healthz", "/not-found", "/error"];
 
     /// <summary>
     /// Personal mode: a request without an owner gets a new learner. Class mode: a visitor without a

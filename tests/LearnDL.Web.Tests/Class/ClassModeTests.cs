@@ -26,9 +26,9 @@ public sealed partial class Visitor
         return await Http.PostAsync(action, new FormUrlEncodedContent([.. fields.Select(f => KeyValuePair.Create(f.Key, f.Value)), KeyValuePair.Create("__RequestVerificationToken", token)]));
     }
 
-    public Task<HttpResponseMessage> JoinAsync(string name) => PostFormAsync("/join", "/join", ("name", name), ("returnUrl", "/lessons"));
+    public Task<HttpResponseMessage> JoinAsync(string name) => PostFormAsync("/join", "/account/join", ("name", name), ("returnUrl", "/lessons"));
 
-    public Task<HttpResponseMessage> SignInAsync(string passphrase) => PostFormAsync("/instructor/sign-in", "/instructor/sign-in", ("passphrase", passphrase), ("returnUrl", "/instructor"));
+    public Task<HttpResponseMessage> SignInAsync(string passphrase) => PostFormAsync("/instructor/sign-in", "/account/instructor-sign-in", ("passphrase", passphrase), ("returnUrl", "/instructor"));
 
     public async Task<Guid> RunAsync(object request)
     {
@@ -222,10 +222,21 @@ public class ClassModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Forms_WithoutTheirAntiforgeryToken_AreRefused()
+    {
+        var visitor = new Visitor(_factory);
+        var forged = await visitor.Http.PostAsync("/account/join", new FormUrlEncodedContent([KeyValuePair.Create("name", "Mallory")]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        var signIn = await visitor.Http.PostAsync("/account/instructor-sign-in", new FormUrlEncodedContent([KeyValuePair.Create("passphrase", Passphrase)]));
+        Assert.Equal(HttpStatusCode.BadRequest, signIn.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await visitor.Http.GetAsync("/api/instructor/queue")).StatusCode);
+    }
+
+    [Fact]
     public async Task SignIn_NeverSendsAnyoneToAnotherSite()
     {
         var visitor = new Visitor(_factory);
-        var response = await visitor.PostFormAsync("/join", "/join", ("name", "Carol"), ("returnUrl", "//evil.example/steal"));
+        var response = await visitor.PostFormAsync("/join", "/account/join", ("name", "Carol"), ("returnUrl", "//evil.example/steal"));
         Assert.Equal("/", response.Headers.Location!.ToString());
         Assert.Equal("/", ClassEndpoints.Local("https://evil.example"));
         Assert.Equal("/", ClassEndpoints.Local("/\\evil.example"));
