@@ -33,11 +33,11 @@ public static class LearnDLServices
         services.AddSingleton<IValidateOptions<LearnDLOptions>, ValidateLearnDLOptions>();
         services.TryAddSingleton(TimeProvider.System);
 
+        // Datasets and devices
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ToDatasetOptions());
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<DatasetDirectory>();
         services.AddSingleton<UploadedDatasets>();
-        services.AddSingleton<StudentRegistry>();
         services.TryAddSingleton(_ => new DeviceProbe());
 
         services.AddDbContextFactory<LearnDbContext>((sp, db) =>
@@ -46,17 +46,23 @@ public static class LearnDLServices
             Directory.CreateDirectory(folder);
             db.UseSqlite($"Data Source={Path.Combine(folder, "learndl.db")}");
         });
+        // Runs: queue, worker, hub, store, API
         services.AddRunService();
-        services.AddOwners();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<CompareService>();
         services.AddSingleton<RunClassifier>();
+        services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
+
+        // Owners and the class: students, the instructor, what they switch, and how the server is hosted
+        services.AddOwners();
+        services.AddSingleton<StudentRegistry>();
         services.AddSingleton<ClassSettings>();
         services.AddSingleton<ClassDemo>();
         services.AddSingleton<ClassResults>();
         services.AddClassSignIn();
         services.AddHosting(builder.Configuration.GetSection(LearnDLOptions.Section).Get<LearnDLOptions>()?.Hosting ?? new());
-        services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
+
+        // The course
         services.AddSingleton(_ => new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
         services.AddSingleton(_ => GpuReference.Load(Path.Combine(AppContext.BaseDirectory, "gpu-reference.json")));
         services.AddSingleton<MeasuredSpeeds>();
@@ -89,7 +95,8 @@ public static class LearnDLServices
 
     public static async Task<WebApplication> UseLearnDLAsync(this WebApplication app)
     {
-        // A broken lesson file fails the start, where the instructor sees it, not a page mid-class.
+        // A broken lesson file (or a missing file of reference figures) fails the start, where the
+        // instructor sees it, not a page mid-class.
         var lessons = app.Services.GetRequiredService<LessonCatalog>().All;
         app.Services.GetRequiredService<GpuReference>();
         app.Logger.LogInformation("{Count} lessons loaded.", lessons.Count);

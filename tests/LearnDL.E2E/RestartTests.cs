@@ -19,10 +19,10 @@ public class RestartTests
             await using (var first = await AppProcess.StartAsync(AppContext.BaseDirectory, dataFolder: data))
             {
                 using var http = Client(first);
-                finished = await SubmitAsync(http, 16);
-                await WaitAsync(http, finished, "completed");
-                cut = await SubmitAsync(http, 2000);
-                await WaitAsync(http, cut, "running");
+                finished = await http.SubmitAsync(new { dataset = "builtin", images = 16, epochs = 1, device = "cpu" });
+                await http.WaitForRunAsync(finished, states: "completed");
+                cut = await http.SubmitAsync(new { dataset = "builtin", images = 2000, epochs = 1, device = "cpu" });
+                await http.WaitForRunAsync(cut, states: "running");
                 await first.KillAsync(); // like a power cut: nothing gets to clean up
             }
             await using var second = await AppProcess.StartAsync(AppContext.BaseDirectory, dataFolder: data);
@@ -41,17 +41,4 @@ public class RestartTests
 
     private static HttpClient Client(AppProcess app) =>
         new(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(app.BaseUrl) };
-
-    private static async Task<Guid> SubmitAsync(HttpClient http, int images)
-    {
-        var response = await http.PostAsJsonAsync("/api/runs", new { dataset = "builtin", images, epochs = 1, device = "cpu" });
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
-    }
-
-    private static async Task WaitAsync(HttpClient http, Guid id, string state)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(120); DateTime.UtcNow < deadline; await Task.Delay(100))
-            if ((await http.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!["status"]!.GetValue<string>() == state) return;
-        throw new TimeoutException($"Run {id} never became {state}.");
-    }
 }

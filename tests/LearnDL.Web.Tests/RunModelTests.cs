@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using LearnDL.Testing;
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Features.Runs;
 using LearnDL.Web.RunService;
@@ -30,13 +31,11 @@ public class RunModelTests : IDisposable
         return data.ToArray();
     }
 
-    private async Task<Guid> CompletedRunAsync(HttpClient client)
+    private static async Task<Guid> CompletedRunAsync(HttpClient client)
     {
-        var response = await client.PostAsJsonAsync("/api/runs", new { dataset = "builtin", images = 60, epochs = 3, device = "cpu" });
-        var id = Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline; await Task.Delay(200))
-            if ((await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!["status"]!.GetValue<string>() == "completed") return id;
-        throw new TimeoutException("The run did not complete.");
+        var id = await client.SubmitAsync(new { dataset = "builtin", images = 60, epochs = 3, device = "cpu" });
+        Assert.Equal("completed", (await client.WaitForRunAsync(id))["status"]!.GetValue<string>());
+        return id;
     }
 
     [Fact]

@@ -29,7 +29,7 @@ await using (var memory = new MemorySampler(app))
     if (options.Runs("latency"))
     {
         Log("30 clients loading pages while a run streams");
-        report["pageLatency"] = await new PageLatency(app, 30, TimeSpan.FromSeconds(20)).MeasureAsync("cpu-vs-gpu");
+        report["pageLatency"] = await new PageLatency(app, 30, TimeSpan.FromSeconds(20)).MeasureAsync("sequential-and-parallel");
     }
     if (options.Runs("class"))
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LearnDL.Testing;
 
 namespace LearnDL.LoadTest;
 
@@ -36,15 +37,7 @@ public sealed class Student(string baseUrl) : IDisposable
         (await _http.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
 
     /// <summary>Polls until the run has ended; returns its final report.</summary>
-    public async Task<JsonObject> WaitFinishedAsync(Guid id, TimeSpan every, TimeSpan timeout)
-    {
-        for (var deadline = DateTime.UtcNow + timeout; DateTime.UtcNow < deadline; await Task.Delay(every))
-        {
-            var run = await GetAsync(id);
-            if (run["status"]!.GetValue<string>() is "completed" or "failed" or "cancelled" or "interrupted") return run;
-        }
-        throw new TimeoutException($"Run {id} did not finish within {timeout.TotalSeconds:0} s.");
-    }
+    public Task<JsonObject> WaitFinishedAsync(Guid id, TimeSpan every, TimeSpan timeout) => _http.WaitForRunAsync(id, timeout, every);
 
     public static double Number(JsonNode? node, string path)
     {

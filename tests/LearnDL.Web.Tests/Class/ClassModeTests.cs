@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using LearnDL.Testing;
 using LearnDL.Web.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -30,21 +31,9 @@ public sealed partial class Visitor
 
     public Task<HttpResponseMessage> SignInAsync(string passphrase) => PostFormAsync("/instructor/sign-in", "/account/instructor-sign-in", ("passphrase", passphrase), ("returnUrl", "/instructor"));
 
-    public async Task<Guid> RunAsync(object request)
-    {
-        var response = await Http.PostAsJsonAsync("/api/runs", request);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
-    }
+    public Task<Guid> RunAsync(object request) => Http.SubmitAsync(request);
 
-    public async Task<JsonObject> WaitForAsync(Guid id, params string[] states)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); ; await Task.Delay(100))
-        {
-            var run = (await Http.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
-            if (states.Contains(run["status"]!.GetValue<string>()) || DateTime.UtcNow > deadline) return run;
-        }
-    }
+    public Task<JsonObject> WaitForAsync(Guid id, params string[] states) => Http.WaitForRunAsync(id, states: states);
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex Token();

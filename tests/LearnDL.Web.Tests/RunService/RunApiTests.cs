@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using LearnDL.Testing;
 
 namespace LearnDL.Web.Tests.RunService;
 
@@ -29,12 +30,7 @@ public class RunApiTests : IDisposable
         var id = (await Json(response))["id"]!.GetValue<string>();
         Assert.Equal($"/api/runs/{id}", response.Headers.Location!.ToString());
 
-        JsonObject run;
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); ; await Task.Delay(200))
-        {
-            run = (await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
-            if (run["status"]!.GetValue<string>() == "completed" || DateTime.UtcNow > deadline) break;
-        }
+        var run = await client.WaitForRunAsync(Guid.Parse(id));
         Assert.Equal("completed", run["status"]!.GetValue<string>());
         Assert.Equal(2, run["epochMetrics"]!.AsArray().Count);
         Assert.Equal(100, run["progress"]!["percent"]!.GetValue<double>());
@@ -79,12 +75,7 @@ public class RunApiTests : IDisposable
         var client = _factory.CreateClient();
         var id = (await Json(await client.PostAsJsonAsync("/api/runs", new { images = 600, epochs = 1, device = "cpu" })))["id"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.Accepted, (await client.DeleteAsync($"/api/runs/{id}")).StatusCode);
-        JsonObject run;
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
-        {
-            run = (await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
-            if (run["status"]!.GetValue<string>() != "running" && run["status"]!.GetValue<string>() != "queued" || DateTime.UtcNow > deadline) break;
-        }
+        var run = await client.WaitForRunAsync(Guid.Parse(id));
         Assert.Equal("cancelled", run["status"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/runs/{id}")).StatusCode);
 
