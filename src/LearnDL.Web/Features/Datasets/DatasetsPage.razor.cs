@@ -1,5 +1,6 @@
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;
+using LearnDL.Web.Features.Shared;
 using LearnDL.Web.Identity;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -28,7 +29,7 @@ public partial class DatasetsPage
 
     private string UploadScope => !Options.Value.Class.IsOn ? ""
         : _me.IsInstructor ? "As the instructor, what you upload is for the whole class."
-        : $"What you upload is for you alone; your uploads may take up to {UploadedDatasets.Mb(Limits.QuotaPerOwnerBytes)}.";
+        : $"What you upload is for you alone; your uploads may take up to {Sizes.Megabytes(Limits.QuotaPerOwnerBytes)}.";
 
     protected override async Task OnInitializedAsync()
     {
@@ -39,10 +40,9 @@ public partial class DatasetsPage
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // Pictures after the page is up: the first time a dataset is shown they are made, off this circuit.
-        foreach (var (info, _) in _datasets.Where(d => d.Info.Available && !_thumbnails.ContainsKey(d.Info.Name)).ToList())
+        foreach (var (info, upload) in _datasets.Where(d => d.Info.Available && !_thumbnails.ContainsKey(d.Info.Name)).ToList())
         {
-            var engineName = _datasets.First(d => d.Info.Name == info.Name).Upload is { } upload ? Uploads.Info(upload).Name : info.Name;
-            _thumbnails[info.Name] = await Directory.ThumbnailsAsync(engineName);
+            _thumbnails[info.Name] = await Directory.ThumbnailsAsync(upload is null ? info.Name : Uploads.Info(upload).Name);
             StateHasChanged();
         }
     }

@@ -1,5 +1,6 @@
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;
+using LearnDL.Web.Features.Shared;
 using LearnDL.Web.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
         if (name is null) return Refused(problem!.Replace("Choose a name: it is how your runs appear to the class.", "give the dataset a name."));
         if (name.Equals(BuiltinDataset.Name, StringComparison.OrdinalIgnoreCase) || name.Equals(FashionMnistDataset.Name, StringComparison.OrdinalIgnoreCase))
             return Refused($"{name} is the name of a built-in dataset.");
-        if (length > uploads.MaxZipBytes) return Refused($"the zip is {Mb(length)}; at most {Mb(uploads.MaxZipBytes)} can be uploaded (MaxZipBytes).");
+        if (length > uploads.MaxZipBytes) return Refused($"the zip is {Sizes.Megabytes(length)}; at most {Sizes.Megabytes(uploads.MaxZipBytes)} can be uploaded (MaxZipBytes).");
 
         await using (var db = await factory.CreateDbContextAsync())
         {
@@ -77,8 +78,8 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
         var (mine, all) = await UsedBytesAsync(owner.Id);
         var room = Math.Min(uploads.MaxUnpackedBytes, Math.Min(uploads.QuotaPerOwnerBytes - mine, uploads.QuotaTotalBytes - all));
         if (room <= 0) return Refused(mine >= uploads.QuotaPerOwnerBytes
-            ? $"your uploads already take {Mb(mine)}, your whole quota (QuotaPerOwnerBytes). Delete one first."
-            : $"the server's uploads already take {Mb(all)}, the whole quota (QuotaTotalBytes). Ask the instructor to delete some.");
+            ? $"your uploads already take {Sizes.Megabytes(mine)}, your whole quota (QuotaPerOwnerBytes). Delete one first."
+            : $"the server's uploads already take {Sizes.Megabytes(all)}, the whole quota (QuotaTotalBytes). Ask the instructor to delete some.");
         var limitName = room == uploads.MaxUnpackedBytes ? "MaxUnpackedBytes" : room == uploads.QuotaPerOwnerBytes - mine ? "your QuotaPerOwnerBytes" : "the server's QuotaTotalBytes";
 
         Directory.CreateDirectory(Root);
@@ -153,7 +154,7 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
         while ((read = await zip.ReadAsync(buffer, cancellationToken)) > 0)
         {
             total += read;
-            if (total > max) throw new ImportRefusedException($"the zip is larger than {Mb(max)} (MaxZipBytes).");
+            if (total > max) throw new ImportRefusedException($"the zip is larger than {Sizes.Megabytes(max)} (MaxZipBytes).");
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
     }
@@ -165,6 +166,4 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
     }
 
     private static ImportOutcome Refused(string why) => new(false, "Refused: " + why, null);
-
-    internal static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
 }

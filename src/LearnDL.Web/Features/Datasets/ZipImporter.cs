@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using LearnDL.Training.Datasets;
+using LearnDL.Web.Features.Shared;
 using SkiaSharp;
 
 namespace LearnDL.Web.Features.Datasets;
@@ -94,7 +95,7 @@ public static partial class ZipImporter
         {
             written += read;
             if (sofar + written > limits.MaxUnpackedBytes)
-                throw new ImportRefusedException($"it unpacks to more than {limits.MaxUnpackedBytes / (1024.0 * 1024):0.#} MB ({limits.UnpackedLimitName}).");
+                throw new ImportRefusedException($"it unpacks to more than {Sizes.Megabytes(limits.MaxUnpackedBytes)} ({limits.UnpackedLimitName}).");
             if (written > RatioCheckFrom && written > limits.MaxCompressionRatio * Math.Max(entry.CompressedLength, 1))
                 throw new ImportRefusedException($"{entry.Name} unpacks to more than {limits.MaxCompressionRatio:0} times its packed size, as a zip bomb does (MaxCompressionRatio).");
             output.Write(buffer, 0, read);

@@ -2,6 +2,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
+using LearnDL.Web.Features.Shared;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
@@ -25,15 +26,13 @@ public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOpt
 
     public long MaxBytes => options.Value.MaxUploadImageBytes;
 
-    /// <summary>The limit as people say it (10 MB for 10 × 1024 × 1024 bytes).</summary>
-    public string MaxSize => Megabytes(MaxBytes);
-
-    internal static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
+    /// <summary>The limit as people say it.</summary>
+    public string MaxSize => Sizes.Megabytes(MaxBytes);
 
     public async Task<ClassifyOutcome> ClassifyAsync(Guid runId, Stream image, long length, CancellationToken cancellationToken = default)
     {
         if (length > MaxBytes)
-            return ClassifyOutcome.Refused($"That file is {Megabytes(length)}; images up to {MaxSize} can be classified here (MaxUploadImageBytes).");
+            return ClassifyOutcome.Refused($"That file is {Sizes.Megabytes(length)}; images up to {MaxSize} can be classified here (MaxUploadImageBytes).");
         if (!models.Exists(runId))
             return ClassifyOutcome.Refused("This run's trained model is gone (its file was deleted from the data folder), so it cannot classify. Run it again to train a new one.");
         using var buffer = new MemoryStream();
