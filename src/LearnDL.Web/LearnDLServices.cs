@@ -1,5 +1,4 @@
 using LearnDL.Training.Compute;
-using LearnDL.Training.Datasets;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Compare;
@@ -34,10 +33,7 @@ public static class LearnDLServices
         services.TryAddSingleton(TimeProvider.System);
 
         // Datasets and devices
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ToDatasetOptions());
-        services.AddSingleton<DatasetCatalog>();
-        services.AddSingleton<DatasetDirectory>();
-        services.AddSingleton<UploadedDatasets>();
+        services.AddDatasets();
         services.TryAddSingleton(_ => new DeviceProbe());
 
         services.AddDbContextFactory<LearnDbContext>((sp, db) =>
@@ -53,9 +49,8 @@ public static class LearnDLServices
         services.AddSingleton<RunClassifier>();
         services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
 
-        // Owners and the class: students, the instructor, what they switch, and how the server is hosted
+        // Owners and the class: the instructor, what they switch, and how the server is hosted (students are registered with the datasets)
         services.AddOwners();
-        services.AddSingleton<StudentRegistry>();
         services.AddSingleton<ClassSettings>();
         services.AddSingleton<ClassDemo>();
         services.AddSingleton<ClassResults>();

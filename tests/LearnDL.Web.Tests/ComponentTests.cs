@@ -1,6 +1,5 @@
 using Bunit;
 using LearnDL.Training.Compute;
-using LearnDL.Training.Datasets;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Compare;
@@ -35,11 +34,7 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         var options = new LearnDLOptions { DataFolder = _temp.Path, GpuPrices = [new() { Name = "Example cloud GPU", PerHour = 2m }] };
         Services.AddSingleton(Options.Create(options));
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(options.ToDatasetOptions());
-        Services.AddSingleton<DatasetCatalog>();
-        Services.AddSingleton<DatasetDirectory>();
-        Services.AddSingleton<UploadedDatasets>();
-        Services.AddSingleton<StudentRegistry>();
+        Services.AddDatasets();
         Services.AddSingleton(new DeviceProbe());
         Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
         Services.AddLogging();

@@ -1,5 +1,4 @@
 using LearnDL.Training.Compute;
-using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Datasets;
 using LearnDL.Web.Identity;
@@ -28,11 +27,7 @@ public sealed class QueueFixture : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(options.ToDatasetOptions());
-        services.AddSingleton<DatasetCatalog>();
-        services.AddSingleton<DatasetDirectory>();
-        services.AddSingleton<UploadedDatasets>();
-        services.AddSingleton<StudentRegistry>();
+        services.AddDatasets();
         services.AddSingleton(gpu ? DeviceProbe.Known(new RuntimeBuild("gpu"), GpuReport()) : new DeviceProbe());
         services.AddSingleton(Saves);
         services.AddDbContextFactory<LearnDbContext>((sp, o) => o
