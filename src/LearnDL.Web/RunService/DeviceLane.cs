@@ -17,7 +17,6 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
     public int Workers { get; set; } = workers;
     public bool Paused { get; set; }
     public IReadOnlyList<QueueItem> Running => _running;
-    public int WaitingCount => _waiting.Values.Sum(q => q.Count);
 
     public void Enqueue(QueueItem job)
     {
@@ -43,9 +42,9 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
         return job;
     }
 
-    public bool RemoveWaiting(QueueItem job)
+    public void RemoveWaiting(QueueItem job)
     {
-        if (!_waiting.TryGetValue(job.Owner.Id, out var queue) || !queue.Contains(job)) return false;
+        if (!_waiting.TryGetValue(job.Owner.Id, out var queue) || !queue.Contains(job)) return;
         var rest = queue.Where(j => j != job).ToList();
         queue.Clear();
         foreach (var j in rest) queue.Enqueue(j);
@@ -54,7 +53,6 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
             _waiting.Remove(job.Owner.Id);
             _turns.Remove(job.Owner.Id);
         }
-        return true;
     }
 
     public void RemoveRunning(QueueItem job) => _running.Remove(job);

@@ -330,13 +330,11 @@ public sealed class RunQueue : IRunQueue
             problems.Add($"This server allows at most {limits.MaxImagesPerRun:N0} images per run (MaxImagesPerRun).");
         if (request.Epochs > limits.MaxEpochs)
             problems.Add($"This server allows at most {limits.MaxEpochs} epochs per run (MaxEpochs).");
-        string? engineDataset = request.Dataset.Trim();
-        var (info, datasetProblem) = UploadedDatasets.IsUploadName(request.Dataset)
-            ? await _uploads.DescribeAsync(request.Dataset, owner)
-            : _datasets.Describe(request.Dataset);
+        var upload = UploadedDatasets.IsUploadName(request.Dataset);
+        var (info, datasetProblem) = upload ? await _uploads.DescribeAsync(request.Dataset, owner) : _datasets.Describe(request.Dataset);
         if (datasetProblem is not null) problems.Add(datasetProblem);
         else if (request.Images > info!.ImageCount) problems.Add($"{info.Title} has {info.ImageCount:N0} images; ask for fewer.");
-        if (info is not null && UploadedDatasets.IsUploadName(request.Dataset)) engineDataset = info.Name;
+        var engineDataset = upload && info is not null ? info.Name : request.Dataset.Trim();
         DeviceChoice? device = null;
         try
         {

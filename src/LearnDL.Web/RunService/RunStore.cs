@@ -86,14 +86,6 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
         return new(items, total);
     }
 
-    /// <summary>Whether an owner started or joined a run.</summary>
-    public async Task<bool> IsMemberAsync(Guid runId, string ownerId)
-    {
-        await using var db = await factory.CreateDbContextAsync();
-        return await db.Runs.AnyAsync(r => r.Id == runId && r.OwnerId == ownerId)
-            || await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId);
-    }
-
     /// <summary>Whether an owner may see a run: they started or joined it, or it is a class demo.</summary>
     public async Task<bool> IsVisibleToAsync(Guid runId, string ownerId)
     {
