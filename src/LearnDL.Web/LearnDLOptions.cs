@@ -60,7 +60,7 @@ public sealed class ClassOptions
 {
     /// <summary>The instructor's passphrase in plain text (environment LearnDL__Class__InstructorPassphrase).</summary>
     public string InstructorPassphrase { get; set; } = "";
-    /// <summary>Or its hash, made with `learndl hash-passphrase`, so the passphrase itself is in no file.</summary>
+    /// <summary>Or its hash, made with the app's `--hash-passphrase`, so the passphrase itself is in no file.</summary>
     public string InstructorPassphraseHash { get; set; } = "";
     /// <summary>Whether students see the class comparison page; the instructor can switch it at run time.</summary>
     public bool ShowClassComparison { get; set; }
@@ -107,7 +107,7 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphrase) && options.Class.InstructorPassphrase.Trim().Length < 8)
             errors.Add("LearnDL:Class:InstructorPassphrase must be at least 8 characters.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphraseHash) && !Identity.Passphrase.IsHash(options.Class.InstructorPassphraseHash))
-            errors.Add("LearnDL:Class:InstructorPassphraseHash is not a hash made by `learndl hash-passphrase`.");
+            errors.Add("LearnDL:Class:InstructorPassphraseHash is not a hash made by `dotnet run --project src/LearnDL.Web -- --hash-passphrase` (see the README).");
         if (options.Uploads.MaxZipBytes < 1024 || options.Uploads.MaxUnpackedBytes < options.Uploads.MaxZipBytes / 2)
             errors.Add("LearnDL:Uploads limits are too small (MaxZipBytes at least 1 KB, MaxUnpackedBytes at least half of it).");
         foreach (var proxy in options.Hosting.KnownProxies)

@@ -5,7 +5,7 @@ namespace LearnDL.Web.Identity;
 
 /// <summary>
 /// The instructor's passphrase: checked in constant time, against the plain setting or a PBKDF2 hash
-/// of it (format <c>pbkdf2-sha256$iterations$salt$hash</c>, made by `learndl hash-passphrase`).
+/// of it (format <c>pbkdf2-sha256$iterations$salt$hash</c>, made by the app's `--hash-passphrase`).
 /// </summary>
 public static class Passphrase
 {
