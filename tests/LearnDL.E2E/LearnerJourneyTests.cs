@@ -7,19 +7,15 @@ namespace LearnDL.E2E;
 [Collection(AppCollection.Name)]
 public class LearnerJourneyTests(AppServer app)
 {
-    private Task<IPage> NewPage() => app.NewPageAsync();
-    private static Task WaitForCircuit(IPage page) => page.WaitForCircuitAsync();
-    private static Task Screenshot(IPage page, string name, bool fullPage = false) => page.ScreenshotAsync(name, fullPage);
-
     [Fact]
     public async Task Learner_OpensHomeAndALesson_ThenRunsOnTheCpuAndFindsItInHistory()
     {
-        var page = await NewPage();
+        var page = await app.NewPageAsync();
 
         await page.GotoAsync(app.BaseUrl + "/");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Do you need a GPU to learn deep learning?" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#device-summary")).ToContainTextAsync("CPU:");
-        await Screenshot(page, "home.png");
+        await page.ScreenshotAsync("home.png");
 
         await page.Locator("main a[href='/lessons/cpu-and-gpu']").ClickAsync();
         await page.WaitForURLAsync("**/lessons/cpu-and-gpu");
@@ -27,7 +23,7 @@ public class LearnerJourneyTests(AppServer app)
         await Assertions.Expect(page.Locator("[data-tryit=cpu-small]")).ToBeVisibleAsync();
 
         await page.GotoAsync(app.BaseUrl + "/runs/new?dataset=builtin&images=40&epochs=2&device=cpu");
-        await WaitForCircuit(page);
+        await page.WaitForCircuitAsync();
         await Assertions.Expect(page.Locator("#images")).ToHaveValueAsync("40");
         await page.Locator("#launch").ClickAsync();
         await page.WaitForURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
@@ -53,22 +49,22 @@ public class LearnerJourneyTests(AppServer app)
         await Assertions.Expect(page.Locator("#compare-table")).ToContainTextAsync("CPU");
         await Assertions.Expect(page.Locator("#article-reference")).ToContainTextAsync("42 minutes");
         await page.WaitForTimeoutAsync(500);
-        await Screenshot(page, "compare.png");
+        await page.ScreenshotAsync("compare.png");
     }
 
     [Fact]
     public async Task Learner_RunsALessonsTryIt_SeesItInASecondTab_AndClosingTheFirstDoesNotStopIt()
     {
-        var page = await NewPage();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/lessons/same-script-cpu-or-gpu-build");
-        await WaitForCircuit(page);
+        await page.WaitForCircuitAsync();
         var block = page.Locator("[data-tryit=auto-device]");
         await block.GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
         await Assertions.Expect(block.Locator("[data-chart=throughput] svg.main-svg").First).ToBeVisibleAsync();
         var href = await block.Locator("a[href^='/runs/']").GetAttributeAsync("href");
         Assert.NotNull(href);
 
-        var second = await NewPage();
+        var second = await app.NewPageAsync();
         await second.GotoAsync(app.BaseUrl + href);
         await page.CloseAsync(); // the run belongs to the server, not to the tab that started it
         await Assertions.Expect(second.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
@@ -82,12 +78,12 @@ public class LearnerJourneyTests(AppServer app)
     [Fact]
     public async Task Learner_AsksForGpuOnCpuBuild_SeesWhyNot()
     {
-        var page = await NewPage();
+        var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/runs/new");
         await Assertions.Expect(page.Locator("#gpu-reason")).ToContainTextAsync("-p:RuntimeBuild=gpu");
         await page.GotoAsync(app.BaseUrl + "/doctor");
         await Assertions.Expect(page.Locator("#cuda-usable")).ToHaveTextAsync("no");
-        await Screenshot(page, "doctor.png");
+        await page.ScreenshotAsync("doctor.png");
         await page.GotoAsync(app.BaseUrl + "/replay");
         await Assertions.Expect(page.Locator("#replay-dataset")).ToContainTextAsync("Fashion-MNIST");
     }
