@@ -9,7 +9,4 @@ public sealed record ChartTable(IReadOnlyList<string> Columns, IReadOnlyList<IRe
 /// A chart: Plotly traces and layout, a one-sentence summary of what it shows, and its numbers as a
 /// table. Build a new one to redraw; the key tells the view it changed.
 /// </summary>
-public sealed record ChartModel(string Key, IList<ITrace> Data, Layout Layout, string Summary, ChartTable Table)
-{
-    public bool IsEmpty => Data.Count == 0;
-}
+public sealed record ChartModel(string Key, IList<ITrace> Data, Layout Layout, string Summary, ChartTable Table);
