@@ -34,6 +34,23 @@ public static class Browser
     /// <summary>Interactive Server: the prerendered page is inert until the circuit connects.</summary>
     public static Task WaitForCircuitAsync(this IPage page) => page.Locator("[data-interactive=yes]").WaitForAsync();
 
+    /// <summary>
+    /// Picks a file in a Blazor InputFile. Its change listener is attached by JS interop after the circuit's
+    /// first render, so a file set before that is lost: wait for the listener's mark first.
+    /// </summary>
+    public static async Task ChooseFileAsync(this ILocator input, string path)
+    {
+        var ready = await input.EvaluateAsync<bool>("""
+            async el => {
+                for (let waited = 0; el._blazorInputFileNextFileId === undefined && waited < 30000; waited += 25)
+                    await new Promise(r => setTimeout(r, 25));
+                return el._blazorInputFileNextFileId !== undefined;
+            }
+            """);
+        Assert.True(ready, "The file input was never wired up by Blazor (no listener after 30 s).");
+        await input.SetInputFilesAsync(path);
+    }
+
     public static Task ScreenshotAsync(this IPage page, string name, bool fullPage = false)
     {
         Directory.CreateDirectory(AppServer.ScreenshotFolder);

@@ -94,16 +94,16 @@ public class CourseTests(AppServer app)
         using (var tile = AerialTileGenerator.Draw(1, 9_500))
         using (var png = tile.Encode(SKEncodedImageFormat.Png, 100))
             await File.WriteAllBytesAsync(picture, png.ToArray());
-        await page.Locator("[data-testid=classify-image] input[type=file]").SetInputFilesAsync(picture);
+        await page.Locator("[data-testid=classify-image] input[type=file]").ChooseFileAsync(picture);
         var result = page.Locator("[data-testid=classify-result]");
         await Assertions.Expect(result).ToContainTextAsync("looks like", new() { Timeout = 30_000 });
         Assert.Equal(5, await result.Locator("table tbody tr").CountAsync());
 
         var notAPicture = Path.Combine(app.DataFolder, "notes.png");
         await File.WriteAllTextAsync(notAPicture, "shopping list: milk, eggs");
-        await page.Locator("[data-testid=classify-image] input[type=file]").SetInputFilesAsync(notAPicture);
+        await page.Locator("[data-testid=classify-image] input[type=file]").ChooseFileAsync(notAPicture);
         await Assertions.Expect(result).ToContainTextAsync("not an image");
-        await page.Locator("[data-testid=classify-image] input[type=file]").SetInputFilesAsync(picture);
+        await page.Locator("[data-testid=classify-image] input[type=file]").ChooseFileAsync(picture);
         await Assertions.Expect(result).ToContainTextAsync("looks like");
         await page.ScreenshotAsync("run.png", fullPage: true);
         await page.AssertAccessibleAsync("a run page with a classified upload");
