@@ -13,6 +13,9 @@ public class AppServer : IAsyncLifetime
     private IPlaywright? _playwright;
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("learndl-e2e-").FullName;
     public string BaseUrl => _app!.BaseUrl;
+
+    /// <summary>The last lines the app printed, for a failure message.</summary>
+    public string LogTail(int lines) => string.Join('\n', (_app?.Log ?? "").Split('\n').TakeLast(lines));
     public IBrowser Browser { get; private set; } = null!;
 
     /// <summary>Where screenshots go: docs/screenshots in the repository, for the README.</summary>
@@ -37,7 +40,12 @@ public class AppServer : IAsyncLifetime
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
-        if (_app is not null) await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+            // What the app printed, beside the test build, for reading after a failure.
+            await File.WriteAllTextAsync(Path.Combine(AppContext.BaseDirectory, $"app-{GetType().Name}.log"), _app.Log);
+        }
         try { Directory.Delete(DataFolder, true); } catch (IOException) { }
     }
 }

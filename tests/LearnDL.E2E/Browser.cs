@@ -71,9 +71,28 @@ public static class Browser
     {
         await page.GotoAsync($"{app.BaseUrl}/runs/new?dataset=builtin&images={images}&epochs={epochs}&device=cpu");
         await page.WaitForCircuitAsync();
-        await page.Locator("#launch").ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9a-f-]{36}$"));
+        await page.LaunchAsync(app);
         await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
         return new Uri(page.Url).AbsolutePath;
+    }
+
+    /// <summary>
+    /// Presses the launcher's Start run and waits for the run's page. When it does not open, the failure
+    /// says why: the launcher's refusal, a failed circuit, and what the server printed.
+    /// </summary>
+    public static async Task LaunchAsync(this IPage page, AppServer app)
+    {
+        await page.Locator("#launch").ClickAsync();
+        try
+        {
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            var refusal = string.Join(" ", await page.Locator("#launch-errors").AllInnerTextsAsync()).Trim();
+            var circuit = await page.Locator("#blazor-error-ui").IsVisibleAsync() ? "failed" : "alive";
+            Assert.Fail($"The run's page did not open within 60 s. Launcher says: {(refusal.Length > 0 ? refusal : "nothing")}; " +
+                $"circuit {circuit}. The server's last lines:\n{app.LogTail(40)}");
+        }
     }
 }

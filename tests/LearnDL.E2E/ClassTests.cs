@@ -96,7 +96,7 @@ public class ClassTests(ClassAppServer app)
 
         await page.GotoAsync(app.BaseUrl + "/runs/new?dataset=upload%3AShapes&images=6&epochs=1&device=cpu");
         await page.WaitForCircuitAsync();
-        await page.Locator("#launch").ClickAsync();
+        await page.LaunchAsync(app);
         await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
         Assert.False(File.Exists(Path.Combine(app.DataFolder, "escaped.png")));
     }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace LearnDL.E2E;
@@ -25,8 +24,7 @@ public class LearnerJourneyTests(AppServer app)
         await page.GotoAsync(app.BaseUrl + "/runs/new?dataset=builtin&images=40&epochs=2&device=cpu");
         await page.WaitForCircuitAsync();
         await Assertions.Expect(page.Locator("#images")).ToHaveValueAsync("40");
-        await page.Locator("#launch").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
+        await page.LaunchAsync(app);
         var runUrl = page.Url;
 
         // Live: the progress bar reaches 100% and the run completes with an accuracy.
