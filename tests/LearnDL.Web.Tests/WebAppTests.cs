@@ -72,6 +72,14 @@ public class WebAppTests : IDisposable
     }
 
     [Fact]
+    public async Task Page_CarriesTheNoticeBlazorShowsWhenItsConnectionFails()
+    {
+        var html = await _factory.CreateClient().GetStringAsync("/runs/new");
+        // blazor.web.js shows #blazor-error-ui and wires its .reload link; without it a failed page just freezes.
+        Assert.Matches("<div id=\"blazor-error-ui\" role=\"alert\">[^<]*stopped working[^<]*<a href(=\"\")? class=\"reload\">", html);
+    }
+
+    [Fact]
     public async Task Lesson_Picture_IsServedUnderContent()
     {
         var response = await _factory.CreateClient().GetAsync("/content/parallel-work.svg");
