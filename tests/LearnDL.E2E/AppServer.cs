@@ -33,6 +33,9 @@ public class AppServer : IAsyncLifetime
     {
         _app = await AppProcess.StartAsync(AppContext.BaseDirectory, Settings, DataFolder);
         _playwright = await Playwright.CreateAsync();
+        // Playwright's 5 s for an expectation is tight on a shared CI machine's two cores; what takes
+        // longer than 15 s to show is a fault worth failing on.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await Chromium.LaunchAsync(_playwright);
     }
 
