@@ -44,7 +44,7 @@ public sealed class ClassResults(RunStore store, StudentRegistry students)
     public static string Describe(IReadOnlyList<ClassSummaryRow> summary) => summary.Count == 0
         ? "No finished runs in the class yet."
         : string.Join("; ", summary.GroupBy(s => (s.Dataset, s.Images)).Select(g =>
-            string.Join(", ", g.Select(s => $"{s.Device.ToUpperInvariant()} median {Time(s.MedianSeconds)}")) + $" for {g.Key.Images:N0} {g.Key.Dataset} images")) + ".";
+            string.Join(", ", g.Select(s => $"{s.Device.ToUpperInvariant()} median {Durations.Short(s.MedianSeconds)}")) + $" for {g.Key.Images:N0} {g.Key.Dataset} images")) + ".";
 
     public static ChartModel Chart(IReadOnlyList<ClassSummaryRow> summary)
     {
@@ -57,7 +57,7 @@ public sealed class ClassResults(RunStore store, StudentRegistry students)
         }).ToList();
         return new($"class-summary:{summary.Count}:{summary.Sum(s => s.Runs)}", data, layout, Describe(summary),
             RunCharts.Table(["device", "dataset", "images", "runs", "median time", "median images/s"],
-                summary.Select(s => (IReadOnlyList<string>)[s.Device.ToUpperInvariant(), s.Dataset, s.Images.ToString("N0"), s.Runs.ToString(), Time(s.MedianSeconds), s.MedianImagesPerSecond.ToString("0.0")])));
+                summary.Select(s => (IReadOnlyList<string>)[s.Device.ToUpperInvariant(), s.Dataset, s.Images.ToString("N0"), s.Runs.ToString(), Durations.Short(s.MedianSeconds), s.MedianImagesPerSecond.ToString("0.0")])));
     }
 
     /// <summary>The results as CSV (RFC 4180), with cells that a spreadsheet would run as a formula defused.</summary>
@@ -84,5 +84,4 @@ public sealed class ClassResults(RunStore store, StudentRegistry students)
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    internal static string Time(double seconds) => seconds >= 120 ? $"{seconds / 60:0.#} min" : $"{seconds:0.#} s";
 }

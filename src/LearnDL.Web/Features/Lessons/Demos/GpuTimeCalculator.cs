@@ -44,8 +44,4 @@ public static class GpuTimeCalculator
         var gpu = Seconds(input.GpuImagesPerSecond);
         return new(cpu, gpu, Math.Round((decimal)(gpu / 3600) * input.PricePerHour, 2), cpu / gpu);
     }
-
-    public static string Duration(double seconds) =>
-        seconds >= 2 * 86400 ? $"{seconds / 86400:0.0} days" : seconds >= 2 * 3600 ? $"{seconds / 3600:0.0} hours"
-        : seconds >= 120 ? $"{seconds / 60:0} minutes" : $"{seconds:0.#} seconds";
 }
