@@ -62,6 +62,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
                     window = now;
                 }), cancellationToken);
             var featurizeCpu = CpuReading.Now().Since(featurizeStart);
+            FreedMemory.ReturnToSystem(); // the batches and decoded pictures are garbage now
             var labels = features.SampleIndices.Select(i => selection.Samples[i].ClassIndex).ToArray();
             RequireTwoClasses(labels, dataset.Info.Title, features.SkippedSources.Count);
 
@@ -140,6 +141,10 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw new RunCancelledException(stage, featurized, clock.Elapsed);
+        }
+        finally
+        {
+            FreedMemory.ReturnToSystem(); // also after a cancelled or failed run: a server goes on after it
         }
     }
 
