@@ -83,5 +83,4 @@ public sealed class ClassResults(RunStore store, StudentRegistry students)
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
-
 }
