@@ -126,6 +126,22 @@ public class ComponentTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void Chart_ThatTheBrowserCannotDraw_KeepsThePageItsSummaryAndItsNumbers()
+    {
+        var plotly = JSInterop.SetupModule("./_content/Plotly.Blazor/plotly-interop-7.2.0.js");
+        plotly.SetupVoid("newPlot", _ => true).SetException(new Microsoft.JSInterop.JSException("Plotly failed"));
+        var model = new ChartModel("speed:1", [new Scatter { X = [1.0, 2.0], Y = [40.0, 50.0] }], new Plotly.Blazor.Layout(), "Speed rose from 40 to 50 images/s.",
+            new ChartTable(["seconds", "images/s"], [["1", "40"], ["2", "50"]]));
+
+        var cut = Render<ChartView>(p => p.Add(c => c.Model, model));
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-chart-failed]")));
+        Assert.Contains("Speed rose from 40 to 50", cut.Find("figcaption").TextContent);
+        cut.Find("button.chart-numbers-toggle").Click(); // the page still answers
+        Assert.Equal(2, cut.FindAll("table.chart-table tbody tr").Count);
+    }
+
+    [Fact]
     public async Task Compare_ShowsProjectionSpeedupAndTheArticlesFigures()
     {
         var store = Services.GetRequiredService<RunStore>();
