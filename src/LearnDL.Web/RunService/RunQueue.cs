@@ -349,12 +349,7 @@ public sealed class RunQueue : IRunQueue
     {
         const string message = "Cancelled before it started.";
         _hub.Finished(job.Id, RunStatus.Cancelled, message);
-        await _store.UpdateAsync(job.Id, r =>
-        {
-            r.Status = RunStatus.Cancelled;
-            r.Error = message;
-            r.FinishedAt = _time.GetUtcNow();
-        });
+        await _store.FinishAsync(job.Id, RunStatus.Cancelled, message, _time.GetUtcNow());
     }
 
     /// <summary>Under the lock: the job no longer counts against any limit and can no longer be joined.</summary>

@@ -109,6 +109,14 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
         await db.SaveChangesAsync();
     }
 
+    /// <summary>A run that ended without a result (cancelled, failed, interrupted), and why.</summary>
+    public Task FinishAsync(Guid id, RunStatus status, string message, DateTimeOffset at) => UpdateAsync(id, r =>
+    {
+        r.Status = status;
+        r.Error = message;
+        r.FinishedAt = at;
+    });
+
     public Task CompleteAsync(Guid id, RunResult result, RunSeries series, DateTimeOffset at) => UpdateAsync(id, r =>
     {
         r.Status = RunStatus.Completed;

@@ -128,12 +128,7 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
     {
         try
         {
-            await store.UpdateAsync(id, r =>
-            {
-                r.Status = status;
-                r.Error = message;
-                r.FinishedAt = time.GetUtcNow();
-            });
+            await store.FinishAsync(id, status, message, time.GetUtcNow());
         }
         catch (Exception e)
         {
