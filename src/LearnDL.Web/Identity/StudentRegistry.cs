@@ -12,11 +12,11 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
 {
     private int MaxLength => options.Value.Class.MaxNameLength;
 
-    /// <summary>The name as it will be shown, or why it cannot be used.</summary>
-    public (string? Name, string? Problem) Clean(string? raw)
+    /// <summary>The name as it will be shown, or why it cannot be used (<paramref name="whenEmpty"/> when there is none).</summary>
+    public (string? Name, string? Problem) Clean(string? raw, string whenEmpty = "Choose a name: it is how your runs appear to the class.")
     {
         var name = Spaces().Replace((raw ?? "").Normalize(NormalizationForm.FormC), " ").Trim();
-        if (name.Length == 0) return (null, "Choose a name: it is how your runs appear to the class.");
+        if (name.Length == 0) return (null, whenEmpty);
         if (name.Length > MaxLength) return (null, $"Names are at most {MaxLength} characters (yours has {name.Length}).");
         // Letters, digits, spaces and a little punctuation: no markup, no control or direction-changing characters.
         if (!Allowed().IsMatch(name)) return (null, "Use letters, digits, spaces and . - _ ' only.");

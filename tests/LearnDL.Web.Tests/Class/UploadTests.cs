@@ -131,6 +131,7 @@ public class UploadTests(UploadFixture f) : IClassFixture<UploadFixture>
         Assert.Contains("MaxZipBytes", (await f.Uploads.ImportAsync(new MemoryStream(lying), 1_000, "lying-length", Owner)).Message); // longer than it said
         Assert.Contains("Use letters, digits", (await Import(Zips.Good(), "../../etc")).Message);
         Assert.Contains("built-in dataset", (await Import(Zips.Good(), "builtin")).Message);
+        Assert.Equal("Refused: give the dataset a name.", (await Import(Zips.Good(), "   ")).Message);
         await AssertNothingLeftBehind("lying-length");
     }
 

@@ -64,8 +64,8 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
     {
         var uploads = Options.Uploads;
         if (Options.Class.IsOn && owner.Role == OwnerRole.Learner) return Refused("choose your name first.");
-        var (name, problem) = names.Clean(rawName);
-        if (name is null) return Refused(problem!.Replace("Choose a name: it is how your runs appear to the class.", "give the dataset a name."));
+        var (name, problem) = names.Clean(rawName, whenEmpty: "give the dataset a name.");
+        if (name is null) return Refused(problem!);
         if (name.Equals(BuiltinDataset.Name, StringComparison.OrdinalIgnoreCase) || name.Equals(FashionMnistDataset.Name, StringComparison.OrdinalIgnoreCase))
             return Refused($"{name} is the name of a built-in dataset.");
         if (length > uploads.MaxZipBytes) return Refused($"the zip is {Sizes.Megabytes(length)}; at most {Sizes.Megabytes(uploads.MaxZipBytes)} can be uploaded (MaxZipBytes).");
