@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LearnDL.Testing;
+using LearnDL.Web.Features.Datasets;
 using LearnDL.Web.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LearnDL.Web.Tests.Class;
 
@@ -66,6 +68,25 @@ public class ClassModeTests : IDisposable
         var instructor = new Visitor(_factory);
         Assert.Equal("/instructor", (await instructor.SignInAsync(Passphrase)).Headers.Location!.ToString());
         return instructor;
+    }
+
+    [Fact]
+    public async Task StudentsUpload_IsTheirsAlone_AndOnlyTheyOrTheInstructorMayDeleteIt()
+    {
+        _ = _factory.CreateClient(); // starts the host
+        var uploads = _factory.Services.GetRequiredService<UploadedDatasets>();
+        var ada = new RunOwner("student-ada", "Ada", OwnerRole.Student);
+        var bob = new RunOwner("student-bob", "Bob", OwnerRole.Student);
+        var zip = Zips.Good();
+        var outcome = await uploads.ImportAsync(new MemoryStream(zip), zip.Length, "Ada shapes", ada);
+        Assert.True(outcome.Accepted, outcome.Message);
+
+        Assert.Empty(await uploads.VisibleToAsync(bob));
+        Assert.False(uploads.MayDelete(outcome.Dataset!, bob));
+        Assert.False(await uploads.DeleteAsync(outcome.Dataset!.Id, bob));
+        Assert.True(uploads.MayDelete(outcome.Dataset!, ada));
+        Assert.True(await uploads.DeleteAsync(outcome.Dataset!.Id, RunOwner.Instructor));
+        Assert.Empty(await uploads.VisibleToAsync(ada));
     }
 
     [Fact]

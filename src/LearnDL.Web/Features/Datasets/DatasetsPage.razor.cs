@@ -76,8 +76,6 @@ public partial class DatasetsPage
         await LoadAsync();
     }
 
-    private bool CanDelete(UploadedDatasetRecord upload) => !Options.Value.Class.IsOn || _me.IsInstructor || upload.OwnerId == _me.Id;
-
     private async Task DeleteAsync(UploadedDatasetRecord upload)
     {
         _deleted = await Uploads.DeleteAsync(upload.Id, _me) ? $"Deleted {upload.Name}." : $"{upload.Name} could not be deleted.";

@@ -125,17 +125,20 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
         }
     }
 
-    /// <summary>Deletes an upload: its owner or the instructor (or anyone in personal mode) may.</summary>
+    /// <summary>Deletes an upload, when <see cref="MayDelete"/> allows it.</summary>
     public async Task<bool> DeleteAsync(Guid id, RunOwner owner)
     {
         await using var db = await factory.CreateDbContextAsync();
         var record = await db.UploadedDatasets.FirstOrDefaultAsync(d => d.Id == id);
-        if (record is null || (Options.Class.IsOn && !owner.IsInstructor && record.OwnerId != owner.Id)) return false;
+        if (record is null || !MayDelete(record, owner)) return false;
         db.UploadedDatasets.Remove(record);
         await db.SaveChangesAsync();
         Delete(FolderOf(record));
         return true;
     }
+
+    /// <summary>Its owner or the instructor may delete an upload; in personal mode, anyone.</summary>
+    public bool MayDelete(UploadedDatasetRecord upload, RunOwner owner) => !Options.Class.IsOn || owner.IsInstructor || upload.OwnerId == owner.Id;
 
     private async Task<(long Mine, long All)> UsedBytesAsync(string ownerId)
     {
