@@ -6,7 +6,7 @@ using LearnDL.Web.Features.Runs;
 using LearnDL.Web.Features.Instructor;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.Lessons.Demos;
-using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
 using System.Text.Json;

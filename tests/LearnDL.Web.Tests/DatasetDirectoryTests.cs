@@ -1,5 +1,5 @@
 using LearnDL.Training.Datasets;
-using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Datasets;
 using SkiaSharp;
 
 namespace LearnDL.Web.Tests;

@@ -72,7 +72,7 @@ public static class RunApi
         if (queue.Find(id) is { Dataset: { } dataset } job && hub.Snapshot(id, withSeries: false) is { IsFinished: false } live)
             return Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null));
         if (await store.GetAsync(id) is not { } record) return NotFound(id);
-        var view = Features.Runs.RunView.From(record, hub.Snapshot(id, withSeries: false));
+        var view = RunView.From(record, hub.Snapshot(id, withSeries: false));
         return Results.Ok(Body(id, view.Snapshot, record.CreatedAt, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
             record, view.Result, record.FinishedAt));
     }

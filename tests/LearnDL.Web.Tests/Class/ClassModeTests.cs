@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LearnDL.Testing;
-using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;

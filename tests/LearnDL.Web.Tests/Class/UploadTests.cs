@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using LearnDL.Web.Data;
-using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,6 @@
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;
+using LearnDL.Web.Datasets;
 using LearnDL.Web.Features.Shared;
 using LearnDL.Web.Identity;
 using Microsoft.AspNetCore.Components;

@@ -1,6 +1,6 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
-using LearnDL.Web.Features.Datasets;
+using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
 

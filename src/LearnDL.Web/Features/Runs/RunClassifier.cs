@@ -2,7 +2,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
-using LearnDL.Web.Features.Shared;
+using LearnDL.Web.Datasets;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.Options;
 using SkiaSharp;

@@ -1,11 +1,10 @@
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;
-using LearnDL.Web.Features.Shared;
 using LearnDL.Web.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace LearnDL.Web.Features.Datasets;
+namespace LearnDL.Web.Datasets;
 
 /// <summary>How an upload went: the text begins with "Imported" or "Refused" and says why.</summary>
 public sealed record ImportOutcome(bool Accepted, string Message, UploadedDatasetRecord? Dataset);

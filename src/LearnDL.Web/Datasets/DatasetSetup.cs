@@ -2,7 +2,7 @@ using LearnDL.Training.Datasets;
 using LearnDL.Web.Identity;
 using Microsoft.Extensions.Options;
 
-namespace LearnDL.Web.Features.Datasets;
+namespace LearnDL.Web.Datasets;
 
 /// <summary>The datasets' registrations, for the app and for tests that wire the services without it.</summary>
 public static class DatasetSetup

@@ -1,10 +1,9 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using LearnDL.Training.Datasets;
-using LearnDL.Web.Features.Shared;
 using SkiaSharp;
 
-namespace LearnDL.Web.Features.Datasets;
+namespace LearnDL.Web.Datasets;
 
 /// <summary>Caps on one import, checked while unpacking.</summary>
 public sealed record ImportLimits(long MaxUnpackedBytes, int MaxEntries, double MaxCompressionRatio, string UnpackedLimitName = "MaxUnpackedBytes");

@@ -1,8 +1,7 @@
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
-using LearnDL.Web.RunService;
 
-namespace LearnDL.Web.Features.Runs;
+namespace LearnDL.Web.RunService;
 
 /// <summary>
 /// What a run page shows: the live snapshot while this server works on the run, otherwise what the

@@ -1,4 +1,4 @@
-namespace LearnDL.Web.Features.Shared;
+namespace LearnDL.Web.Datasets;
 
 /// <summary>Sizes as limits and refusals say them to people.</summary>
 public static class Sizes

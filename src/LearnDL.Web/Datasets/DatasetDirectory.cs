@@ -3,7 +3,7 @@ using LearnDL.Training.Datasets;
 
 using SkiaSharp;
 
-namespace LearnDL.Web.Features.Datasets;
+namespace LearnDL.Web.Datasets;
 
 /// <summary>A small picture of one image of a dataset, with its class.</summary>
 public sealed record Thumbnail(string Class, string Png);
