@@ -13,6 +13,8 @@ public sealed class DatasetOptions
     public List<string> FolderRoots { get; set; } = [];
     /// <summary>More folders that datasets may lie under but that <see cref="DatasetCatalog.List"/> does not list (uploads).</summary>
     public List<string> UnlistedRoots { get; set; } = [];
+    /// <summary>Pictures that declare more pixels are not decoded: skipped and counted (see <see cref="SafeImageDecoder"/>).</summary>
+    public long MaxImagePixels { get; set; } = SafeImageDecoder.DefaultMaxPixels;
 
     public static string DefaultDataFolder =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "learndl");
@@ -25,7 +27,7 @@ public sealed class DatasetCatalog(DatasetOptions options)
     {
         var list = new List<DatasetInfo> { Builtin.Info, FashionMnist.Info };
         foreach (var root in options.FolderRoots.Where(Directory.Exists))
-            list.AddRange(Directory.GetDirectories(root).Order(StringComparer.Ordinal).Select(d => new FolderDataset(d).Info));
+            list.AddRange(Directory.GetDirectories(root).Order(StringComparer.Ordinal).Select(d => new FolderDataset(d, Limits).Info));
         return list;
     }
 
@@ -45,7 +47,7 @@ public sealed class DatasetCatalog(DatasetOptions options)
         {
             var path = name[FolderDataset.Prefix.Length..];
             if (string.IsNullOrWhiteSpace(path)) throw new DatasetException("folder: needs a path, e.g. folder:/data/flowers.");
-            var folder = new FolderDataset(path);
+            var folder = new FolderDataset(path, Limits);
             if (!IsAllowed(folder.Root))
                 throw new DatasetException($"{folder.Root} is outside the allowed dataset folders ({string.Join(", ", options.FolderRoots)}).");
             return folder;
@@ -53,6 +55,21 @@ public sealed class DatasetCatalog(DatasetOptions options)
         throw new DatasetException($"Unknown dataset '{name}'. Use builtin, fashion-mnist or folder:PATH.");
     }
 
+    /// <summary>
+    /// One name for every way of writing a dataset's name: folder datasets by the real path they lead
+    /// to (links followed, "." and trailing separators gone), the others in lower case. For caches.
+    /// </summary>
+    public static string CanonicalName(string name)
+    {
+        name = name.Trim();
+        if (!name.StartsWith(FolderDataset.Prefix, StringComparison.OrdinalIgnoreCase)) return name.ToLowerInvariant();
+        var path = name[FolderDataset.Prefix.Length..];
+        if (string.IsNullOrWhiteSpace(path)) return FolderDataset.Prefix;
+        try { return FolderDataset.Prefix + RealPath.Of(path); }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return name; } // Open will say what is wrong
+    }
+
+    private SafeImageDecoder Limits => new(options.MaxImagePixels);
     private BuiltinDataset Builtin => new(Path.Combine(options.DataFolder, "datasets"));
     private FashionMnistDataset FashionMnist => new(options.FashionMnistFolder);
 

@@ -1,13 +1,14 @@
 namespace LearnDL.Training.Datasets;
 
-/// <summary>One subfolder per class, the layout of the ML.NET and Keras samples.</summary>
-public sealed class FolderDataset(string path) : IImageDataset
+/// <summary>One subfolder per class, the layout of the ML.NET and Keras samples; its pictures are decoded within <paramref name="limits"/>.</summary>
+public sealed class FolderDataset(string path, SafeImageDecoder? limits = null) : IImageDataset
 {
     public const string Prefix = "folder:";
     public static readonly IReadOnlySet<string> Extensions =
         new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp" };
 
-    public string Root { get; } = Path.GetFullPath(path);
+    /// <summary>The folder's full path, without a trailing separator: "x/", "x/." and "x" are one dataset.</summary>
+    public string Root { get; } = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
 
     public DatasetInfo Info
     {
@@ -37,7 +38,7 @@ public sealed class FolderDataset(string path) : IImageDataset
             throw new DatasetException($"{Root} has only one class ({Path.GetFileName(classes[0])}): a classifier needs at least two class subfolders.");
         var picked = StratifiedSampler.Subset(files.Select(f => f.classIndex).ToArray(), count, seed);
         return new(classes.Select(c => Path.GetFileName(c)!).ToList(),
-            picked.Select(i => (ImageSample)new FileImageSample(files[i].classIndex, files[i].f)).ToList());
+            picked.Select(i => (ImageSample)new FileImageSample(files[i].classIndex, files[i].f, limits)).ToList());
     }
 
     private List<string> ClassFolders() =>

@@ -5,41 +5,31 @@ namespace LearnDL.Training.Datasets;
 /// <summary>One labelled image of a dataset, not yet decoded.</summary>
 public abstract record ImageSample(int ClassIndex, string Source)
 {
-    /// <summary>Decodes the image, or returns null when it is not a readable image.</summary>
-    public abstract SKBitmap? Decode();
+    /// <summary>Decodes the image for the network, or returns null when it is not a picture that may be read (<see cref="Read"/> says why).</summary>
+    public SKBitmap? Decode() => Read().Bitmap;
 
-    /// <summary>Decodes an encoded image held in memory (an upload), or returns null when it is not one.</summary>
-    public static SKBitmap? Decode(byte[] encoded)
-    {
-        // Through SKData: SKBitmap.Decode(byte[]) throws on bytes no codec recognises, instead of returning null.
-        using var data = SKData.CreateCopy(encoded);
-        return SKBitmap.Decode(data);
-    }
+    /// <summary>
+    /// Decodes the image with at least <paramref name="shortSide"/> pixels on its shorter side (a large
+    /// photo may come back scaled down to that), or says why it cannot be: see <see cref="SafeImageDecoder"/>.
+    /// </summary>
+    public abstract (SKBitmap? Bitmap, string? Problem) Read(int shortSide = SafeImageDecoder.NetworkSide);
 }
 
-/// <summary>An encoded image file (png, jpg, ...).</summary>
-public sealed record FileImageSample(int ClassIndex, string Path) : ImageSample(ClassIndex, Path)
+/// <summary>An encoded image file (png, jpg, ...), decoded within the limits of <paramref name="Limits"/> (the default ones when null).</summary>
+public sealed record FileImageSample(int ClassIndex, string Path, SafeImageDecoder? Limits = null) : ImageSample(ClassIndex, Path)
 {
-    public override SKBitmap? Decode()
-    {
-        try
-        {
-            using var data = SKData.Create(Path);
-            return data is null ? null : SKBitmap.Decode(data);
-        }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
-    }
+    public override (SKBitmap? Bitmap, string? Problem) Read(int shortSide = SafeImageDecoder.NetworkSide) =>
+        (Limits ?? SafeImageDecoder.Default).Decode(Path, shortSide);
 }
 
 /// <summary>A grayscale image held as raw pixels (Fashion-MNIST's IDX records).</summary>
 public sealed record GrayImageSample(int ClassIndex, string Source, byte[] Pixels, int Width, int Height)
     : ImageSample(ClassIndex, Source)
 {
-    public override SKBitmap Decode()
+    public override (SKBitmap? Bitmap, string? Problem) Read(int shortSide = SafeImageDecoder.NetworkSide)
     {
         var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Gray8, SKAlphaType.Opaque));
         System.Runtime.InteropServices.Marshal.Copy(Pixels, 0, bitmap.GetPixels(), Pixels.Length);
-        return bitmap;
+        return (bitmap, null);
     }
 }

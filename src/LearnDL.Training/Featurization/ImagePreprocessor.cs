@@ -11,6 +11,8 @@ namespace LearnDL.Training.Featurization;
 public sealed class ImagePreprocessor
 {
     private const int Size = ResNet18Model.InputSize;
+    /// <summary>Larger pictures are first shrunk to this short side with Skia's filtering, so bilinear sampling does not alias.</summary>
+    public const int SourceShortSide = 2 * Size;
     private const int Plane = Size * Size;
     private readonly int[] _x0 = new int[Size], _x1 = new int[Size];
     private readonly float[] _wx = new float[Size];
@@ -22,10 +24,9 @@ public sealed class ImagePreprocessor
         try
         {
             var source = image;
-            // Big photos are first shrunk with Skia's filtering, so bilinear sampling does not alias.
-            if (Math.Min(image.Width, image.Height) > 2 * Size)
+            if (Math.Min(image.Width, image.Height) > SourceShortSide)
             {
-                var scale = 2.0 * Size / Math.Min(image.Width, image.Height);
+                var scale = (double)SourceShortSide / Math.Min(image.Width, image.Height);
                 owned = image.Resize(new SKImageInfo((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale),
                     SKColorType.Rgba8888, SKAlphaType.Premul), SKFilterQuality.Medium);
                 source = owned;
