@@ -18,8 +18,9 @@ public static class Cli
           learndl classify --model PATH --image PATH [--json]
           learndl parallel [--gpu] [--json]           a matrix multiply done one, SIMD, all-core, library and GPU ways
 
-        Folders come from LearnDL__DataFolder and LearnDL__FashionMnistFolder (environment).
-        Exit codes: 0 ok, 2 bad arguments or dataset, 3 device not usable, 130 cancelled.
+        Folders come from LearnDL__DataFolder and LearnDL__FashionMnistFolder (environment); pictures
+        over LearnDL__MaxImagePixels (default 40,000,000) are not decoded.
+        Exit codes: 0 ok, 2 bad arguments, dataset or picture, 3 device not usable, 130 cancelled.
         """;
 
     private static readonly HashSet<string> Flags = ["json", "help", "gpu"];
@@ -42,9 +43,9 @@ public static class Cli
             {
                 "doctor" => Commands.Doctor(cli, probe, output),
                 "datasets" => Commands.Datasets(cli, new DatasetCatalog(options), output),
-                "run" => await Commands.Run(cli, new RunEngine(new DatasetCatalog(options), probe), output, cancellationToken),
+                "run" => await Commands.Run(cli, new RunEngine(new DatasetCatalog(options), probe), new SafeImageDecoder(options.MaxImagePixels), output, cancellationToken),
                 "bench" => await Commands.Bench(cli, new DatasetCatalog(options), probe, output, cancellationToken),
-                "classify" => Commands.Classify(cli, output),
+                "classify" => Commands.Classify(cli, new SafeImageDecoder(options.MaxImagePixels), output),
                 "parallel" => Commands.Parallel(cli, probe, output, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
@@ -52,6 +53,11 @@ public static class Cli
         catch (UsageException e)
         {
             await stderr.WriteLineAsync($"error: {e.Message}\n\n{Usage}");
+            return ExitCodes.BadInput;
+        }
+        catch (InputRefusedException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
         catch (ArgumentException e)
@@ -91,6 +97,8 @@ public static class Cli
         var options = new DatasetOptions();
         if (Environment.GetEnvironmentVariable("LearnDL__DataFolder") is { Length: > 0 } data) options.DataFolder = data;
         if (Environment.GetEnvironmentVariable("LearnDL__FashionMnistFolder") is { Length: > 0 } fashion) options.FashionMnistFolder = fashion;
+        if (Environment.GetEnvironmentVariable("LearnDL__MaxImagePixels") is { Length: > 0 } pixels)
+            options.MaxImagePixels = long.TryParse(pixels, out var max) && max > 0 ? max : throw new UsageException($"LearnDL__MaxImagePixels must be a number of pixels; got '{pixels}'.");
         return options;
     }
 }

@@ -55,3 +55,6 @@ public sealed class CliArguments
 }
 
 public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Arguments that are well formed but name something that cannot be used (a picture refused); exits 2 without the usage text.</summary>
+public sealed class InputRefusedException(string message) : Exception(message);

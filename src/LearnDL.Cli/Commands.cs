@@ -42,7 +42,7 @@ public static class Commands
         return ExitCodes.Success;
     }
 
-    public static async Task<int> Run(CliArguments cli, RunEngine engine, CliOutput output, CancellationToken cancellationToken)
+    public static async Task<int> Run(CliArguments cli, RunEngine engine, SafeImageDecoder limits, CliOutput output, CancellationToken cancellationToken)
     {
         var options = new RunOptions
         {
@@ -78,6 +78,9 @@ public static class Commands
         var perClass = new Table().AddColumns("Class", "Precision", "Recall", "Held out");
         foreach (var k in result.PerClass) perClass.AddRow(Markup.Escape(k.Name), k.Precision.ToString("P0"), k.Recall.ToString("P0"), k.TestImages.ToString());
         c.Write(perClass);
+        foreach (var source in result.SkippedSources.Take(MaxSkippedShown))
+            c.MarkupLineInterpolated($"[yellow]skipped[/] {source} {WhySkipped(limits, source)}");
+        if (result.SkippedFiles > MaxSkippedShown) c.MarkupLineInterpolated($"[yellow]skipped[/] {result.SkippedFiles - MaxSkippedShown} more");
         return ExitCodes.Success;
     }
 
@@ -102,15 +105,28 @@ public static class Commands
         return ExitCodes.Success;
     }
 
-    public static int Classify(CliArguments cli, CliOutput output)
+    private const int MaxSkippedShown = 5;
+
+    /// <summary>The run reports which files it skipped; reading them again says why (only a few, after the run).</summary>
+    private static string WhySkipped(SafeImageDecoder limits, string source)
+    {
+        var (bitmap, problem) = limits.Decode(source, shortSide: 1);
+        bitmap?.Dispose();
+        return problem ?? "did not decode during the run.";
+    }
+
+    public static int Classify(CliArguments cli, SafeImageDecoder limits, CliOutput output)
     {
         var modelPath = cli.Text("model") ?? throw new UsageException("classify needs --model PATH.");
         var imagePath = cli.Text("image") ?? throw new UsageException("classify needs --image PATH.");
         cli.RejectUnknown();
         if (!File.Exists(modelPath)) throw new UsageException($"No model file at {modelPath}.");
         if (!File.Exists(imagePath)) throw new UsageException($"No image file at {imagePath}.");
+        // The picture is checked before the model and network are loaded: a refused one costs nothing.
+        var (bitmap, problem) = limits.Decode(imagePath);
+        using var image = bitmap ?? throw new InputRefusedException($"{imagePath} {problem}");
         using var classifier = ImageClassifier.Load(modelPath);
-        var scores = classifier.Classify(imagePath) ?? throw new UsageException($"{imagePath} is not a readable image.");
+        var scores = classifier.Classify(image);
         if (output.IsJson) { output.WriteJson(new { image = imagePath, predicted = scores[0].Label, scores }); return ExitCodes.Success; }
         foreach (var s in scores.Take(5)) output.Console.MarkupLineInterpolated($"{s.Probability,7:P1}  {s.Label}");
         return ExitCodes.Success;

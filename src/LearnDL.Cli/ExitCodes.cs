@@ -4,7 +4,7 @@ public static class ExitCodes
 {
     public const int Success = 0;
     public const int Failure = 1;
-    /// <summary>Bad arguments, or an unknown or unavailable dataset.</summary>
+    /// <summary>Bad arguments, an unknown or unavailable dataset, or a picture that is refused.</summary>
     public const int BadInput = 2;
     /// <summary>The requested device cannot be used.</summary>
     public const int DeviceUnavailable = 3;

@@ -101,6 +101,48 @@ public class CliTests : IDisposable
         Assert.True(a > 0 && b > 0);
         Assert.Equal(b / a, root.GetProperty("ratio").GetDouble(), 6);
     }
+
+    [Fact]
+    public async Task Classify_ChecksThePictureFirst_ARefusedOneExitsWith2AndSaysWhy()
+    {
+        var model = Path.Combine(_temp.Path, "model.zip");
+        Assert.Equal(0, (await Run("run", "--images", "20", "--epochs", "1", "--device", "cpu", "--save-model", model)).Code);
+        var tile = Path.Combine(_temp.Path, "tile.png");
+        using (var bitmap = Datasets.AerialTileGenerator.Draw(0, 9_999)) File.WriteAllBytes(tile, bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).ToArray());
+        var bomb = Path.Combine(_temp.Path, "bomb.png");
+        File.WriteAllBytes(bomb, Testing.HostilePictures.PngBomb());
+        var photo = Path.Combine(_temp.Path, "photo.jpg");
+        File.WriteAllBytes(photo, Testing.HostilePictures.Photo(1200, 1000, SkiaSharp.SKEncodedImageFormat.Jpeg));
+
+        Assert.Equal(0, (await Run("classify", "--model", model, "--image", tile)).Code);
+        Assert.Equal(0, (await Run("classify", "--model", model, "--image", photo)).Code);
+        var (code, stdout, stderr) = await Run("classify", "--model", model, "--image", bomb);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Empty(stdout);
+        Assert.Equal($"error: {bomb} declares 30,000 x 30,000 pixels (900 megapixels); at most 40 megapixels are read (MaxImagePixels).", stderr.Trim());
+
+        Environment.SetEnvironmentVariable("LearnDL__MaxImagePixels", "1000000");
+        try
+        {
+            (code, _, stderr) = await Run("classify", "--model", model, "--image", photo);
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains("declares 1,200 x 1,000 pixels (1.2 megapixels); at most 1 megapixels are read", stderr);
+        }
+        finally { Environment.SetEnvironmentVariable("LearnDL__MaxImagePixels", null); }
+    }
+
+    [Fact]
+    public async Task Run_OverAFolderWithAPixelBomb_SkipsItAndSaysWhy()
+    {
+        var root = Path.Combine(_temp.Path, "bombed");
+        TestData.WriteFolderDataset(root, new Dictionary<string, SkiaSharp.SKColor> { ["red"] = SkiaSharp.SKColors.Red, ["blue"] = SkiaSharp.SKColors.Blue }, 6);
+        File.WriteAllBytes(Path.Combine(root, "red", "bomb.png"), Testing.HostilePictures.PngBomb());
+        var (code, stdout, _) = await Run("run", "--dataset", "folder:" + root, "--images", "13", "--epochs", "1", "--device", "cpu");
+        Assert.Equal(0, code);
+        var text = System.Text.RegularExpressions.Regex.Replace(stdout, @"\s+", " ");
+        Assert.Contains("skipped files │ 1", text);
+        Assert.Contains("bomb.png declares 30,000 x 30,000 pixels (900 megapixels)", text);
+    }
 }
 
 [CollectionDefinition("environment", DisableParallelization = true)]
