@@ -28,6 +28,9 @@ public sealed class LearnDLOptions
     /// <summary>Largest image a learner may upload to classify with a run's model.</summary>
     public long MaxUploadImageBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>Pictures that declare more pixels are refused before decoding (classify, zip imports, runs, thumbnails).</summary>
+    public long MaxImagePixels { get; set; } = SafeImageDecoder.DefaultMaxPixels;
+
     /// <summary>GPU prices for lesson 8's calculator; lessons call them examples.</summary>
     public List<LearnDL.Web.Features.Lessons.Demos.GpuPrice> GpuPrices { get; set; } = [];
 
@@ -53,6 +56,7 @@ public sealed class LearnDLOptions
         FolderRoots = FolderRoots.Count > 0 ? FolderRoots : [Path.Combine(ResolvedDataFolder, "folders")],
         // Uploads may be run from, but are listed by the upload registry, with their owners, not as folders.
         UnlistedRoots = [UploadsFolder],
+        MaxImagePixels = MaxImagePixels,
     };
 }
 
@@ -103,6 +107,7 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (options.MaxImagesPerRun < 4) errors.Add("LearnDL:MaxImagesPerRun must be at least 4.");
         if (options.MaxQueuedRuns < 1) errors.Add("LearnDL:MaxQueuedRuns must be at least 1.");
         if (options.MaxQueuedRunsPerOwner < 1) errors.Add("LearnDL:MaxQueuedRunsPerOwner must be at least 1.");
+        if (options.MaxImagePixels is < 1_000_000 or > 500_000_000) errors.Add("LearnDL:MaxImagePixels must be between 1,000,000 and 500,000,000 (a decoded picture takes 4 bytes a pixel).");
         if (options.Class.MaxNameLength is < 3 or > 100) errors.Add("LearnDL:Class:MaxNameLength must be between 3 and 100.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphrase) && options.Class.InstructorPassphrase.Trim().Length < 8)
             errors.Add("LearnDL:Class:InstructorPassphrase must be at least 8 characters.");

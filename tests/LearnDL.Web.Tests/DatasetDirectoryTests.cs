@@ -42,6 +42,36 @@ public class DatasetDirectoryTests
         Assert.Equal(3, directory.List().Single(d => d.Name == name).ClassNames.Count);
     }
 
+    [Fact]
+    public void Describe_AHundredWaysOfNamingOneFolder_KeepOneEntry()
+    {
+        using var temp = new TempFolder();
+        var roots = Path.Combine(temp.Path, "folders");
+        var flowers = Path.Combine(roots, "flowers");
+        WriteClass(flowers, "rose", 2);
+        WriteClass(flowers, "tulip", 2);
+        Directory.CreateSymbolicLink(Path.Combine(roots, "link"), flowers);
+        var options = new DatasetOptions { DataFolder = temp.Path, FolderRoots = [roots] };
+        using var directory = new DatasetDirectory(new DatasetCatalog(options), options);
+
+        var aliases = Enumerable.Range(0, 100).Select(i => (i % 5) switch
+        {
+            0 => flowers + string.Concat(Enumerable.Repeat("/.", i)),
+            1 => flowers + new string('/', i),
+            2 => $"{flowers}/../flowers{string.Concat(Enumerable.Repeat("/.", i))}",
+            3 => Path.Combine(roots, "link") + string.Concat(Enumerable.Repeat("/.", i)),
+            _ => $"{flowers}/./{new string('/', i)}",
+        }).ToList();
+        Assert.Equal(100, aliases.Distinct().Count());
+        foreach (var alias in aliases)
+            Assert.Equal(4, directory.Describe($" folder:{alias} ").Info!.ImageCount);
+        Assert.Equal(1, directory.CachedDescriptions);
+
+        directory.Describe("builtin");
+        directory.Describe("BUILTIN");
+        Assert.Equal(2, directory.CachedDescriptions);
+    }
+
     [Theory]
     [InlineData("imagenet", "Unknown dataset")]
     [InlineData("folder:/etc", "outside the allowed dataset folders")]

@@ -11,14 +11,18 @@ public sealed record Thumbnail(string Class, string Png);
 /// <summary>
 /// What the catalog says of each dataset, read from disk once and kept until a dataset changes
 /// (a file watcher on the dataset folders, or <see cref="Invalidate"/> after an import), so pages
-/// and the queue's checks never count files on a render.
+/// and the queue's checks never count files on a render. Kept under each dataset's canonical name
+/// (<see cref="DatasetCatalog.CanonicalName"/>): "folder:x/", "folder:x/./." and a link to x are one
+/// entry, so writing a name a new way does not grow the cache.
 /// </summary>
 public sealed class DatasetDirectory : IDisposable
 {
     private readonly DatasetCatalog _catalog;
-    private readonly ConcurrentDictionary<string, DatasetInfo> _described = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<Thumbnail>>>> _thumbnails = new(StringComparer.OrdinalIgnoreCase);
+    // Ordinal: canonical names are lower case where case does not matter, and folder paths are case-sensitive.
+    private readonly ConcurrentDictionary<string, DatasetInfo> _described = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<Thumbnail>>>> _thumbnails = new(StringComparer.Ordinal);
     private readonly List<FileSystemWatcher> _watchers = [];
+    private const int ThumbnailSide = 48;
     private volatile IReadOnlyList<DatasetInfo>? _list;
 
     public DatasetDirectory(DatasetCatalog catalog, DatasetOptions options)
@@ -47,22 +51,25 @@ public sealed class DatasetDirectory : IDisposable
     /// <summary>A dataset by name, or the reason it cannot be used (unknown, not installed, outside the allowed folders).</summary>
     public (DatasetInfo? Info, string? Problem) Describe(string name)
     {
-        name = name.Trim();
-        if (_described.TryGetValue(name, out var known)) return (known, null);
+        var key = DatasetCatalog.CanonicalName(name);
+        if (_described.TryGetValue(key, out var known)) return (known, null);
         try
         {
             var info = _catalog.Open(name).Info;
             if (!info.Available) return (info, info.UnavailableReason);
             // Only datasets that exist are kept: a stream of made-up names must not grow the cache.
-            _described[name] = info;
+            _described[key] = info;
             return (info, null);
         }
         catch (DatasetException e) { return (null, e.Message); }
     }
 
+    /// <summary>How many datasets are described in the cache (for tests).</summary>
+    internal int CachedDescriptions => _described.Count;
+
     /// <summary>A few small pictures of each class (two per class, twelve at most), made once off the caller's thread.</summary>
     public Task<IReadOnlyList<Thumbnail>> ThumbnailsAsync(string name) =>
-        _thumbnails.GetOrAdd(name.Trim(), key => new Lazy<Task<IReadOnlyList<Thumbnail>>>(() => Task.Run(() => MakeThumbnails(key)))).Value;
+        _thumbnails.GetOrAdd(DatasetCatalog.CanonicalName(name), _ => new Lazy<Task<IReadOnlyList<Thumbnail>>>(() => Task.Run(() => MakeThumbnails(name.Trim())))).Value;
 
     private IReadOnlyList<Thumbnail> MakeThumbnails(string name)
     {
@@ -73,9 +80,11 @@ public sealed class DatasetDirectory : IDisposable
             var selection = dataset.Select(Math.Min(Math.Min(2 * classes.Count, 12), Math.Max(dataset.Info.ImageCount, 1)), seed: 1);
             return selection.Samples.OrderBy(s => s.ClassIndex).Select(s =>
             {
-                using var image = s.Decode();
+                // Decoded no larger than a thumbnail needs where the codec can scale (JPEG, WebP); pixel bombs are left out.
+                var (decoded, _) = s.Read(ThumbnailSide);
+                using var image = decoded;
                 if (image is null) return null;
-                using var small = image.Resize(new SKImageInfo(48, 48), SKFilterQuality.Medium);
+                using var small = image.Resize(new SKImageInfo(ThumbnailSide, ThumbnailSide), SKFilterQuality.Medium);
                 using var png = (small ?? image).Encode(SKEncodedImageFormat.Png, 100);
                 return new Thumbnail(selection.ClassNames[s.ClassIndex], Convert.ToBase64String(png.ToArray()));
             }).OfType<Thumbnail>().ToList();

@@ -1,15 +1,22 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using LearnDL.Training.Datasets;
-using SkiaSharp;
 
 namespace LearnDL.Web.Datasets;
 
 /// <summary>Caps on one import, checked while unpacking.</summary>
-public sealed record ImportLimits(long MaxUnpackedBytes, int MaxEntries, double MaxCompressionRatio, string UnpackedLimitName = "MaxUnpackedBytes");
+public sealed record ImportLimits(long MaxUnpackedBytes, int MaxEntries, double MaxCompressionRatio, string UnpackedLimitName = "MaxUnpackedBytes",
+    long MaxImagePixels = SafeImageDecoder.DefaultMaxPixels);
 
-/// <summary>What a zip unpacked to: its classes, images kept, files skipped, bytes written.</summary>
-public sealed record UnpackedDataset(IReadOnlyList<string> Classes, int Images, int Skipped, long Bytes);
+/// <summary>
+/// What a zip unpacked to: its classes, images kept, files skipped (all of them), bytes written, and
+/// why each skipped picture was refused ("red/big.png declares 30,000 x 30,000 pixels...").
+/// </summary>
+public sealed record UnpackedDataset(IReadOnlyList<string> Classes, int Images, int Skipped, long Bytes, IReadOnlyList<string> Refused)
+{
+    /// <summary>What was skipped, for the uploader: "3 files were skipped: 1 was not a picture in a class folder; 2 pictures were refused: ...".</summary>
+    public string SkippedSummary => ZipImporter.Skips(Skipped, Refused);
+}
 
 /// <summary>The import was refused: the message says why, in the uploader's words.</summary>
 public sealed class ImportRefusedException(string reason) : Exception(reason);
@@ -19,7 +26,10 @@ public sealed class ImportRefusedException(string reason) : Exception(reason);
 /// Every entry's name is checked before anything is written: no "..", no absolute paths or drive
 /// letters, no backslashes, no symbolic links, no archives inside the archive. Sizes are counted
 /// while unpacking, never trusted from the headers, so a zip bomb stops at the first byte over a cap.
-/// Files are written under generated names; files that are not images are skipped and counted.
+/// Files are written under generated names; files that are not images are skipped and counted, and
+/// so are pictures whose header declares more pixels or a stranger shape than <see cref="SafeImageDecoder"/>
+/// reads (pixel bombs): the rest of the zip is imported, and it is refused only when what is left is
+/// not a dataset. Only headers are read here; a picture cut short is skipped when a run decodes it.
 /// </summary>
 public static partial class ZipImporter
 {
@@ -46,6 +56,8 @@ public static partial class ZipImporter
             Directory.CreateDirectory(staging);
             long total = 0;
             int skipped = 0;
+            var refused = new List<string>();
+            var pictures = new SafeImageDecoder(limits.MaxImagePixels);
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (entry, parts) in files)
             {
@@ -62,10 +74,11 @@ public static partial class ZipImporter
                 var index = counts.GetValueOrDefault(className);
                 var target = Path.Combine(folder, $"{index:D5}{Path.GetExtension(relative[1]).ToLowerInvariant()}");
                 total += Unpack(entry, target, total, limits);
-                if (!IsImage(target))
+                if (pictures.Check(target) is { } problem)
                 {
                     File.Delete(target);
                     skipped++;
+                    if (problem != SafeImageDecoder.NotAPicture) refused.Add($"{Shown(entry.FullName)} {problem}");
                     continue;
                 }
                 counts[className] = index + 1;
@@ -74,11 +87,12 @@ public static partial class ZipImporter
             var classes = counts.Where(c => c.Value > 0).Select(c => c.Key).Order(StringComparer.Ordinal).ToList();
             if (classes.Count < 2)
                 throw new ImportRefusedException($"a classifier needs at least two classes (one folder each, with images); this zip has {classes.Count}." +
-                    (skipped > 0 ? $" {skipped} files were not images in a class folder." : ""));
+                    (skipped > 0 ? " " + Skips(skipped, refused) : ""));
             var small = counts.Where(c => c.Value is > 0 and < 2).Select(c => c.Key).ToList();
             if (small.Count > 0)
-                throw new ImportRefusedException($"every class needs at least two images (one to train on, one to test); {string.Join(", ", small)} has only one.");
-            return new(classes, counts.Values.Sum(), skipped, total);
+                throw new ImportRefusedException($"every class needs at least two images (one to train on, one to test); {string.Join(", ", small)} has only one." +
+                    (refused.Count > 0 ? " " + Skips(skipped, refused) : ""));
+            return new(classes, counts.Values.Sum(), skipped, total, refused);
         }
     }
 
@@ -122,11 +136,18 @@ public static partial class ZipImporter
             ? name
             : throw new ImportRefusedException($"the class folder \"{Shown(name)}\" has a name LearnDL cannot use (letters, digits, spaces, . - _, at most {MaxClassName} characters).");
 
-    /// <summary>Reads only the header: enough to know a codec recognises the file.</summary>
-    private static bool IsImage(string path)
+    /// <summary>Skipped files in words; the first few refusals are quoted, so the uploader knows which pictures to fix.</summary>
+    internal static string Skips(int skipped, IReadOnlyList<string> refused)
     {
-        using var codec = SKCodec.Create(path);
-        return codec is not null;
+        if (skipped == 0) return "";
+        var others = skipped - refused.Count;
+        var parts = new List<string>();
+        if (others > 0) parts.Add(others == 1 ? "1 was not a picture in a class folder" : $"{others} were not pictures in a class folder");
+        if (refused.Count > 0)
+            parts.Add((refused.Count == 1 ? "1 picture was refused: " : $"{refused.Count} pictures were refused: ") +
+                string.Join(" ", refused.Take(3)) + (refused.Count > 3 ? $" (and {refused.Count - 3} more)" : ""));
+        var text = $"{skipped} {(skipped == 1 ? "file was" : "files were")} skipped: {string.Join("; ", parts)}";
+        return text.EndsWith('.') ? text : text + ".";
     }
 
     private static string Shown(string name) => name.Length > 80 ? name[..80] + "..." : name;

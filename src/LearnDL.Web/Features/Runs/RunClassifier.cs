@@ -16,15 +16,20 @@ public sealed record ClassifyOutcome(IReadOnlyList<ClassScore>? Scores, string? 
 }
 
 /// <summary>
-/// Puts a finished run's model to work on an image a learner uploads. The image is checked (size,
-/// that it decodes) and classified off the page's circuit, with the network every run already uses;
-/// at most as many at once as there are cores.
+/// Puts a finished run's model to work on an image a learner uploads. The image is checked (bytes,
+/// then the pixels its header declares, then that it decodes) and classified off the page's
+/// circuit, with the network every run already uses; at most as many at once as there are cores.
 /// </summary>
 public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOptions<LearnDLOptions> options)
 {
     private readonly SemaphoreSlim _gate = new(Environment.ProcessorCount);
 
     public long MaxBytes => options.Value.MaxUploadImageBytes;
+
+    private SafeImageDecoder Limits => new(options.Value.MaxImagePixels);
+
+    /// <summary>The pixel limit as people say it: "40 megapixels".</summary>
+    public string MaxPicture => $"{options.Value.MaxImagePixels / 1e6:#,0.#} megapixels";
 
     /// <summary>The limit as people say it.</summary>
     public string MaxSize => Sizes.Megabytes(MaxBytes);
@@ -38,16 +43,19 @@ public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOpt
         using var buffer = new MemoryStream();
         await image.CopyToAsync(buffer, cancellationToken);
         if (buffer.Length > MaxBytes) return ClassifyOutcome.Refused($"That file is larger than {MaxSize}.");
-        var bytes = buffer.ToArray();
 
         await _gate.WaitAsync(cancellationToken);
         try
         {
             return await Task.Run(() =>
             {
-                using var bitmap = ImageSample.Decode(bytes);
+                // The header is checked before anything is decoded: a pixel bomb is refused here, costing nothing.
+                var (decoded, problem) = Limits.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+                using var bitmap = decoded;
                 if (bitmap is null)
-                    return ClassifyOutcome.Refused("That file is not an image LearnDL can read. Try a JPEG, PNG, BMP, GIF or WebP picture.");
+                    return ClassifyOutcome.Refused(problem == SafeImageDecoder.NotAPicture
+                        ? "That file is not an image LearnDL can read. Try a JPEG, PNG, BMP, GIF or WebP picture."
+                        : $"That picture {problem}");
                 using var classifier = ImageClassifier.Load(models.PathFor(runId), networks.Get(ComputeDevice.Cpu, FeaturizeParallelism.For(ComputeDevice.Cpu).ThreadsPerCall));
                 return new ClassifyOutcome(classifier.Classify(bitmap), null, Thumbnail(bitmap));
             }, cancellationToken);
