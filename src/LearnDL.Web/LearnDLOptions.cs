@@ -102,11 +102,8 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
     public ValidateOptionsResult Validate(string? name, LearnDLOptions options)
     {
         var errors = new List<string>();
-        if (options.MaxConcurrentCpuRuns < 1) errors.Add("LearnDL:MaxConcurrentCpuRuns must be at least 1.");
-        if (options.MaxConcurrentGpuRuns < 1) errors.Add("LearnDL:MaxConcurrentGpuRuns must be at least 1.");
-        if (options.MaxImagesPerRun < 4) errors.Add("LearnDL:MaxImagesPerRun must be at least 4.");
-        if (options.MaxQueuedRuns < 1) errors.Add("LearnDL:MaxQueuedRuns must be at least 1.");
-        if (options.MaxQueuedRunsPerOwner < 1) errors.Add("LearnDL:MaxQueuedRunsPerOwner must be at least 1.");
+        // The same bounds as the dashboard's and the API's.
+        errors.AddRange(RunService.LimitBounds.Problems(RunService.LimitBounds.Configured(options)).Select(p => "LearnDL:" + p));
         if (options.MaxImagePixels is < 1_000_000 or > 500_000_000) errors.Add("LearnDL:MaxImagePixels must be between 1,000,000 and 500,000,000 (a decoded picture takes 4 bytes a pixel).");
         if (options.Class.MaxNameLength is < 3 or > 100) errors.Add("LearnDL:Class:MaxNameLength must be between 3 and 100.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphrase) && options.Class.InstructorPassphrase.Trim().Length < 8)
@@ -117,8 +114,6 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
             errors.Add("LearnDL:Uploads limits are too small (MaxZipBytes at least 1 KB, MaxUnpackedBytes at least half of it).");
         foreach (var proxy in options.Hosting.KnownProxies)
             if (!System.Net.IPAddress.TryParse(proxy, out _)) errors.Add($"LearnDL:Hosting:KnownProxies: '{proxy}' is not an IP address.");
-        if (options.MaxEpochs is < 1 or > LearnDL.Training.Training.RunOptions.MaxEpochs)
-            errors.Add($"LearnDL:MaxEpochs must be between 1 and {LearnDL.Training.Training.RunOptions.MaxEpochs}.");
         var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
         if (!File.Exists(models)) errors.Add($"The pretrained model {models} is missing; rebuild the app.");
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;

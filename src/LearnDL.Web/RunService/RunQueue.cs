@@ -256,8 +256,7 @@ public sealed class RunQueue : IRunQueue
 
     public void SetLimits(RunLimits limits)
     {
-        if (limits.MaxImagesPerRun < 4 || limits.MaxEpochs < 1 || limits.MaxQueuedRuns < 1 || limits.MaxQueuedRunsPerOwner < 1 || limits.CpuWorkers < 1 || limits.GpuWorkers < 1)
-            throw new ArgumentException("Every limit must be at least 1 (images per run at least 4).");
+        if (LimitBounds.Problems(limits) is { Count: > 0 } problems) throw new ArgumentException(string.Join(" ", problems));
         lock (_lock)
         {
             _limits = limits;
