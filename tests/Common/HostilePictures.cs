@@ -36,6 +36,12 @@ public static class HostilePictures
     /// <summary>A whole, valid PNG of 30,000 x 30,000 one-bit pixels (109 KB): what a student would really send.</summary>
     public static byte[] PngBomb() => Png(30_000, 30_000, rows: 30_000);
 
+    /// <summary>
+    /// A valid RGBA PNG of <paramref name="side"/> x <paramref name="side"/> transparent pixels: small on
+    /// disk, 4 bytes a pixel decoded. 6,300 a side is just under 40 megapixels: allowed, and 159 MB decoded.
+    /// </summary>
+    public static byte[] PngRgba(int side) => Png(side, side, bitDepth: 8, colourType: 6, rows: side);
+
     /// <summary>A 16-bit RGB PNG, <paramref name="width"/> x <paramref name="height"/>, red rising down the rows.</summary>
     public static byte[] Png16(int width = 64, int height = 48) =>
         Png(width, height, bitDepth: 16, colourType: 2, rows: height,

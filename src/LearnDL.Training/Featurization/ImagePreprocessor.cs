@@ -26,9 +26,7 @@ public sealed class ImagePreprocessor
             var source = image;
             if (Math.Min(image.Width, image.Height) > SourceShortSide)
             {
-                var scale = (double)SourceShortSide / Math.Min(image.Width, image.Height);
-                owned = image.Resize(new SKImageInfo((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale),
-                    SKColorType.Rgba8888, SKAlphaType.Premul), SKFilterQuality.Medium);
+                owned = Shrink(image, SourceShortSide);
                 source = owned;
             }
             else if (image.ColorType != SKColorType.Rgba8888)
@@ -43,6 +41,14 @@ public sealed class ImagePreprocessor
         {
             owned?.Dispose();
         }
+    }
+
+    /// <summary>The picture scaled to <paramref name="shortSide"/> on its shorter side, with Skia's filtering, as RGBA; null when Skia cannot.</summary>
+    public static SKBitmap? Shrink(SKBitmap image, int shortSide)
+    {
+        var scale = (double)shortSide / Math.Min(image.Width, image.Height);
+        return image.Resize(new SKImageInfo((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale),
+            SKColorType.Rgba8888, SKAlphaType.Premul), SKFilterQuality.Medium);
     }
 
     private void Sample(SKBitmap rgba, Span<float> planes)
