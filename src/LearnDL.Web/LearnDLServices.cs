@@ -55,6 +55,7 @@ public static class LearnDLServices
         services.AddSingleton<ClassDemo>();
         services.AddSingleton<ClassResults>();
         services.AddClassSignIn();
+        services.AddPersistentKeys(builder.Configuration);
         services.AddHosting(builder.Configuration.GetSection(LearnDLOptions.Section).Get<LearnDLOptions>()?.Hosting ?? new());
 
         // The course
