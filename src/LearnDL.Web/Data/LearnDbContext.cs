@@ -9,6 +9,7 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
     public DbSet<StudentRecord> Students => Set<StudentRecord>();
     public DbSet<UploadedDatasetRecord> UploadedDatasets => Set<UploadedDatasetRecord>();
     public DbSet<ProgressRecord> Progress => Set<ProgressRecord>();
+    public DbSet<ClassStateRecord> ClassState => Set<ClassStateRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -35,5 +36,8 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         dataset.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
 
         model.Entity<ProgressRecord>().HasKey(p => new { p.OwnerId, p.Key });
+
+        // One row, always number 1: not generated.
+        model.Entity<ClassStateRecord>().Property(c => c.Id).ValueGeneratedNever();
     }
 }

@@ -17,6 +17,46 @@ namespace LearnDL.Web.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("LearnDL.Web.Data.ClassStateRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CpuPaused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CpuWorkers")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("GpuPaused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("GpuWorkers")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset?>("LimitsChangedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MaxEpochs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxImagesPerRun")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxQueuedRuns")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxQueuedRunsPerOwner")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("ShowClassComparison")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ClassState");
+                });
+
             modelBuilder.Entity("LearnDL.Web.Data.ProgressRecord", b =>
                 {
                     b.Property<string>("OwnerId")

@@ -1,19 +1,23 @@
+using LearnDL.Web.Data;
 using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.Features.Instructor;
 
-/// <summary>What the instructor switches during a class; starts from appsettings.json, lasts until the server stops.</summary>
-public sealed class ClassSettings(IOptions<LearnDLOptions> options)
+/// <summary>
+/// What the instructor switches about the class itself: starts from appsettings.json, and once
+/// switched is kept in the database, so a restart mid-class does not close what was open.
+/// </summary>
+public sealed class ClassSettings(IOptions<LearnDLOptions> options, ClassStateStore state)
 {
-    private volatile bool _showComparison = options.Value.Class.ShowClassComparison;
-
     public bool IsClassMode => options.Value.Class.IsOn;
 
     /// <summary>Whether students see the class comparison page.</summary>
-    public bool ShowComparison
+    public bool ShowComparison => state.Current.ShowClassComparison ?? options.Value.Class.ShowClassComparison;
+
+    public async Task SetShowComparisonAsync(bool show)
     {
-        get => _showComparison;
-        set { _showComparison = value; Changed?.Invoke(); }
+        await state.SaveAsync(s => s.ShowClassComparison = show);
+        Changed?.Invoke();
     }
 
     public event Action? Changed;

@@ -11,32 +11,34 @@ public static class InstructorApi
     {
         var api = app.MapGroup("/api/instructor").RequireAuthorization(OwnerCookie.InstructorPolicy);
         api.MapGet("queue", (IRunQueue queue) => Results.Ok(queue.View()));
-        api.MapPost("queue/{device}/pause", (string device, IRunQueue queue) => Pause(device, queue, true));
-        api.MapPost("queue/{device}/resume", (string device, IRunQueue queue) => Pause(device, queue, false));
+        api.MapPost("queue/{device}/pause", (string device, QueueControls controls) => PauseAsync(device, controls, true));
+        api.MapPost("queue/{device}/resume", (string device, QueueControls controls) => PauseAsync(device, controls, false));
         api.MapGet("limits", (IRunQueue queue) => Results.Ok(queue.Limits));
-        api.MapPut("limits", (RunLimits limits, IRunQueue queue) =>
+        // Kept across restarts; 400 names the limit and its bounds.
+        api.MapPut("limits", async (RunLimits limits, QueueControls controls, IRunQueue queue) =>
         {
-            try { queue.SetLimits(limits); return Results.Ok(queue.Limits); }
+            try { await controls.ChangeLimitsAsync(limits); return Results.Ok(queue.Limits); }
             catch (ArgumentException e) { return Results.Problem(statusCode: 400, title: "Limits not changed", detail: e.Message); }
         });
+        api.MapDelete("limits", async (QueueControls controls) => Results.Ok(await controls.ResetLimitsAsync()));
         api.MapGet("results", async (ClassResults results, string? device, string? dataset, string? student) =>
             Results.Ok(await results.ListAsync(new(device, dataset, student))));
         api.MapGet("results.csv", async (ClassResults results, string? device, string? dataset, string? student) =>
             Results.File(System.Text.Encoding.UTF8.GetBytes(ClassResults.Csv(await results.ListAsync(new(device, dataset, student)))),
                 "text/csv; charset=utf-8", $"learndl-class-results-{DateTime.UtcNow:yyyyMMdd-HHmm}.csv"));
-        api.MapPost("comparison", (bool show, ClassSettings settings) =>
+        api.MapPost("comparison", async (bool show, ClassSettings settings) =>
         {
-            settings.ShowComparison = show;
+            await settings.SetShowComparisonAsync(show);
             return Results.Ok(new { show });
         });
         return app;
     }
 
-    private static IResult Pause(string device, IRunQueue queue, bool paused)
+    private static async Task<IResult> PauseAsync(string device, QueueControls controls, bool paused)
     {
         if (!DeviceNames.TryParse(device, out var request) || request == DeviceRequest.Auto)
             return Results.Problem(statusCode: 400, title: "Unknown device", detail: "The device is cpu or gpu.");
-        queue.SetPaused(request == DeviceRequest.Gpu ? ComputeDevice.Gpu : ComputeDevice.Cpu, paused);
+        await controls.PauseAsync(request == DeviceRequest.Gpu ? ComputeDevice.Gpu : ComputeDevice.Cpu, paused);
         return Results.Ok(new { device = device.ToLowerInvariant(), paused });
     }
 }

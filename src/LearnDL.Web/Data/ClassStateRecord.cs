@@ -1,0 +1,23 @@
+namespace LearnDL.Web.Data;
+
+/// <summary>
+/// What the instructor switched during a class (paused queues, limits, the class comparison), in one
+/// row, so a restart mid-class changes none of it. A null was never changed on the dashboard:
+/// appsettings.json decides it. The limits are kept all together or not at all.
+/// </summary>
+public sealed class ClassStateRecord
+{
+    public const int TheRow = 1;
+
+    public int Id { get; set; } = TheRow;
+    public bool CpuPaused { get; set; }
+    public bool GpuPaused { get; set; }
+    public int? MaxImagesPerRun { get; set; }
+    public int? MaxEpochs { get; set; }
+    public int? MaxQueuedRuns { get; set; }
+    public int? MaxQueuedRunsPerOwner { get; set; }
+    public int? CpuWorkers { get; set; }
+    public int? GpuWorkers { get; set; }
+    public bool? ShowClassComparison { get; set; }
+    public DateTimeOffset? LimitsChangedAt { get; set; }
+}
