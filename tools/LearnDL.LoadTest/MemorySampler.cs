@@ -4,17 +4,19 @@ namespace LearnDL.LoadTest;
 
 public sealed record MemoryResult(double StartMegabytes, double PeakMegabytes, double EndMegabytes);
 
-/// <summary>The app's resident memory, sampled four times a second in the background.</summary>
+/// <summary>The app's resident memory, sampled in the background (four times a second unless told otherwise).</summary>
 public sealed class MemorySampler : IAsyncDisposable
 {
     private readonly AppProcess _app;
+    private readonly TimeSpan _every;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _peak;
 
-    public MemorySampler(AppProcess app)
+    public MemorySampler(AppProcess app, TimeSpan? every = null)
     {
         _app = app;
+        _every = every ?? TimeSpan.FromMilliseconds(250);
         Start = app.ResidentBytes();
         _peak = Start;
         _loop = LoopAsync();
@@ -31,7 +33,7 @@ public sealed class MemorySampler : IAsyncDisposable
             while (true)
             {
                 _peak = Math.Max(_peak, _app.ResidentBytes());
-                await Task.Delay(250, _stop.Token);
+                await Task.Delay(_every, _stop.Token);
             }
         }
         catch (OperationCanceledException) { }

@@ -4,11 +4,15 @@ using LearnDL.Testing;
 using Microsoft.Playwright;
 
 // The load test: the real app over loopback, real pages in headless Chromium, API clients.
-// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--pages 10] [--pollers 20] [--only watch,latency,class] [--out results.json]
+// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--pages 10] [--pollers 20] [--only watch,latency,class,pixel-bombs]
+//     [--max-image-pixels N] [--app FOLDER] [--out results.json]
+// --app: another build of the app to drive (the folder holding its LearnDL.Web.dll), an earlier version say.
+// --max-image-pixels: the app's LearnDL:MaxImagePixels; pixel-bombs' "just under the limit" pictures are sized to it.
 var options = Arguments.Parse(args);
 void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
 
-await using var app = await AppProcess.StartAsync(AppContext.BaseDirectory);
+await using var app = await AppProcess.StartAsync(options.App ?? AppContext.BaseDirectory,
+    options.MaxImagePixels is { } max ? new Dictionary<string, string> { ["MaxImagePixels"] = max.ToString() } : null);
 Log($"app on {app.BaseUrl} (pid {app.ProcessId}), data in {app.DataFolder}");
 using var playwright = await Playwright.CreateAsync();
 await using var browser = await Chromium.LaunchAsync(playwright);
@@ -39,6 +43,21 @@ await using (var memory = new MemorySampler(app))
         Log("10 students send 3 runs each at once (and one sends a 4th)");
         report["differentRequests"] = await rush.DifferentRequestsAsync(10, 3);
     }
+    if (options.Runs("pixel-bombs"))
+    {
+        var bombs = new PixelBombs(app, browser);
+        var side = (int)Math.Sqrt(options.MaxImagePixels ?? 40_000_000) - 20;
+        Log("pixel bombs: a warm-up run, so the network is loaded and a model trained");
+        var runId = await bombs.WarmUpAsync();
+        var results = new List<PixelBombResult>
+        {
+            await bombs.ClassifyAsync(runId, "pixel bombs (30,000 x 30,000)", HostilePictures.PngBomb(), Log),
+            await bombs.FolderRunAsync(Log),
+            await bombs.ClassifyAsync(runId, $"pictures just under the limit ({side:N0} x {side:N0} RGBA)", HostilePictures.PngRgba(side), Log),
+        };
+        results.ForEach(r => Log(r.ToString()));
+        report["pixelBombs"] = results;
+    }
     Log("waiting 15 s for the server to settle");
     await Task.Delay(TimeSpan.FromSeconds(15));
     report["memory"] = memory.Result(app.ResidentBytes());
@@ -49,7 +68,7 @@ var json = JsonSerializer.Serialize(report, Student.Json);
 Console.WriteLine(json);
 if (options.Out is { } path) await File.WriteAllTextAsync(path, json);
 
-internal sealed record Arguments(int Rounds, int Images, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out)
+internal sealed record Arguments(int Rounds, int Images, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out, string? App, long? MaxImagePixels)
 {
     public bool Runs(string part) => Only.Count == 0 || Only.Contains(part);
 
@@ -58,6 +77,7 @@ internal sealed record Arguments(int Rounds, int Images, int Pages, int Pollers,
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         int Int(string name, int fallback) => int.TryParse(Value(name), out var v) ? v : fallback;
         var only = (Value("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        return new(Int("--rounds", 2), Int("--images", 1000), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"));
+        return new(Int("--rounds", 2), Int("--images", 1000), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"), Value("--app"),
+            long.TryParse(Value("--max-image-pixels"), out var max) ? max : null);
     }
 }

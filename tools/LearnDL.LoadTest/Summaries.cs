@@ -46,6 +46,8 @@ internal static class Summaries
         if (report.TryGetValue("watchedSummary", out var s))
             foreach (var p in s.GetType().GetProperties())
                 output.WriteLine($"| {p.Name} | {Format(p.GetValue(s))} |");
+        if (report.TryGetValue("pixelBombs", out var bombs))
+            foreach (var b in (IEnumerable<PixelBombResult>)bombs) output.WriteLine($"| pixel bombs | {b} |");
         foreach (var key in new[] { "pageLatency", "sameTryIt", "differentRequests", "memory" })
             if (report.TryGetValue(key, out var value)) output.WriteLine($"| {key} | {value} |");
         output.WriteLine();
