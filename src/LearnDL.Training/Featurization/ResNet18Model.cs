@@ -24,6 +24,16 @@ public sealed class ResNet18Model : IDisposable
 
     /// <param name="threads">ONNX Runtime's threads per call; 0 lets it use every core.</param>
     public ResNet18Model(ComputeDevice device, string? modelFolder = null, int threads = 0)
+        : this(device, modelFolder, threads, poolMemory: true)
+    {
+    }
+
+    /// <param name="poolMemory">
+    /// True (as the engine runs): ONNX Runtime keeps the memory of a call in its pools for the next.
+    /// False: each call allocates what it needs and frees it at the end, so the memory a call needs
+    /// can be measured call by call (see <see cref="BatchSizeBenchmark"/>); a little slower.
+    /// </param>
+    public ResNet18Model(ComputeDevice device, string? modelFolder, int threads, bool poolMemory)
     {
         modelFolder ??= Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
         var prepPath = Path.Combine(modelFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
@@ -32,8 +42,8 @@ public sealed class ResNet18Model : IDisposable
             if (!File.Exists(path))
                 throw new FileNotFoundException($"The pretrained model file {path} is missing. It comes with the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18; rebuild the project to copy it.", path);
         Device = device;
-        _preprocess = CreateSession(prepPath, device, threads);
-        try { _network = CreateSession(netPath, device, threads); }
+        _preprocess = CreateSession(prepPath, device, threads, poolMemory);
+        try { _network = CreateSession(netPath, device, threads, poolMemory); }
         catch { _preprocess.Dispose(); throw; }
         _preprocessInput = _preprocess.InputNames[0];
         _preprocessOutput = _preprocess.OutputNames[0];
@@ -55,9 +65,14 @@ public sealed class ResNet18Model : IDisposable
         output[0].GetTensorDataAsSpan<float>()[..(count * FeatureCount)].CopyTo(features);
     }
 
-    private static InferenceSession CreateSession(string path, ComputeDevice device, int threads)
+    private static InferenceSession CreateSession(string path, ComputeDevice device, int threads, bool poolMemory)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
+        if (!poolMemory)
+        {
+            options.EnableCpuMemArena = false;
+            options.EnableMemoryPattern = false;
+        }
         // The decoding thread shares the cores with inference: spinning workers would starve it.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (device == ComputeDevice.Gpu)
