@@ -98,13 +98,13 @@ public class LessonCatalogTests
     }
 
     [Fact]
-    public void Repository_HasTheEightLessonsInOrder()
+    public void Repository_HasTheNineLessonsInOrder()
     {
         Assert.Equal(
             ["cpu-and-gpu", "sequential-and-parallel", "one-training-step", "transfer-learning", "do-you-need-a-gpu",
-             "same-script-cpu-or-gpu-build", "replaying-the-experiment", "where-to-get-a-gpu"],
+             "same-script-cpu-or-gpu-build", "replaying-the-experiment", "where-to-get-a-gpu", "memory-batch-and-precision"],
             Repository.All.Select(l => l.Slug));
-        Assert.Equal(Enumerable.Range(1, 8), Repository.All.Select(l => l.Order));
+        Assert.Equal(Enumerable.Range(1, 9), Repository.All.Select(l => l.Order));
         var (previous, next) = Repository.Neighbours(Repository.Find("transfer-learning")!);
         Assert.Equal(("one-training-step", "do-you-need-a-gpu"), (previous!.Slug, next!.Slug));
     }
@@ -140,8 +140,20 @@ public class LessonCatalogTests
     public async Task RepositoryPresets_AreAllValidRunRequests()
     {
         await using var f = new QueueFixture();
-        foreach (var preset in Repository.All.SelectMany(l => l.Blocks.OfType<TryItBlock>()).Select(b => b.Preset))
-            Assert.Empty(await f.Queue.CheckAsync(preset.ToRequest()));
+        // The real-photo exercises need Fashion-MNIST: valid where it is installed (as on this kind of
+        // machine after apt-get install dataset-fashion-mnist), otherwise refused with how to install it.
+        var fashionMnist = File.Exists(Path.Combine(new LearnDL.Training.Datasets.DatasetOptions().FashionMnistFolder, "train-images-idx3-ubyte.gz"));
+        var presets = Repository.All.SelectMany(l => l.Blocks.OfType<TryItBlock>()).Select(b => b.Preset).ToList();
+        Assert.Contains(presets, p => p.Dataset == "fashion-mnist");
+        foreach (var preset in presets)
+        {
+            var problems = await f.Queue.CheckAsync(preset.ToRequest());
+            if (preset.Dataset == "fashion-mnist" && !fashionMnist) Assert.Contains("apt-get install dataset-fashion-mnist", Assert.Single(problems));
+            else Assert.Empty(problems);
+        }
+        // And refused, saying how to install it, where it is not there.
+        await using var without = new QueueFixture(o => o.FashionMnistFolder = Path.Combine(Path.GetTempPath(), "no-fashion-mnist-here"));
+        Assert.Contains("apt-get install dataset-fashion-mnist", Assert.Single(await without.Queue.CheckAsync(presets.First(p => p.Dataset == "fashion-mnist").ToRequest())));
     }
 
     [Fact]

@@ -56,6 +56,7 @@ out = {
     "gpu": torch.cuda.get_device_name(0),
     "cpu": platform.processor() or open("/proc/cpuinfo").read().split("model name")[1].split(":")[1].split("\n")[0].strip(),
     "cpu_threads": torch.get_num_threads(),
+    "precision": "FP32, TF32 off",  # the two allow_tf32 settings above
     "resnet18": [],
     "matmul": [],
 }

@@ -9,6 +9,9 @@ public sealed record Lesson(
     IReadOnlyList<string> Goals, IReadOnlyList<string> Recap,
     IReadOnlyList<LessonBlock> Blocks)
 {
+    /// <summary>The works the lesson cites with <c>[[src:ID]]</c>, in the order they are numbered.</summary>
+    public IReadOnlyList<LessonSource> Sources { get; init; } = [];
+
     public IEnumerable<CheckQuestion> Questions => Blocks.OfType<CheckBlock>().Select(b => b.Question);
 
     /// <summary>Words of prose a reader reads (headings and text, not code or the blocks around them).</summary>
@@ -17,8 +20,12 @@ public sealed record Lesson(
 
 public abstract record LessonBlock;
 
-/// <summary>Markdown rendered to HTML.</summary>
-public sealed record ProseBlock(string Html, int Words) : LessonBlock;
+/// <summary>
+/// Markdown rendered to HTML; citations are already links to the lesson's sources, while
+/// <c>[[NAME]]</c> figures (see <see cref="CourseNumbers"/>) are filled in when the page is shown.
+/// <paramref name="Markdown"/> is the text as written, for the course's checks.
+/// </summary>
+public sealed record ProseBlock(string Html, int Words, string Markdown = "") : LessonBlock;
 
 /// <summary>A picture drawn for the lesson, served from /content/.</summary>
 public sealed record FigureBlock(LessonFigure Figure) : LessonBlock;
@@ -39,7 +46,25 @@ public sealed class LessonFigure
     public string File { get; set; } = "";
     public string Alt { get; set; } = "";
     public string Caption { get; set; } = "";
+    /// <summary>Words the drawing, its alt text and its caption must all contain: they describe one picture.</summary>
+    public List<string> Keywords { get; set; } = [];
     public string Url => "/content/" + File;
+}
+
+/// <summary>A work a lesson cites: what it is, precisely enough to find it, and where when it is online.</summary>
+public sealed class LessonSource
+{
+    public string Id { get; set; } = "";
+    public string Text { get; set; } = "";
+    public string Url { get; set; } = "";
+}
+
+/// <summary>What a Try-it asks the reader to predict before the run shows it, and which measured figure answers it.</summary>
+public sealed class PresetPrediction
+{
+    public string Question { get; set; } = "";
+    /// <summary>What is measured: see <see cref="PredictionMetrics"/>.</summary>
+    public string Metric { get; set; } = "";
 }
 
 /// <summary>A run a lesson offers to launch with one click.</summary>
@@ -52,6 +77,8 @@ public sealed class LessonPreset
     public int Epochs { get; set; } = 2;
     public string Device { get; set; } = "cpu";
     public int Seed { get; set; } = 1;
+    /// <summary>A guess the reader commits to before the run answers it (optional).</summary>
+    public PresetPrediction? Predict { get; set; }
 
     /// <summary>Shared: a class pressing the same Try-it watches one run.</summary>
     public RunRequest ToRequest() => new()

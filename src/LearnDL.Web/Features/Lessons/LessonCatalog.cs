@@ -1,11 +1,14 @@
 namespace LearnDL.Web.Features.Lessons;
 
-/// <summary>The course: every lesson in lessons/*.md, in order, checked as a whole when loaded.</summary>
+/// <summary>The course: every lesson in lessons/*.md, in order, checked as a whole when loaded; and its glossary (lessons/glossary/terms.md).</summary>
 public sealed class LessonCatalog(string folder)
 {
     private readonly Lazy<IReadOnlyList<Lesson>> _lessons = new(() => Load(folder));
+    private readonly Lazy<Glossary> _glossary = new(() => Glossary.Load(Path.Combine(folder, "glossary", "terms.md")));
 
     public IReadOnlyList<Lesson> All => _lessons.Value;
+
+    public Glossary Glossary => _glossary.Value;
 
     public Lesson? Find(string slug) => All.FirstOrDefault(l => l.Slug.Equals(slug, StringComparison.OrdinalIgnoreCase));
 

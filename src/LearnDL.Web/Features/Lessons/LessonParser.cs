@@ -8,8 +8,10 @@ namespace LearnDL.Web.Features.Lessons;
 
 /// <summary>
 /// Reads a lesson file: YAML front matter (slug, title, order, summary, goals, recap, figures,
-/// presets, questions), then Markdown. A line <c>{{figure NAME}}</c>, <c>{{try-it NAME}}</c>,
-/// <c>{{check ID}}</c> or <c>{{demo NAME}}</c> places that block; a mistake names the file and the line.
+/// presets, questions, sources), then Markdown. A line <c>{{figure NAME}}</c>, <c>{{try-it NAME}}</c>,
+/// <c>{{check ID}}</c> or <c>{{demo NAME}}</c> places that block. In the text, <c>[[src:ID]]</c> cites
+/// one of the lesson's sources and <c>[[NAME]]</c> places a figure (<see cref="CourseNumbers"/>).
+/// A mistake names the file and the line.
 /// </summary>
 public static partial class LessonParser
 {
@@ -34,15 +36,35 @@ public static partial class LessonParser
         foreach (var q in meta.Questions)
             if (q.Answers.Count(a => a.Correct) != 1 || q.Answers.Count < 2 || q.Answers.Any(a => string.IsNullOrWhiteSpace(a.Why)))
                 throw new InvalidDataException($"{file}: question '{q.Id}' needs at least two answers, exactly one correct, and a 'why' for each.");
+        foreach (var source in meta.Sources)
+            if (string.IsNullOrWhiteSpace(source.Id) || string.IsNullOrWhiteSpace(source.Text))
+                throw new InvalidDataException($"{file}: every source needs an id and a text that names the work.");
+        if (meta.Sources.GroupBy(s => s.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidDataException($"{file}: the source '{twice.Key}' is listed twice.");
+        foreach (var preset in meta.Presets.Where(p => p.Predict is not null))
+            if (PredictionMetrics.Find(preset.Predict!.Metric) is null || string.IsNullOrWhiteSpace(preset.Predict.Question))
+                throw new InvalidDataException($"{file}: preset '{preset.Name}' predicts '{preset.Predict.Metric}'; it needs a question and one of: {string.Join(", ", PredictionMetrics.All.Select(m => m.Id))}.");
 
         var body = text[match.Length..];
+        int LineOf(int index) => body[..index].Count(c => c == '\n') + match.Value.Count(c => c == '\n') + 1;
+        foreach (Match token in InlineToken().Matches(body))
+        {
+            var name = token.Groups[1].Value;
+            if (name.StartsWith("src:", StringComparison.Ordinal))
+            {
+                if (!meta.Sources.Any(s => s.Id == name[4..]))
+                    throw new InvalidDataException($"{file} line {LineOf(token.Index)}: the source '{name[4..]}' is not in the front matter's sources.");
+            }
+            else if (!CourseNumbers.Names.Contains(name))
+                throw new InvalidDataException($"{file} line {LineOf(token.Index)}: there is no course figure called '{name}' (see CourseNumbers).");
+        }
         var blocks = new List<LessonBlock>();
         int last = 0;
         foreach (Match directive in Directive().Matches(body))
         {
-            AddProse(blocks, body[last..directive.Index]);
+            AddProse(blocks, body[last..directive.Index], meta.Sources);
             var (kind, name) = (directive.Groups[1].Value, directive.Groups[2].Value);
-            string Missing(string what) => $"{file} line {body[..directive.Index].Count(c => c == '\n') + match.Value.Count(c => c == '\n') + 1}: {kind} '{name}' is not defined {what}.";
+            string Missing(string what) => $"{file} line {LineOf(directive.Index)}: {kind} '{name}' is not defined {what}.";
             blocks.Add(kind switch
             {
                 "figure" => new FigureBlock(meta.Figures.FirstOrDefault(f => f.Name == name) ?? throw new InvalidDataException(Missing("in the front matter's figures"))),
@@ -52,17 +74,23 @@ public static partial class LessonParser
             });
             last = directive.Index + directive.Length;
         }
-        AddProse(blocks, body[last..]);
-        return new(slug, meta.Title, meta.Order, meta.Summary, meta.Goals, meta.Recap, blocks);
+        AddProse(blocks, body[last..], meta.Sources);
+        return new(slug, meta.Title, meta.Order, meta.Summary, meta.Goals, meta.Recap, blocks) { Sources = meta.Sources };
     }
 
-    private static void AddProse(List<LessonBlock> blocks, string markdown)
+    private static void AddProse(List<LessonBlock> blocks, string markdown, IReadOnlyList<LessonSource> sources)
     {
         if (string.IsNullOrWhiteSpace(markdown)) return;
         var document = Markdig.Markdown.Parse(markdown, Markdown);
         var words = document.Descendants<Markdig.Syntax.Inlines.LiteralInline>()
             .Sum(l => l.Content.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
-        blocks.Add(new ProseBlock(document.ToHtml(Markdown), words));
+        var html = Citation().Replace(document.ToHtml(Markdown), m =>
+        {
+            var index = sources.ToList().FindIndex(s => s.Id == m.Groups[1].Value);
+            var label = System.Net.WebUtility.HtmlEncode($"source {index + 1}: {sources[index].Text}");
+            return $"<sup class=\"cite\"><a href=\"#source-{sources[index].Id}\" aria-label=\"{label}\">[{index + 1}]</a></sup>";
+        });
+        blocks.Add(new ProseBlock(html, words, markdown));
     }
 
     private sealed class FrontMatterData
@@ -76,6 +104,7 @@ public static partial class LessonParser
         public List<LessonFigure> Figures { get; set; } = [];
         public List<LessonPreset> Presets { get; set; } = [];
         public List<CheckQuestion> Questions { get; set; } = [];
+        public List<LessonSource> Sources { get; set; } = [];
     }
 
     [GeneratedRegex(@"\A---\n(.*?)\n---\n", RegexOptions.Singleline)]
@@ -83,4 +112,11 @@ public static partial class LessonParser
 
     [GeneratedRegex(@"^\{\{(figure|try-it|check|demo)\s+([\w-]+)\s*\}\}\s*$", RegexOptions.Multiline)]
     private static partial Regex Directive();
+
+    /// <summary><c>[[src:ID]]</c> or <c>[[NAME]]</c> in a lesson's text.</summary>
+    [GeneratedRegex(@"\[\[([a-z0-9][a-z0-9.:\-]*)\]\]")]
+    public static partial Regex InlineToken();
+
+    [GeneratedRegex(@"\[\[src:([a-z0-9][a-z0-9.\-]*)\]\]")]
+    public static partial Regex Citation();
 }

@@ -19,6 +19,10 @@ public partial class ParallelWorkDemo : IDisposable
     private readonly List<MultiplyTiming> _timings = [];
     private WorkTicket? _ticket;
     private string? _status, _problem, _whyNoGpu;
+    private bool _measuredOnce;
+
+    /// <summary>The answer to the reader's prediction, once a measurement has finished: the library against one multiply-add at a time.</summary>
+    private double? LibrarySpeedup => _ticket is null && _measuredOnce ? ParallelWorkFindings.LibrarySpeedup(Snapshot()) : null;
 
     private int Expected => MatrixMultiplyBenchmark.Sizes.Count * (MatrixMultiplyBenchmark.CpuMethods.Count + (_whyNoGpu is null ? 1 : 0));
 
@@ -33,6 +37,7 @@ public partial class ParallelWorkDemo : IDisposable
     {
         lock (_timings) _timings.Clear();
         _problem = null;
+        _measuredOnce = true; // the guess, if any, is closed from here
         try
         {
             var owner = await Owner.GetAsync();

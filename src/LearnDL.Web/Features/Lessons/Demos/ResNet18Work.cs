@@ -29,6 +29,17 @@ public static class ResNet18Work
 
     public static long ForwardMultiplyAdds => Stages.Sum(s => s.MultiplyAdds);
 
+    /// <summary>ResNet18's weights, with its 1000-class layer (torchvision's resnet18 counts the same).</summary>
+    public const long Weights = 11_689_512;
+
+    /// <summary>
+    /// Numbers the convolutions output for one 224x224 image (conv1; layer1's four; five in each later
+    /// stage, counting its 1x1 shortcut). Training keeps them for the backward pass, so they are a floor
+    /// under its memory per image; the normalisation and activation layers between them keep more.
+    /// </summary>
+    public static long ConvolutionOutputValues { get; } =
+        64L * 112 * 112 + 4L * 64 * 56 * 56 + 5L * 128 * 28 * 28 + 5L * 256 * 14 * 14 + 5L * 512 * 7 * 7;
+
     /// <summary>Multiply-adds of a stage for a square image of <paramref name="side"/> pixels (the last layer does not grow).</summary>
     public static double Scaled(NetworkStage stage, int side) =>
         stage.Name == "fc" ? stage.MultiplyAdds : stage.MultiplyAdds * Math.Pow(side / (double)BaseSize, 2);

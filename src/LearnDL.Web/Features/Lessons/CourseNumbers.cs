@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using LearnDL.Web.Features.Lessons.Demos;
+using LearnDL.Web.Features.Shared;
+
+namespace LearnDL.Web.Features.Lessons;
+
+/// <summary>A figure a lesson states, as text, and where it comes from.</summary>
+public sealed record CourseNumber(string Text, string Source);
+
+/// <summary>What this server has measured, for the figures that come from it (each may be missing).</summary>
+public sealed record ServerFigures(MeasuredSpeed? Cpu, MeasuredSpeed? Gpu, MeasuredRun? LastCpuRun)
+{
+    public static readonly ServerFigures None = new(null, null, null);
+
+    public static async Task<ServerFigures> ReadAsync(MeasuredSpeeds speeds) =>
+        new(await speeds.LatestAsync("cpu"), await speeds.LatestAsync("gpu"), await speeds.LatestRunAsync("cpu"));
+}
+
+/// <summary>
+/// The figures lessons write as <c>[[NAME]]</c>: every one is measured on this server, read from the
+/// reference GPU's file (tools/gpu-reference), taken from a named datasheet, or worked out from those
+/// with the course's own calculator, and carries its source. So a lesson's text cannot drift from the
+/// measurements it quotes, and a number that is not one of these must cite a source in the lesson
+/// (checked by the course's tests).
+/// </summary>
+public sealed partial class CourseNumbers(GpuReference reference, ServerFigures here)
+{
+    private delegate CourseNumber Definition(GpuReference reference, ServerFigures here);
+
+    private const string NotYet = "not measured here yet (start a Try-it of at least 40 images on the CPU, then reload this page)";
+    private const string NoRunYet = "not measured here yet (no finished CPU run of at least 40 images: start one, then reload this page)";
+
+    private static readonly Dictionary<string, Definition> Definitions = Build();
+
+    /// <summary>Every name a lesson may use; the parser refuses any other.</summary>
+    public static IReadOnlyCollection<string> Names => Definitions.Keys;
+
+    public CourseNumber this[string name] =>
+        Definitions.TryGetValue(name, out var definition) ? definition(reference, here) : throw new KeyNotFoundException($"No course figure is called '{name}'.");
+
+    /// <summary>Fills a lesson's HTML: each <c>[[NAME]]</c> becomes its figure, with its source on hover and for screen readers' descriptions.</summary>
+    public string Render(string html) => Token().Replace(html, m =>
+    {
+        var number = this[m.Groups[1].Value];
+        return $"<span class=\"course-number\" data-number=\"{m.Groups[1].Value}\" title=\"{WebUtility.HtmlEncode(number.Source)}\">{WebUtility.HtmlEncode(number.Text)}</span>";
+    });
+
+    /// <summary>The names a piece of text uses.</summary>
+    public static IEnumerable<string> NamesIn(string text) => Token().Matches(text).Select(m => m.Groups[1].Value);
+
+    [GeneratedRegex(@"\[\[([a-z0-9][a-z0-9.\-]*)\]\]")]
+    public static partial Regex Token();
+
+    private static Dictionary<string, Definition> Build()
+    {
+        var d = new Dictionary<string, Definition>(StringComparer.Ordinal);
+
+        // The reference GPU's file.
+        d["ref.gpu"] = (r, _) => new(r.Gpu, r.Source);
+        d["ref.date"] = (r, _) => new(r.Measured, r.Source);
+        d["ref.precision"] = (r, _) => new(r.Precision, "tools/gpu-reference/measure.py turns TF32 off for matrix multiplies and convolutions");
+        d["ref.cpu.threads"] = (r, _) => new(r.CpuThreads.ToString(CultureInfo.InvariantCulture), r.Source + "; the file records PyTorch's thread count, not the CPU's model");
+        foreach (var batch in new[] { 1, 8, 32, 64 })
+            d[$"ref.fwd.b{batch}"] = (r, _) => new(Rate(r.At("gpu", batch, train: false)), $"{r.Source}: ResNet-18 forward, batch {batch}");
+        foreach (var batch in new[] { 32, 64 })
+            d[$"ref.train.b{batch}"] = (r, _) => new(Rate(r.At("gpu", batch, train: true)), $"{r.Source}: ResNet-18 training step, batch {batch}");
+        d["ref.cpu.fwd"] = (r, _) => new(Rate(r.Speed("cpu", train: false)), $"{r.Source}: its CPU, ResNet-18 forward, batch 8");
+        d["ref.cpu.train"] = (r, _) => new(Rate(r.Speed("cpu", train: true)), $"{r.Source}: its CPU, ResNet-18 training step, batch 8");
+        d["ref.batch-gain"] = (r, _) => new(Times(r.At("gpu", 64, false) / r.At("gpu", 1, false)), $"{r.Source}: batch 64 against batch 1, forward");
+        d["ref.train-cost.gpu"] = (r, _) => new(Ratio(r.Speed("gpu", false) / r.Speed("gpu", true)), $"{r.Source}: forward images/s over training images/s, batch 64");
+        d["ref.train-cost.cpu"] = (r, _) => new(Ratio(r.Speed("cpu", false) / r.Speed("cpu", true)), $"{r.Source}: forward images/s over training images/s on its CPU, batch 8");
+        d["ref.2000.featurize"] = (r, _) => new(Durations.InWords(2000 / r.Speed("gpu", false)), $"2000 images at the {r.Gpu}'s forward speed, batch 64 ({r.Source})");
+        foreach (var n in new[] { 16, 512, 2048 })
+        {
+            d[$"ref.mm.gpu.{n}"] = (r, _) => new(Micro(r.MultiplySeconds("gpu", n)), $"{r.Source}: one {n}×{n} multiply on the GPU, matrices already on the card");
+            d[$"ref.mm.cpu.{n}"] = (r, _) => new(Micro(r.MultiplySeconds("cpu", n)), $"{r.Source}: one {n}×{n} multiply on its CPU");
+            d[$"ref.mm.ratio.{n}"] = (r, _) => new(Times(r.MultiplySeconds("cpu", n) / r.MultiplySeconds("gpu", n)), $"{r.Source}: its CPU's time over its GPU's, {n}×{n}");
+        }
+
+        // The engine's own settings.
+        var engine = new LearnDL.Training.Training.RunOptions { Dataset = "builtin" };
+        d["engine.head-iterations"] = (_, _) => new(engine.HeadIterationsPerEpoch.ToString(CultureInfo.InvariantCulture), "LearnDL's RunOptions.HeadIterationsPerEpoch: L-BFGS iterations per epoch of the head");
+        d["engine.held-out"] = (_, _) => new($"{100 * engine.TestFraction:0}%", "LearnDL's RunOptions.TestFraction: the share of each class held out for evaluation");
+        d["engine.tile-size"] = (_, _) => new($"{LearnDL.Training.Datasets.AerialTileGenerator.Size}×{LearnDL.Training.Datasets.AerialTileGenerator.Size}", "LearnDL's AerialTileGenerator.Size");
+
+        // Counted from ResNet18's architecture.
+        d["resnet.conv-outputs"] = (_, _) => new($"{ResNet18Work.ConvolutionOutputValues / 1e6:0.0} million numbers", "counted from ResNet18's architecture (ResNet18Work.ConvolutionOutputValues)");
+        d["resnet.conv-outputs.mb"] = (_, _) => new($"{ResNet18Work.ConvolutionOutputValues * 4 / 1e6:0.0} MB", "ResNet18's convolution outputs for one 224×224 image × 4 bytes (FP32)");
+        d["resnet.conv-outputs.b64"] = (_, _) => new($"{64 * ResNet18Work.ConvolutionOutputValues * 4 / 1e6:N0} MB", "batch 64 × ResNet18's convolution outputs per image × 4 bytes (FP32)");
+        d["resnet.weights.mb"] = (_, _) => new($"{ResNet18Work.Weights * 4 / 1e6:0} MB", $"ResNet18's {ResNet18Work.Weights:N0} weights × 4 bytes (FP32)");
+
+        // Datasheets.
+        foreach (var card in GpuDatasheets.All)
+        {
+            d[$"ds.{card.Id}.fp32"] = (_, _) => new($"{Num(card.Fp32Tflops)} TFLOPS", card.Source);
+            d[$"ds.{card.Id}.half"] = (_, _) => new(card.HalfWithSparsity
+                ? $"{Num(card.HalfTflops)} TFLOPS with sparsity (about {Num(card.HalfTflops / 2)} without)"
+                : $"{Num(card.HalfTflops)} TFLOPS", $"{card.Source}: {card.HalfNote}");
+            d[$"ds.{card.Id}.memory"] = (_, _) => new($"{Num(card.MemoryGb)} GB of {card.MemoryKind}", card.Source);
+            d[$"ds.{card.Id}.bandwidth"] = (_, _) => new(card.BandwidthGbPerSecond >= 1000 ? $"{Num(card.BandwidthGbPerSecond / 1000)} TB/s" : $"{Num(card.BandwidthGbPerSecond)} GB/s", card.Source);
+            if (card != GpuDatasheets.H200)
+            {
+                d[$"ds.{card.Id}.share"] = (_, _) => new($"{100 * card.Fp32Tflops / GpuDatasheets.H200.Fp32Tflops:0}%", $"{card.Source} and {GpuDatasheets.H200.Source}: FP32 peaks");
+                d[$"est.{card.Id}.fwd"] = (r, _) => new(Rate(GpuDatasheets.EstimateFromRatio(card, r.Speed("gpu", false))),
+                    $"estimated from the datasheet ratio: the {r.Gpu}'s measured forward speed × {Num(card.Fp32Tflops)} / {Num(GpuDatasheets.H200.Fp32Tflops)} TFLOPS FP32 (an optimistic estimate)");
+                d[$"est.{card.Id}.train"] = (r, _) => new(Rate(GpuDatasheets.EstimateFromRatio(card, r.Speed("gpu", true))),
+                    $"estimated from the datasheet ratio: the {r.Gpu}'s measured training speed × {Num(card.Fp32Tflops)} / {Num(GpuDatasheets.H200.Fp32Tflops)} TFLOPS FP32 (an optimistic estimate)");
+            }
+        }
+        d["ds.h200.tf32"] = (_, _) => new("989 TFLOPS", GpuDatasheets.H200.Source + ": TF32 on its Tensor Cores, given with sparsity");
+
+        // This server.
+        d["here.cpu.rate"] = (_, h) => h.Cpu is { } c
+            ? new(Rate(c.ImagesPerSecond), $"measured on this server: the median of its last {c.Runs} CPU runs")
+            : new(NotYet, "this server's runs");
+        d["here.cpu.gmacs"] = (_, h) => h.Cpu is { } c
+            ? new($"{Num(c.ImagesPerSecond * ResNet18Work.ForwardMultiplyAdds / 1e9)} billion multiply-adds a second", $"this server's measured {Rate(c.ImagesPerSecond)} × ResNet-18's multiply-adds per image")
+            : new(NotYet, "this server's runs");
+        d["here.cpu.2000"] = (_, h) => h.Cpu is { } c
+            ? new(Durations.InWords(2000 / c.ImagesPerSecond), $"2000 images at this server's measured {Rate(c.ImagesPerSecond)}")
+            : new(NotYet, "this server's runs");
+        d["here.vs-ref"] = (r, h) => h.Cpu is { } c
+            ? new(Times(r.Speed("gpu", false) / c.ImagesPerSecond), $"the {r.Gpu}'s forward speed over this server's measured CPU speed")
+            : new(NotYet, "this server's runs");
+        d["here.loading.rate"] = (_, h) => h.LastCpuRun is { LoadingSeconds: > 0 } run
+            ? new(Rate(run.Images / run.LoadingSeconds), $"this server's last CPU run: {run.Images} images decoded and resized on one thread in {run.LoadingSeconds:0.0} s")
+            : new(NoRunYet, "this server's runs");
+        d["here.network.share"] = (_, h) => h.LastCpuRun is { } run
+            ? new($"{100 * run.NetworkShare:0}%", $"this server's last CPU run: {run.NetworkSeconds:0.0} s of {run.TotalSeconds:0.0} s in the network")
+            : new(NoRunYet, "this server's runs");
+
+        // Worked out with lesson 8's calculator, so the text and the calculator agree.
+        d["calc.60k20.ref"] = (r, _) => new(Durations.InWords(EveryLayer(60_000, 20, r.Speed("gpu", false))), $"lesson 8's calculator: 60,000 images, 20 epochs, every layer, at the {r.Gpu}'s measured forward speed");
+        d["calc.60k20.t4"] = (r, _) => new(Durations.InWords(EveryLayer(60_000, 20, GpuDatasheets.EstimateFromRatio(GpuDatasheets.T4, r.Speed("gpu", false)))),
+            "lesson 8's calculator at the T4's speed estimated from the datasheet ratio");
+        d["calc.60k20.here"] = (_, h) => h.Cpu is { } c
+            ? new(Durations.InWords(EveryLayer(60_000, 20, c.ImagesPerSecond)), "lesson 8's calculator at this server's measured CPU speed")
+            : new(NotYet, "this server's runs");
+        return d;
+    }
+
+    private static double EveryLayer(int images, int epochs, double forwardPerSecond) =>
+        GpuTimeCalculator.Estimate(new(images, epochs, TrainingKind.EveryLayer, forwardPerSecond, forwardPerSecond, 0)).GpuSeconds;
+
+    private static string Num(double value) => value.ToString(value >= 100 ? "N0" : value >= 10 ? "0.#" : "0.##", CultureInfo.InvariantCulture);
+    private static string Rate(double? perSecond) => perSecond is { } v && double.IsFinite(v) ? $"{Num(v)} images a second" : "not in the reference file";
+    private static string Times(double? factor) => factor is { } f && double.IsFinite(f) ? $"{Num(f)} times" : "not in the reference file";
+    private static string Ratio(double? factor) => factor is { } f && double.IsFinite(f) ? f.ToString("0.0", CultureInfo.InvariantCulture) : "not in the reference file";
+    private static string Micro(double? seconds) => seconds is not { } s ? "not in the reference file"
+        : s < 1e-3 ? $"{Num(s * 1e6)} µs" : $"{Num(s * 1e3)} ms";
+}

@@ -1,0 +1,36 @@
+using LearnDL.Web.Features.Lessons.Demos;
+using Microsoft.AspNetCore.Components;
+
+namespace LearnDL.Web.Features.Lessons;
+
+/// <summary>A lesson: its blocks in order, its figures filled in from this server and the reference file, its sources and new words.</summary>
+public partial class LessonPage
+{
+    [Inject] public required LessonCatalog Catalog { get; set; }
+    [Inject] public required LessonProgress Progress { get; set; }
+    [Inject] public required NavigationManager Navigation { get; set; }
+    [Inject] public required GpuReference Reference { get; set; }
+    [Inject] public required MeasuredSpeeds Speeds { get; set; }
+
+    [Parameter] public string Slug { get; set; } = "";
+
+    private Lesson? _lesson, _previous, _next;
+    private List<GlossaryTerm> _newWords = [];
+    private CourseNumbers _numbers = null!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        var lesson = Catalog.Find(Slug);
+        if (lesson is null) { _lesson = null; Navigation.NotFound(); return; }
+        // The figures first, so the page is never drawn without them.
+        _numbers = new CourseNumbers(Reference, await ServerFigures.ReadAsync(Speeds));
+        (_previous, _next) = Catalog.Neighbours(lesson);
+        _newWords = Catalog.Glossary.DefinedIn(lesson.Slug).ToList();
+        _lesson = lesson;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_lesson is not null) await Progress.MarkReadAsync(_lesson);
+    }
+}
