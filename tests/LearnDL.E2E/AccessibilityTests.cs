@@ -14,6 +14,9 @@ public class AccessibilityTests(AppServer app)
     [InlineData("/lessons/one-training-step")]               // an explorer with a chart
     [InlineData("/lessons/replaying-the-experiment")]        // a table of live arithmetic
     [InlineData("/lessons/where-to-get-a-gpu")]              // a calculator form
+    [InlineData("/lessons/do-you-need-a-gpu")]               // a prediction, live tables, number inputs
+    [InlineData("/lessons/memory-batch-and-precision")]      // the ninth lesson: a measurement to start
+    [InlineData("/glossary")]
     [InlineData("/runs/new")]
     [InlineData("/runs")]
     [InlineData("/compare")]

@@ -6,7 +6,11 @@ using SkiaSharp;
 
 namespace LearnDL.E2E;
 
-/// <summary>The course in Chromium: every lesson, a check question by keyboard, lesson 2's measurement, a trained model put to work.</summary>
+/// <summary>
+/// The course in Chromium: every lesson, a check question by keyboard, the glossary, lesson 2's measurement
+/// with its prediction, lesson 7's prediction, Amdahl explorer and data-loading figures, lesson 9's batch
+/// sizes, a trained model put to work.
+/// </summary>
 [Collection(AppCollection.Name)]
 public class CourseTests(AppServer app)
 {
@@ -14,6 +18,7 @@ public class CourseTests(AppServer app)
     [
         "cpu-and-gpu", "sequential-and-parallel", "one-training-step", "transfer-learning",
         "do-you-need-a-gpu", "same-script-cpu-or-gpu-build", "replaying-the-experiment", "where-to-get-a-gpu",
+        "memory-batch-and-precision",
     ];
 
     [Fact]
@@ -25,19 +30,22 @@ public class CourseTests(AppServer app)
         for (int i = 0; i < Lessons.Length; i++)
         {
             await page.Locator("#nav-lessons").Locator($"a[href='/lessons/{Lessons[i]}']").ClickAsync();
-            await page.WaitForURLAsync($"**/lessons/{Lessons[i]}");
+            // Commit, not "load": Blazor moves between lessons inside the circuit, and "load" may never come.
+            await page.WaitForURLAsync($"**/lessons/{Lessons[i]}", new() { WaitUntil = WaitUntilState.Commit });
             // The new lesson's own content, not the previous one's still on screen.
-            await Assertions.Expect(page.Locator("nav.breadcrumb")).ToContainTextAsync($"Lesson {i + 1} of 8");
+            await Assertions.Expect(page.Locator("nav.breadcrumb")).ToContainTextAsync($"Lesson {i + 1} of {Lessons.Length}");
             await Assertions.Expect(page.Locator("h1")).ToHaveCountAsync(1);
             Assert.True(await page.Locator("[data-testid=lesson-figure] img").CountAsync() >= 1, $"{Lessons[i]} has no picture");
             // Every picture loaded, with alt text: checked in the page, where re-rendering cannot detach what is checked.
             await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=lesson-figure] img')].every(i => i.complete && i.naturalWidth > 0 && i.alt.trim().length > 0)");
             Assert.True(await page.Locator("[data-testid=try-it]").CountAsync() >= 1, $"{Lessons[i]} has no live element");
             Assert.InRange(await page.Locator("[data-testid=check-question]").CountAsync(), 2, 4);
-            await Assertions.Expect(page.Locator("#nav-lessons")).ToContainTextAsync($"({i + 1}/8 read)");
+            await Assertions.Expect(page.Locator("#nav-lessons")).ToContainTextAsync($"({i + 1}/{Lessons.Length} read)");
+            // Figures are filled in: no placeholder is left in the text.
+            Assert.DoesNotContain("[[", await page.Locator(".lesson-body").InnerTextAsync());
         }
         await page.GotoAsync(app.BaseUrl + "/lessons");
-        await Assertions.Expect(page.Locator("#lesson-progress")).ToContainTextAsync("8 of 8 read");
+        await Assertions.Expect(page.Locator("#lesson-progress")).ToContainTextAsync($"{Lessons.Length} of {Lessons.Length} read");
         await page.ScreenshotAsync("lessons.png");
     }
 
@@ -73,8 +81,17 @@ public class CourseTests(AppServer app)
         var page = await app.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/lessons/sequential-and-parallel");
         await page.WaitForCircuitAsync();
+        // Predict first, by keyboard: type a guess, then Tab to "Commit my guess" and press it.
+        var predict = page.Locator("[data-predict=parallel]");
+        await predict.Locator("[data-testid=predict-input]").FillAsync("20");
+        await predict.Locator("[data-testid=predict-input]").PressAsync("Tab");
+        await Assertions.Expect(predict.Locator("[data-testid=predict-commit]")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(predict.Locator("[data-testid=predict-input]")).ToBeDisabledAsync();
+        await Assertions.Expect(predict.Locator("[data-testid=predict-reveal]")).ToHaveCountAsync(0); // nothing to compare yet
         await page.Locator("#measure-parallel").ClickAsync();
         await Assertions.Expect(page.Locator("#parallel-status")).ToHaveTextAsync("Done.", new() { Timeout = 90_000 });
+        await Assertions.Expect(predict.Locator("[data-testid=predict-reveal]")).ToContainTextAsync("You predicted 20×; this server measured");
         await Assertions.Expect(page.Locator("#parallel-findings")).ToContainTextAsync("faster");
         var chart = page.Locator("[data-demo=parallel-work] [data-chart=parallel]");
         await Assertions.Expect(chart.Locator("svg.main-svg").First).ToBeVisibleAsync();
@@ -82,6 +99,86 @@ public class CourseTests(AppServer app)
         await Assertions.Expect(chart.Locator("table tbody tr")).ToHaveCountAsync(6); // 16 ... 512
         await page.AssertAccessibleAsync("lesson 2 after measuring");
         await page.Locator("[data-demo=parallel-work]").ScreenshotAsync(new() { Path = Path.Combine(AppServer.ScreenshotFolder, "parallel-work.png") });
+    }
+
+    [Fact]
+    public async Task Glossary_IsLinkedFromEveryLesson_AndDefinesTheWordsALessonIntroduces()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/lessons/transfer-learning");
+        await page.WaitForCircuitAsync();
+        await Assertions.Expect(page.Locator("[data-testid=new-words]")).ToContainTextAsync("head");
+        await page.Locator("[data-testid=new-words] a[href='/glossary#head']").ClickAsync();
+        await page.WaitForURLAsync("**/glossary#head", new() { WaitUntil = WaitUntilState.Commit });
+        var glossary = page.Locator("[data-testid=glossary]");
+        await Assertions.Expect(glossary.Locator("#head dd")).ToContainTextAsync("small classifier");
+        await Assertions.Expect(glossary.Locator("#epoch dd")).ToContainTextAsync("L-BFGS");
+        await Assertions.Expect(page.Locator("main h1")).ToHaveCountAsync(1);
+        await page.AssertAccessibleAsync("the glossary");
+    }
+
+    /// <summary>
+    /// Lesson 7: a prediction committed, then the Try-it's run answers it; the run is then "this server's
+    /// last run" that the Amdahl explorer starts from and the data-loading figures come from. The
+    /// explorer's sliders work by keyboard, and the time and the chart follow them.
+    /// </summary>
+    [Fact]
+    public async Task Lesson7_PredictThenMeasure_ThenTheAmdahlExplorerAndDataLoadingUseThisServersRun()
+    {
+        var page = await app.NewPageAsync(height: 1200);
+        await page.GotoAsync(app.BaseUrl + "/lessons/replaying-the-experiment");
+        await page.WaitForCircuitAsync();
+        var tryIt = page.Locator("[data-tryit=replay-small]");
+        await tryIt.Locator("[data-testid=predict-input]").FillAsync("30");
+        await tryIt.Locator("[data-testid=predict-commit]").ClickAsync();
+        await tryIt.GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
+        await Assertions.Expect(tryIt.Locator("[data-testid=predict-input]")).ToBeDisabledAsync();
+        var reveal = tryIt.Locator("[data-testid=predict-reveal]");
+        await Assertions.Expect(reveal).ToContainTextAsync("You predicted 30%; this server measured", new() { Timeout = 180_000 });
+
+        // Reloaded, the page reads the run that just finished.
+        await page.ReloadAsync();
+        await page.WaitForCircuitAsync();
+        var explorer = page.Locator("[data-testid=amdahl-explorer]");
+        await Assertions.Expect(explorer.Locator("#amdahl-source")).ToContainTextAsync("Preset with this server's last CPU run: 400 images");
+        await Assertions.Expect(page.Locator("#data-loading-table tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#data-loading-summary")).ToContainTextAsync("images/s");
+
+        var part = explorer.Locator("input[type=range]#amdahl-part");
+        await part.FocusAsync();
+        await page.Keyboard.PressAsync("Home"); // 0%: nothing sped up
+        await Assertions.Expect(explorer.Locator("#amdahl-part-value")).ToHaveTextAsync("0%");
+        await Assertions.Expect(explorer.Locator("#amdahl-result")).ToContainTextAsync("1× faster");
+        for (int i = 0; i < 90; i++) await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(explorer.Locator("#amdahl-part-value")).ToHaveTextAsync("90%");
+        await Assertions.Expect(explorer.Locator("#amdahl-result")).ToContainTextAsync("caps the run at 10×");
+        var speedup = explorer.Locator("input[type=range]#amdahl-speedup");
+        await speedup.FocusAsync();
+        await page.Keyboard.PressAsync("End"); // 1000×
+        await Assertions.Expect(explorer.Locator("#amdahl-speedup-value")).ToHaveTextAsync("1000×");
+        await Assertions.Expect(explorer.Locator("#amdahl-result")).ToContainTextAsync("9.9× faster");
+        var chart = explorer.Locator("[data-chart=amdahl]");
+        await Assertions.Expect(chart.Locator("svg.main-svg").First).ToBeVisibleAsync();
+        await Assertions.Expect(chart.Locator(".chart-summary")).ToContainTextAsync("9.9× faster with 90% of the time sped up 1000×");
+        await page.AssertAccessibleAsync("lesson 7 with its explorer preset");
+    }
+
+    [Fact]
+    public async Task BatchDemonstration_MeasuresSpeedAndMemoryAtFiveBatchSizes_ThroughTheQueue()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/lessons/memory-batch-and-precision");
+        await page.WaitForCircuitAsync();
+        var demo = page.Locator("[data-testid=batch-demo]");
+        await demo.Locator("#measure-batch").ClickAsync();
+        await Assertions.Expect(demo.Locator("#batch-status")).ToHaveTextAsync("Done.", new() { Timeout = 120_000 });
+        await Assertions.Expect(demo.Locator("#batch-findings")).ToContainTextAsync("batch 16");
+        await Assertions.Expect(demo.Locator("#batch-findings")).ToContainTextAsync("MB at batch 16");
+        var chart = demo.Locator("[data-chart=batch]");
+        await Assertions.Expect(chart.Locator("svg.main-svg").First).ToBeVisibleAsync();
+        await chart.GetByRole(AriaRole.Button, new() { Name = "Show the numbers" }).ClickAsync();
+        await Assertions.Expect(chart.Locator("table tbody tr")).ToHaveCountAsync(5); // 1, 2, 4, 8, 16
+        await page.AssertAccessibleAsync("lesson 9 after measuring");
     }
 
     [Fact]

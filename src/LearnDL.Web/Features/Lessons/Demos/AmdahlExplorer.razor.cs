@@ -20,6 +20,8 @@ public partial class AmdahlExplorer
 
     private const double ExampleSeconds = 40;
     private int _part = 90, _speedupStep = AmdahlSliders.StepFor(50);
+    // What the sliders were last set to by a preset, and how many presets so far (a new pair of sliders each).
+    private int _presetPart = 90, _presetSpeedupStep = AmdahlSliders.StepFor(50), _presets;
     private double _seconds = ExampleSeconds;
     private MeasuredRun? _run;
     private MeasuredSpeed? _cpu;
@@ -40,6 +42,7 @@ public partial class AmdahlExplorer
         if (_run is not { } run) return;
         _seconds = run.TotalSeconds;
         _part = (int)Math.Round(100 * run.NetworkShare);
+        Preset();
         _source = $"Preset with this server's last CPU run: {run.Images} images in {Durations.InWords(run.TotalSeconds)}, " +
                   $"{(100 * run.NetworkShare).ToString("0", CultureInfo.InvariantCulture)}% of it in the network.";
     }
@@ -49,7 +52,10 @@ public partial class AmdahlExplorer
         // The reference GPU's forward speed against this server's measured CPU speed; without a CPU run, against the reference machine's own CPU.
         var cpu = _cpu?.ImagesPerSecond ?? Reference.Speed("cpu", train: false);
         _speedupStep = AmdahlSliders.StepFor(Reference.Speed("gpu", train: false) / cpu);
+        Preset();
     }
+
+    private void Preset() => (_presetPart, _presetSpeedupStep, _presets) = (_part, _speedupStep, _presets + 1);
 
     private void SetPart(object? value)
     {
