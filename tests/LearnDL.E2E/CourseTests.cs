@@ -163,6 +163,33 @@ public class CourseTests(AppServer app)
         await page.AssertAccessibleAsync("lesson 7 with its explorer preset");
     }
 
+    /// <summary>Lesson 5 by keyboard: a guess at the exercise's time, the run that answers it, and the accuracy interval recomputed as numbers are typed.</summary>
+    [Fact]
+    public async Task Lesson5_PredictTheExercisesTime_ThenSeeHowSureItsAccuracyIs()
+    {
+        var page = await app.NewPageAsync(height: 1200);
+        await page.GotoAsync(app.BaseUrl + "/lessons/do-you-need-a-gpu");
+        await page.WaitForCircuitAsync();
+        var tryIt = page.Locator("[data-tryit=exercise]");
+        await tryIt.Locator("[data-testid=predict-input]").FocusAsync();
+        await page.Keyboard.TypeAsync("15");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter"); // Commit my guess
+        await Assertions.Expect(tryIt.Locator(".predict-state")).ToContainTextAsync("Your guess, 15 seconds, is committed.");
+        await tryIt.GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
+        await Assertions.Expect(tryIt.Locator("[data-testid=predict-reveal]")).ToContainTextAsync("You predicted 15 seconds; this server measured", new() { Timeout = 180_000 });
+
+        var images = page.Locator("#noise-images");
+        await images.FocusAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("6000");
+        await Assertions.Expect(page.Locator("#noise-result")).ToContainTextAsync("On 6,000 held-out images");
+        await Assertions.Expect(page.Locator("#noise-result")).ToContainTextAsync("narrow enough");
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("60");
+        await Assertions.Expect(page.Locator("#noise-result")).ToContainTextAsync("too wide to tell two similar models apart");
+    }
+
     [Fact]
     public async Task BatchDemonstration_MeasuresSpeedAndMemoryAtFiveBatchSizes_ThroughTheQueue()
     {
