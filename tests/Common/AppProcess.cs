@@ -30,7 +30,9 @@ public sealed class AppProcess : IAsyncDisposable
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     /// <summary>Starts LearnDL.Web.dll from <paramref name="folder"/> (a build output) and waits for /healthz.</summary>
-    public static async Task<AppProcess> StartAsync(string folder, IReadOnlyDictionary<string, string>? settings = null, string? dataFolder = null)
+    /// <param name="environment">Other environment variables of the process (HOME, say), as they are named.</param>
+    public static async Task<AppProcess> StartAsync(string folder, IReadOnlyDictionary<string, string>? settings = null, string? dataFolder = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
@@ -45,6 +47,8 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             start.Environment["LearnDL__" + key.Replace(":", "__")] = value;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
         var app = new AppProcess(Process.Start(start)!, baseUrl, dataFolder);
         using var http = new HttpClient();
         for (var deadline = DateTime.UtcNow.AddSeconds(90); ;)

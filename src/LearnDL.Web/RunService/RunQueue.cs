@@ -59,6 +59,9 @@ public sealed record LaneView(ComputeDevice Device, int Workers, bool Paused, IR
 
 public sealed record QueueView(IReadOnlyList<LaneView> Lanes);
 
+/// <summary>What became of the runs that were waiting when the server stopped: back in line, or failed (with the reason stored).</summary>
+public sealed record RestoreOutcome(int Queued, int Failed);
+
 /// <summary>
 /// This server's run queue. Admission is atomic: limits are checked and a place reserved under one
 /// lock before anything is awaited, so thirty simultaneous clicks cannot all pass a limit of twenty.
@@ -321,13 +324,14 @@ public sealed class RunQueue : IRunQueue
     }
 
     /// <summary>Problems, the device, and the dataset as the engine names it (an upload becomes its folder).</summary>
-    private async Task<(IReadOnlyList<string> Problems, DeviceChoice? Device, string? EngineDataset)> ValidateAsync(RunRequest request, RunOwner? owner)
+    /// <param name="checkLimits">False for a run admitted before a restart: the limits it met then still hold for it.</param>
+    private async Task<(IReadOnlyList<string> Problems, DeviceChoice? Device, string? EngineDataset)> ValidateAsync(RunRequest request, RunOwner? owner, bool checkLimits = true)
     {
         var limits = Limits;
         var problems = request.ToOptions().Validate().ToList();
-        if (request.Images > limits.MaxImagesPerRun)
+        if (checkLimits && request.Images > limits.MaxImagesPerRun)
             problems.Add($"This server allows at most {limits.MaxImagesPerRun:N0} images per run (MaxImagesPerRun).");
-        if (request.Epochs > limits.MaxEpochs)
+        if (checkLimits && request.Epochs > limits.MaxEpochs)
             problems.Add($"This server allows at most {limits.MaxEpochs} epochs per run (MaxEpochs).");
         var upload = UploadedDatasets.IsUploadName(request.Dataset);
         var (info, datasetProblem) = upload ? await _uploads.DescribeAsync(request.Dataset, owner) : _datasets.Describe(request.Dataset);
@@ -343,6 +347,68 @@ public sealed class RunQueue : IRunQueue
         catch (DeviceUnavailableException e) { problems.Add(e.Message); }
         return (problems, device, engineDataset);
     }
+
+    #region After a restart: runs that were waiting wait again
+
+    /// <summary>
+    /// Puts runs that were waiting when the server stopped back in their device's line, oldest first,
+    /// with their ids, owners and members, without storing them again: their pages and API addresses
+    /// go on working. Each is checked as at admission (its dataset still there, its device still
+    /// usable) but not against the limits, which it met when it was admitted; one that can no longer
+    /// run is marked failed with the reason. Call it before the workers start.
+    /// </summary>
+    /// <param name="names">Display names by owner id (students' from the class's register).</param>
+    public async Task<RestoreOutcome> RestoreAsync(IEnumerable<WaitingRun> runs, IReadOnlyDictionary<string, string> names)
+    {
+        var (back, failed) = (0, 0);
+        foreach (var (record, members) in runs.OrderBy(r => r.Record.CreatedAt))
+        {
+            lock (_lock) if (_jobs.ContainsKey(record.Id)) continue;
+            var owner = RestoredOwner(record.OwnerId, names);
+            var request = RestoredRequest(record);
+            var (problems, device, engineDataset) = request is null
+                ? ([$"Its device '{record.DeviceRequested}' is not cpu, gpu or auto."], null, null)
+                : await ValidateAsync(request, owner, checkLimits: false);
+            if (problems.Count > 0)
+            {
+                failed++;
+                await _store.FinishAsync(record.Id, RunStatus.Failed,
+                    $"The server restarted while this run waited, and it cannot run now: {string.Join(" ", problems)}", _time.GetUtcNow());
+                continue;
+            }
+            var job = new RunJob(record.Id, request!, engineDataset!, device!, owner, record.CreatedAt);
+            // Its starter (already its first member) and everyone who joined it.
+            job.Members.AddRange(members.Where(m => m != owner.Id));
+            job.Stored.TrySetResult();
+            lock (_lock)
+            {
+                _jobs[job.Id] = job;
+                if (request!.Shared) _shared.TryAdd(request.SameRunKey, job);
+                var lane = _lanes[job.Device.Device];
+                job.State = JobState.Waiting;
+                lane.Enqueue(job);
+                _hub.Queued(job.Id, job.Device.Device.ToId(), job.Device.Reason, PositionIn(lane, job) ?? 1);
+                if (job.Members.Count > 1) _hub.Joined(job.Id, job.Members.Count);
+                Wake(lane.Device);
+            }
+            back++;
+        }
+        return new(back, failed);
+    }
+
+    /// <summary>The owner of a stored run. The role is read from the id's form (the instructor, a student, a personal-mode learner): it decides which uploads they may run.</summary>
+    private static RunOwner RestoredOwner(string id, IReadOnlyDictionary<string, string> names)
+    {
+        var role = id == RunOwner.InstructorId ? OwnerRole.Instructor : id.StartsWith("student-", StringComparison.Ordinal) ? OwnerRole.Student : OwnerRole.Learner;
+        return new(id, names.GetValueOrDefault(id) ?? id, role);
+    }
+
+    /// <summary>The request a stored run was admitted with, or null when its device is not one this server knows.</summary>
+    private static RunRequest? RestoredRequest(RunRecord r) => DeviceNames.TryParse(r.DeviceRequested, out var device)
+        ? new() { Dataset = r.Dataset, Images = r.Images, Epochs = r.Epochs, Seed = r.Seed, Device = device, Shared = r.Shared, ClassDemo = r.ClassDemo }
+        : null;
+
+    #endregion
 
     private async Task FinishUnstartedAsync(RunJob job)
     {

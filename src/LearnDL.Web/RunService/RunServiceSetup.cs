@@ -2,6 +2,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
 
 namespace LearnDL.Web.RunService;
 
@@ -25,9 +26,9 @@ public static class RunServiceSetup
     }
 
     /// <summary>
-    /// Prepares the database, starts the device probe in the background, and pauses and limits the
-    /// queues as the instructor left them, before the workers start: none takes a run from a queue
-    /// still to be paused.
+    /// Prepares the database, starts the device probe in the background, and picks the class up where
+    /// the last stop left it: the instructor's pauses and limits first, then the runs that were
+    /// waiting, back in line. Before the workers start, so none takes a run from a queue still to be paused.
     /// </summary>
     public static async Task StartRunServiceAsync(this WebApplication app)
     {
@@ -41,5 +42,12 @@ public static class RunServiceSetup
         var state = await services.GetRequiredService<ClassStateStore>().LoadAsync();
         if (services.GetRequiredService<QueueControls>().Apply(state) is { } applied)
             app.Logger.LogInformation("As the instructor left the class: {Applied}", applied);
+
+        var waiting = await store.WaitingAsync();
+        if (waiting.Count == 0) return;
+        var names = await services.GetRequiredService<StudentRegistry>().NamesAsync(waiting.Select(w => w.Record.OwnerId));
+        var outcome = await services.GetRequiredService<RunQueue>().RestoreAsync(waiting, names);
+        app.Logger.LogInformation("{Queued} runs that were waiting at the last stop are back in line; {Failed} could no longer run (marked failed, with the reason).",
+            outcome.Queued, outcome.Failed);
     }
 }

@@ -23,20 +23,37 @@ public sealed record RunFilter(string? Device = null, RunStatus? Status = null, 
 
 public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Total);
 
+/// <summary>A run that was waiting when the server stopped: its row, and the owner ids of everyone on it.</summary>
+public sealed record WaitingRun(RunRecord Record, IReadOnlyList<string> Members);
+
 /// <summary>Runs in the database: history that survives restarts.</summary>
 public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Creates or migrates the database; runs cut off by a stop are marked interrupted.</summary>
+    /// <summary>
+    /// Creates or migrates the database; runs cut off mid-run by a stop are marked interrupted. Runs
+    /// that were still waiting stay queued: the queue takes them back (<see cref="WaitingAsync"/>).
+    /// </summary>
     public async Task<int> InitializeAsync()
     {
         await using var db = await factory.CreateDbContextAsync();
         await db.Database.MigrateAsync();
-        return await db.Runs.Where(r => r.Status == RunStatus.Running || r.Status == RunStatus.Queued)
+        return await db.Runs.Where(r => r.Status == RunStatus.Running)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RunStatus.Interrupted)
                 .SetProperty(r => r.Error, "The server stopped before this run finished. Start it again from the launcher."));
+    }
+
+    /// <summary>Runs still waiting in the database (after a restart), oldest first, each with who is on it: its starter, then the others as they joined.</summary>
+    public async Task<IReadOnlyList<WaitingRun>> WaitingAsync()
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var runs = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedAt).ToListAsync();
+        var ids = runs.Select(r => r.Id).ToList();
+        var members = await db.RunMembers.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync();
+        return runs.Select(r => new WaitingRun(r, members.Where(m => m.RunId == r.Id)
+            .OrderBy(m => m.OwnerId != r.OwnerId).ThenBy(m => m.JoinedAt).Select(m => m.OwnerId).ToList())).ToList();
     }
 
     public async Task AddAsync(RunRecord record)
