@@ -48,8 +48,9 @@ public class LessonComponentTests : BunitContext, IAsyncLifetime
     public void PredictBox_TakesAGuessOnlyBeforeTheMeasurement_ThenComparesIt()
     {
         var cut = Render<PredictBox>(p => p.Add(c => c.Id, "t").Add(c => c.Question, "how many seconds?").Add(c => c.Unit, "seconds"));
-        var commit = cut.Find("[data-testid=predict-commit]");
-        Assert.True(commit.HasAttribute("disabled")); // nothing typed yet
+        cut.Find("[data-testid=predict-commit]").Click(); // nothing typed yet
+        Assert.Contains("That is not a number", cut.Find(".predict-state").TextContent);
+        Assert.False(cut.Find("[data-testid=predict-input]").HasAttribute("disabled"));
         cut.Find("[data-testid=predict-input]").Input("12");
         cut.Find("[data-testid=predict-commit]").Click();
         Assert.True(cut.Find("[data-testid=predict-input]").HasAttribute("disabled"));
