@@ -33,6 +33,12 @@ public static class Hosting
         // First, so client addresses (the sign-in rate limit) and the scheme are the real ones.
         if (hosting.ForwardedHeaders) app.UseForwardedHeaders();
         if (hosting.HttpsRedirection) app.UseHttpsRedirection();
+        // Uptime monitors and link checkers ask with HEAD: answer as for GET (the server sends no body for HEAD).
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsHead(context.Request.Method)) context.Request.Method = HttpMethods.Get;
+            return next();
+        });
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;

@@ -69,6 +69,12 @@ public sealed class ClassOptions
     /// <summary>Whether students see the class comparison page; the instructor can switch it at run time.</summary>
     public bool ShowClassComparison { get; set; }
     public int MaxNameLength { get; set; } = 40;
+    /// <summary>A code students must give to join (read out or written on the board); empty: a name is enough.</summary>
+    public string JoinCode { get; set; } = "";
+    /// <summary>Names chosen from one network address in ten minutes: a lab behind one router, with retries.</summary>
+    public int JoinsPerAddressPer10Minutes { get; set; } = 60;
+    /// <summary>How long the instructor's sign-in lasts: a class day, not the students' sixty days.</summary>
+    public int InstructorSessionHours { get; set; } = 12;
 
     public bool IsOn => !string.IsNullOrWhiteSpace(InstructorPassphrase) || !string.IsNullOrWhiteSpace(InstructorPassphraseHash);
 }
@@ -106,6 +112,8 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         errors.AddRange(RunService.LimitBounds.Problems(RunService.LimitBounds.Configured(options)).Select(p => "LearnDL:" + p));
         if (options.MaxImagePixels is < 1_000_000 or > 500_000_000) errors.Add("LearnDL:MaxImagePixels must be between 1,000,000 and 500,000,000 (a decoded picture takes 4 bytes a pixel).");
         if (options.Class.MaxNameLength is < 3 or > 100) errors.Add("LearnDL:Class:MaxNameLength must be between 3 and 100.");
+        if (options.Class.JoinsPerAddressPer10Minutes < 1) errors.Add("LearnDL:Class:JoinsPerAddressPer10Minutes must be at least 1.");
+        if (options.Class.InstructorSessionHours is < 1 or > 24 * 30) errors.Add("LearnDL:Class:InstructorSessionHours must be between 1 and 720.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphrase) && options.Class.InstructorPassphrase.Trim().Length < 8)
             errors.Add("LearnDL:Class:InstructorPassphrase must be at least 8 characters.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphraseHash) && !Identity.Passphrase.IsHash(options.Class.InstructorPassphraseHash))

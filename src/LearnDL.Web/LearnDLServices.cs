@@ -101,7 +101,9 @@ public static class LearnDLServices
         app.UseHosting(app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value.Hosting);
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-        app.MapStaticAssets();
+        // Routing after the hosting middleware, so a HEAD request finds the GET endpoint.
+        app.UseRouting();
+        app.MapStaticAssets().AllowAnonymous();
         app.UseOwners();
         app.UseRateLimiter();
         app.UseAntiforgery();
@@ -109,9 +111,10 @@ public static class LearnDLServices
         var content = Path.Combine(AppContext.BaseDirectory, "wwwroot-content");
         Directory.CreateDirectory(content);
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(content), RequestPath = "/content" });
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRunApi();
         app.MapInstructorApi();
+        app.MapStudentsApi();
         app.MapClassSignIn();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;

@@ -101,6 +101,57 @@ public class ClassTests(ClassAppServer app)
         Assert.False(File.Exists(Path.Combine(app.DataFolder, "escaped.png")));
     }
 
+    [Fact]
+    public async Task Students_CannotReadOrStopEachOthersRuns_AndLeavingASharedRunLeavesItToTheOthers()
+    {
+        var instructor = await app.NewPageAsync(height: 1400);
+        await instructor.GotoAsync(app.BaseUrl + "/instructor/sign-in?returnUrl=%2Finstructor");
+        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
+        await instructor.Locator("#sign-in").ClickAsync();
+        await instructor.WaitForURLAsync("**/instructor", new() { WaitUntil = WaitUntilState.Commit });
+        await instructor.WaitForCircuitAsync();
+        var pause = instructor.Locator("#pause-cpu");
+        await pause.ClickAsync(); // runs wait, so both students are surely on the same one
+        await Assertions.Expect(pause).ToContainTextAsync("Resume");
+        try
+        {
+            var ada = await StudentAsync("Ada Lovelace");
+            var bob = await StudentAsync("Bob Noyce");
+            foreach (var student in new[] { ada, bob })
+                await student.Locator("[data-tryit=auto-device]").GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
+            await Assertions.Expect(bob.Locator("[data-tryit=auto-device] #shared-run")).ToContainTextAsync("same run as 1 other");
+
+            // Ada on the full page of the run: she may only leave it, and then it goes on for Bob.
+            await ada.Locator("[data-tryit=auto-device]").GetByRole(AriaRole.Link, new() { Name = "Open the full run page" }).ClickAsync();
+            await ada.Locator("#cancel-run").WaitForAsync();
+            var run = new Uri(ada.Url).AbsolutePath;
+            await Assertions.Expect(ada.Locator("#cancel-run")).ToHaveTextAsync("Leave this run");
+            await ada.Locator("#cancel-run").ClickAsync();
+            await Assertions.Expect(ada.GetByText("You left this shared run")).ToBeVisibleAsync();
+            await Assertions.Expect(bob.Locator("[data-tryit=auto-device] [data-status=Queued]")).ToBeVisibleAsync();
+
+            // Off it, the run is not hers to open; Carol never was on it, and cannot compare it either.
+            await ada.GotoAsync(app.BaseUrl + run);
+            await Assertions.Expect(ada.Locator("#not-found")).ToBeVisibleAsync();
+            var carol = await StudentAsync("Carol Shaw");
+            await carol.GotoAsync(app.BaseUrl + "/compare?ids=" + run["/runs/".Length..]);
+            await Assertions.Expect(carol.Locator("#compare-table")).Not.ToContainTextAsync(run["/runs/".Length..][..8]);
+            await Assertions.Expect(carol.GetByText("No finished runs chosen")).ToBeVisibleAsync();
+
+            // Bob, the last one on it, stops it with the same button: for him it is Cancel.
+            await bob.GotoAsync(app.BaseUrl + run);
+            await bob.WaitForCircuitAsync();
+            await Assertions.Expect(bob.Locator("#cancel-run")).ToHaveTextAsync("Cancel");
+            await bob.Locator("#cancel-run").ClickAsync();
+            await Assertions.Expect(bob.Locator("[data-status=Cancelled]")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await pause.ClickAsync();
+            await Assertions.Expect(pause).ToContainTextAsync("Pause");
+        }
+    }
+
     private static byte[] Png(byte shade)
     {
         using var bitmap = new SKBitmap(16, 16);

@@ -49,6 +49,8 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         // A signed-in learner, as the owner cookie gives every browser.
         var learner = RunOwner.NewLearner();
         AddAuthorization().SetAuthorized(learner.Name).SetClaims(learner.ToPrincipal("test").Claims.ToArray());
+        // The app's own rules (Identity/AccessRules.cs) decide, not bUnit's stand-in for the authorization service.
+        Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationService, Microsoft.AspNetCore.Authorization.DefaultAuthorizationService>();
         Services.AddScoped<CurrentOwner>();
         Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         // As in the app: Interactive Server, circuit connected.

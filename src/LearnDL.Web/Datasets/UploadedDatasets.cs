@@ -1,6 +1,7 @@
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,12 +13,17 @@ public sealed record ImportOutcome(bool Accepted, string Message, UploadedDatase
 /// <summary>
 /// Datasets brought to the server as zips: imported safely (see <see cref="ZipImporter"/>), kept
 /// under the data folder in folders named by a generated id, listed with their owners. The
-/// instructor's (and, in personal mode, the user's) are for everyone; a student's only for them.
-/// A refused or failed import leaves nothing behind: no folder, no file, no row.
+/// instructor's (and, in personal mode, the user's) are for everyone; a student's only for them
+/// (the rules are <see cref="Access"/>'s). A refused or failed import leaves nothing behind: no
+/// folder, no file, no row. Imports in progress reserve the most they may unpack, so parallel ones
+/// cannot overrun a quota together.
 /// </summary>
-public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, IOptions<LearnDLOptions> options, StudentRegistry names, TimeProvider time)
+public sealed class UploadedDatasets(
+    IDbContextFactory<LearnDbContext> factory, IOptions<LearnDLOptions> options, StudentRegistry names, IAuthorizationService authorization, TimeProvider time)
 {
     public const string Prefix = "upload:";
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, long> _reserved = [];
 
     private LearnDLOptions Options => options.Value;
     private string Root => Options.UploadsFolder;
@@ -28,15 +34,22 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
 
     public async Task<List<UploadedDatasetRecord>> VisibleToAsync(RunOwner? owner)
     {
+        if (owner is null) return [];
         await using var db = await factory.CreateDbContextAsync();
-        var all = db.UploadedDatasets.AsNoTracking();
-        if (Options.Class.IsOn && owner is not { IsInstructor: true })
-        {
-            var id = owner?.Id ?? "";
-            all = all.Where(d => d.ForClass || d.OwnerId == id);
-        }
-        return (await all.ToListAsync()).OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        var visible = new List<UploadedDatasetRecord>();
+        // A class has tens of uploads: each is put to the rules rather than the rules copied into a query.
+        foreach (var upload in await db.UploadedDatasets.AsNoTracking().ToListAsync())
+            if (await authorization.AllowsAsync(owner, upload, Access.See)) visible.Add(upload);
+        return visible.OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
+
+    /// <summary>
+    /// Whether a dataset name leads into the uploads folder: uploads are used by their name ("upload:NAME"),
+    /// which the rules check, never by their folder.
+    /// </summary>
+    public bool IsInUploadsFolder(DatasetInfo info) =>
+        info.Name.StartsWith(FolderDataset.Prefix, StringComparison.OrdinalIgnoreCase)
+        && RealPath.IsUnder(RealPath.Of(info.Name[FolderDataset.Prefix.Length..]), RealPath.Of(Root));
 
     /// <summary>An upload by its dataset name ("upload:NAME"), as the engine will open it, or why it cannot be used.</summary>
     public async Task<(DatasetInfo? Info, string? Problem)> DescribeAsync(string dataset, RunOwner? owner)
@@ -74,14 +87,10 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
             if (await db.UploadedDatasets.AnyAsync(d => d.NormalizedName == StudentRegistry.Normalize(name), cancellationToken))
                 return Refused($"a dataset called {name} already exists. Choose another name.");
         }
-        var (mine, all) = await UsedBytesAsync(owner.Id);
-        var room = Math.Min(uploads.MaxUnpackedBytes, Math.Min(uploads.QuotaPerOwnerBytes - mine, uploads.QuotaTotalBytes - all));
-        if (room <= 0) return Refused(mine >= uploads.QuotaPerOwnerBytes
-            ? $"your uploads already take {Sizes.Megabytes(mine)}, your whole quota (QuotaPerOwnerBytes). Delete one first."
-            : $"the server's uploads already take {Sizes.Megabytes(all)}, the whole quota (QuotaTotalBytes). Ask the instructor to delete some.");
-        var limitName = room == uploads.MaxUnpackedBytes ? "MaxUnpackedBytes" : room == uploads.QuotaPerOwnerBytes - mine ? "your QuotaPerOwnerBytes" : "the server's QuotaTotalBytes";
-
         Directory.CreateDirectory(Root);
+        var (mine, all) = await UsedBytesAsync(owner.Id);
+        var (room, limitName, noRoom) = Reserve(owner.Id, mine, all);
+        if (noRoom is not null) return Refused(noRoom);
         var id = Guid.NewGuid();
         var incoming = Path.Combine(Root, $".incoming-{id:N}.zip");
         var staging = Path.Combine(Root, $".staging-{id:N}");
@@ -90,7 +99,7 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
         {
             await SaveCappedAsync(zip, incoming, uploads.MaxZipBytes, cancellationToken);
             var unpacked = await Task.Run(() => ZipImporter.Extract(incoming, staging,
-                new ImportLimits(room, uploads.MaxEntries, uploads.MaxCompressionRatio, limitName), cancellationToken), cancellationToken);
+                new ImportLimits(room, uploads.MaxEntries, uploads.MaxCompressionRatio, limitName, Options.MaxImagePixels), cancellationToken), cancellationToken);
             Directory.Move(staging, final);
             var record = new UploadedDatasetRecord
             {
@@ -109,8 +118,8 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
                 Delete(final);
                 throw;
             }
-            var skipped = unpacked.Skipped > 0 ? $" ({unpacked.Skipped} files that were not images were skipped)" : "";
-            return new(true, $"Imported {name}: {unpacked.Classes.Count} classes ({string.Join(", ", unpacked.Classes)}), {unpacked.Images} images{skipped}. " +
+            var skipped = unpacked.Skipped > 0 ? " " + unpacked.SkippedSummary : "";
+            return new(true, $"Imported {name}: {unpacked.Classes.Count} classes ({string.Join(", ", unpacked.Classes)}), {unpacked.Images} images.{skipped} " +
                 $"It is in the launcher as {Prefix}{name}.", record);
         }
         catch (ImportRefusedException e) { return Refused(e.Message); }
@@ -119,25 +128,59 @@ public sealed class UploadedDatasets(IDbContextFactory<LearnDbContext> factory, 
         catch (IOException e) { return Refused($"the server could not store it ({e.Message}). Nothing was kept."); }
         finally
         {
+            Release(owner.Id, room);
             Delete(staging);
             try { File.Delete(incoming); } catch (IOException) { }
         }
     }
 
-    /// <summary>Deletes an upload, when <see cref="MayDelete"/> allows it.</summary>
+    /// <summary>
+    /// Sets aside the most this zip may unpack to (its limits, the owner's and the server's room, less what
+    /// imports in progress have set aside), or says why there is no room. The import is held to it.
+    /// </summary>
+    private (long Room, string LimitName, string? Problem) Reserve(string ownerId, long mine, long all)
+    {
+        var uploads = Options.Uploads;
+        lock (_lock)
+        {
+            var mineReserved = _reserved.GetValueOrDefault(ownerId);
+            var allReserved = _reserved.Values.Sum();
+            (long Room, string Name)[] limits =
+            [
+                (uploads.MaxUnpackedBytes, "MaxUnpackedBytes"),
+                (uploads.QuotaPerOwnerBytes - mine - mineReserved, "your QuotaPerOwnerBytes"),
+                (uploads.QuotaTotalBytes - all - allReserved, "the server's QuotaTotalBytes"),
+            ];
+            var (room, name) = limits.MinBy(l => l.Room);
+            if (room <= 0)
+                return (0, name, mine >= uploads.QuotaPerOwnerBytes ? $"your uploads already take {Sizes.Megabytes(mine)}, your whole quota (QuotaPerOwnerBytes). Delete one first."
+                    : all >= uploads.QuotaTotalBytes ? $"the server's uploads already take {Sizes.Megabytes(all)}, the whole quota (QuotaTotalBytes). Ask the instructor to delete some."
+                    : "other uploads being imported right now have taken the room that is left. Try again when they are done.");
+            _reserved[ownerId] = mineReserved + room;
+            return (room, name, null);
+        }
+    }
+
+    private void Release(string ownerId, long room)
+    {
+        lock (_lock)
+        {
+            var left = _reserved.GetValueOrDefault(ownerId) - room;
+            if (left > 0) _reserved[ownerId] = left; else _reserved.Remove(ownerId);
+        }
+    }
+
+    /// <summary>Deletes an upload, when the rules allow this owner to (<see cref="Access.Delete"/>).</summary>
     public async Task<bool> DeleteAsync(Guid id, RunOwner owner)
     {
         await using var db = await factory.CreateDbContextAsync();
         var record = await db.UploadedDatasets.FirstOrDefaultAsync(d => d.Id == id);
-        if (record is null || !MayDelete(record, owner)) return false;
+        if (record is null || !await authorization.AllowsAsync(owner, record, Access.Delete)) return false;
         db.UploadedDatasets.Remove(record);
         await db.SaveChangesAsync();
         Delete(FolderOf(record));
         return true;
     }
-
-    /// <summary>Its owner or the instructor may delete an upload; in personal mode, anyone.</summary>
-    public bool MayDelete(UploadedDatasetRecord upload, RunOwner owner) => !Options.Class.IsOn || owner.IsInstructor || upload.OwnerId == owner.Id;
 
     private async Task<(long Mine, long All)> UsedBytesAsync(string ownerId)
     {

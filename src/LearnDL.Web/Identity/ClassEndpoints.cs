@@ -13,18 +13,31 @@ namespace LearnDL.Web.Identity;
 public static class ClassEndpoints
 {
     public const string SignInLimit = "instructor-sign-in";
+    public const string JoinLimit = "join";
 
-    /// <summary>At most 5 passphrase attempts a minute from one address: enough for a typo, too few to guess.</summary>
+    /// <summary>
+    /// At most 5 passphrase attempts a minute: enough for a typo, too few to guess. Counted per browser that
+    /// signed in before, otherwise per address (see <see cref="InstructorSession"/>). Joins are counted per
+    /// address (<see cref="ClassOptions.JoinsPerAddressPer10Minutes"/>): a lab behind one router joins in
+    /// one go, but one student cannot make a hundred names.
+    /// </summary>
     public static IServiceCollection AddClassSignIn(this IServiceCollection services) => services.AddRateLimiter(limiter =>
     {
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        limiter.AddPolicy(SignInLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+        limiter.AddPolicy(SignInLimit, http => RateLimitPartition.GetFixedWindowLimiter(InstructorSession.AttemptsPartition(http),
             _ => new FixedWindowRateLimiterOptions { PermitLimit = 5, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        limiter.AddPolicy(JoinLimit, http => RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = http.RequestServices.GetRequiredService<IOptions<LearnDLOptions>>().Value.Class.JoinsPerAddressPer10Minutes,
+                Window = TimeSpan.FromMinutes(10), QueueLimit = 0,
+            }));
         limiter.OnRejected = async (context, cancellationToken) =>
         {
             context.HttpContext.Response.ContentType = "text/plain";
-            await context.HttpContext.Response.WriteAsync("Too many sign-in attempts from this address. Wait a minute and try again.", cancellationToken);
+            await context.HttpContext.Response.WriteAsync(context.HttpContext.Request.Path.StartsWithSegments("/account/join")
+                ? "Too many names chosen from this address. Wait a few minutes, or ask the instructor."
+                : "Too many sign-in attempts. Wait a minute and try again.", cancellationToken);
         };
     });
 
@@ -32,14 +45,15 @@ public static class ClassEndpoints
     {
         // The token is checked here rather than by the framework's binding, so a forged or expired form
         // gets a plain 400 that says what to do, never an error page.
-        app.MapPost("/account/join", JoinAsync).DisableAntiforgery();
-        app.MapPost("/account/instructor-sign-in", SignInAsync).RequireRateLimiting(SignInLimit).DisableAntiforgery();
-        app.MapPost("/account/sign-out", async (HttpContext http, IAntiforgery antiforgery) =>
+        var account = app.MapGroup("/account").AllowAnonymous().DisableAntiforgery();
+        account.MapPost("/join", JoinAsync).RequireRateLimiting(JoinLimit);
+        account.MapPost("/instructor-sign-in", SignInAsync).RequireRateLimiting(SignInLimit);
+        account.MapPost("/sign-out", async (HttpContext http, IAntiforgery antiforgery) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http)) return Expired();
             await http.SignOutAsync(OwnerCookie.Scheme);
             return Results.LocalRedirect("/");
-        }).DisableAntiforgery();
+        });
         return app;
     }
 
@@ -58,20 +72,24 @@ public static class ClassEndpoints
         if (await ReadAsync(http, antiforgery, "name") is not var (name, returnUrl)) return Expired();
         if (!options.Value.Class.IsOn) return Results.LocalRedirect("/");
         var current = RunOwner.From(http.User);
-        var (owner, problem) = await students.JoinAsync(name, current?.Role == OwnerRole.Student ? current.Id : null);
+        var me = current?.Role == OwnerRole.Student ? current.Id : null;
+        // A student changing their name has shown the code already.
+        var (owner, problem) = me is null && !Passphrase.MatchesJoinCode(http.Request.Form["code"].ToString(), options.Value.Class)
+            ? (null, "That is not this class's code. Ask your instructor for it.")
+            : await students.JoinAsync(name, me);
         if (owner is null)
             return Results.LocalRedirect($"/join?error={Uri.EscapeDataString(problem!)}&name={Uri.EscapeDataString(name ?? "")}&returnUrl={Uri.EscapeDataString(Local(returnUrl))}");
         await http.SignInAsync(OwnerCookie.Scheme, owner.ToPrincipal(OwnerCookie.Scheme), new AuthenticationProperties { IsPersistent = true });
         return Results.LocalRedirect(Local(returnUrl));
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery antiforgery, IOptions<LearnDLOptions> options)
+    private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery antiforgery, IOptions<LearnDLOptions> options, TimeProvider time)
     {
         if (await ReadAsync(http, antiforgery, "passphrase") is not var (passphrase, returnUrl)) return Expired();
         var classOptions = options.Value.Class;
         if (!classOptions.IsOn || !Passphrase.Matches(passphrase ?? "", classOptions))
             return Results.LocalRedirect($"/instructor/sign-in?error=wrong&returnUrl={Uri.EscapeDataString(Local(returnUrl, "/instructor"))}");
-        await http.SignInAsync(OwnerCookie.Scheme, RunOwner.Instructor.ToPrincipal(OwnerCookie.Scheme), new AuthenticationProperties { IsPersistent = true });
+        await InstructorSession.SignInAsync(http, classOptions, time);
         return Results.LocalRedirect(Local(returnUrl, "/instructor"));
     }
 

@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.Identity;
 
@@ -11,7 +13,6 @@ public static class OwnerCookie
 {
     public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
     public const string Name = "learndl.owner";
-    public const string InstructorPolicy = "instructor";
 
     public static IServiceCollection AddOwners(this IServiceCollection services)
     {
@@ -23,62 +24,80 @@ public static class OwnerCookie
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.ExpireTimeSpan = TimeSpan.FromDays(60);
             options.SlidingExpiration = true;
-            // An API client is told, not redirected to a page.
-            options.Events.OnRedirectToLogin = context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                return Task.CompletedTask;
-            };
-            options.Events.OnRedirectToAccessDenied = context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return Task.CompletedTask;
-            };
+            options.Events.OnRedirectToLogin = context => RefuseAsync(context, StatusCodes.Status401Unauthorized);
+            options.Events.OnRedirectToAccessDenied = context => RefuseAsync(context, StatusCodes.Status403Forbidden);
+            options.Events.OnValidatePrincipal = ValidateAsync;
         });
-        services.AddAuthorization(o => o.AddPolicy(InstructorPolicy, p => p.RequireRole(nameof(OwnerRole.Instructor))));
+        services.AddAccessRules();
         services.AddCascadingAuthenticationState();
         services.AddScoped<CurrentOwner>();
         return services;
     }
 
-    /// <summary>Pages anyone may open in class mode before choosing a name.</summary>
-    private static readonly string[] OpenInClassMode = ["/join", "/instructor/sign-in", "/sign-out", "/account", "/healthz", "/not-found", "/error"];
+    /// <summary>
+    /// A page asked for without the right to it goes to the page that gives it (/join, or the instructor's
+    /// sign-in); the API and the live connection (/_blazor) are told, with a status and a reason.
+    /// </summary>
+    private static async Task RefuseAsync(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        var request = context.Request;
+        var forInstructor = request.Path.StartsWithSegments("/instructor") || request.Path.StartsWithSegments("/api/instructor");
+        if (HttpMethods.IsGet(request.Method) && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/_blazor"))
+        {
+            var signIn = forInstructor ? "/instructor/sign-in" : "/join";
+            context.Response.Redirect(signIn + "?returnUrl=" + Uri.EscapeDataString(request.Path + request.QueryString));
+            return;
+        }
+        // Someone who has not joined is told to; someone who has, that this is not theirs.
+        var joined = RunOwner.From(context.HttpContext.User) is { Role: not OwnerRole.Learner } || !ClassMode(context.HttpContext);
+        await (status == StatusCodes.Status403Forbidden && joined
+            ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "For the instructor",
+                detail: "Only the instructor of this class may do this.")
+            : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in first",
+                detail: forInstructor ? "Sign in as the instructor at /instructor/sign-in."
+                    : "This server hosts a class: open it in a browser and choose your name (or sign in as the instructor).")).ExecuteAsync(context.HttpContext);
+    }
+
+    private static bool ClassMode(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<LearnDLOptions>>().Value.Class.IsOn;
 
     /// <summary>
-    /// Personal mode: a request without an owner gets a new learner. Class mode: a visitor without a
-    /// name is sent to /join to choose one, and the API answers 401 until they have.
+    /// On every request: a student the instructor removed is no one (they choose a name again), a renamed
+    /// one gets their new name, and an instructor's sign-in ends when the passphrase changes.
+    /// </summary>
+    private static async Task ValidateAsync(CookieValidatePrincipalContext context)
+    {
+        var owner = RunOwner.From(context.Principal!);
+        if (owner is null || owner.Role == OwnerRole.Learner) return;
+        var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<LearnDLOptions>>().Value.Class;
+        if (owner.Role == OwnerRole.Instructor)
+        {
+            if (options.IsOn && context.Principal!.FindFirstValue(InstructorSession.StampClaim) == InstructorSession.Stamp(options)) return;
+        }
+        else if (options.IsOn && await context.HttpContext.RequestServices.GetRequiredService<StudentRegistry>().FindAsync(owner.Id) is { } student)
+        {
+            if (student.Name == owner.Name) return;
+            context.ReplacePrincipal(student.ToPrincipal(Scheme));
+            context.ShouldRenew = true;
+            return;
+        }
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(Scheme);
+    }
+
+    /// <summary>
+    /// Personal mode: a request without an owner gets a new learner, so runs and limits have someone to
+    /// belong to. Class mode: who may have what is decided by the authorization rules (<see cref="Access"/>).
     /// </summary>
     public static IApplicationBuilder UseOwners(this IApplicationBuilder app)
     {
         app.UseAuthentication();
         app.Use(async (context, next) =>
         {
-            var classMode = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LearnDLOptions>>().Value.Class.IsOn;
-            var owner = RunOwner.From(context.User);
-            // A personal-mode cookie from before class mode was switched on is no one in the class.
-            if (classMode && owner is { Role: OwnerRole.Learner }) owner = null;
-            if (owner is null)
+            if (!ClassMode(context) && RunOwner.From(context.User) is null)
             {
-                var path = context.Request.Path;
-                if (!classMode)
-                {
-                    var principal = RunOwner.NewLearner().ToPrincipal(Scheme);
-                    await context.SignInAsync(Scheme, principal, new AuthenticationProperties { IsPersistent = true });
-                    context.User = principal;
-                }
-                else if (path.StartsWithSegments("/api"))
-                {
-                    await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in first",
-                        detail: "This server hosts a class: open it in a browser and choose your name (or sign in as the instructor).").ExecuteAsync(context);
-                    return;
-                }
-                else if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal)
-                         && !OpenInClassMode.Any(open => path.StartsWithSegments(open)))
-                {
-                    var signIn = path.StartsWithSegments("/instructor") ? "/instructor/sign-in" : "/join";
-                    context.Response.Redirect(signIn + "?returnUrl=" + Uri.EscapeDataString(path + context.Request.QueryString));
-                    return;
-                }
+                var principal = RunOwner.NewLearner().ToPrincipal(Scheme);
+                await context.SignInAsync(Scheme, principal, new AuthenticationProperties { IsPersistent = true });
+                context.User = principal;
             }
             await next();
         });

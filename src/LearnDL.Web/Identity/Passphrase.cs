@@ -32,6 +32,15 @@ public static class Passphrase
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(given), SHA256.HashData(Encoding.UTF8.GetBytes(options.InstructorPassphrase.Trim())));
     }
 
+    /// <summary>
+    /// Whether a joining student gave the class code (<see cref="ClassOptions.JoinCode"/>; any answer when none
+    /// is set). Case and surrounding spaces do not matter: it is read out in a classroom.
+    /// </summary>
+    public static bool MatchesJoinCode(string attempt, ClassOptions options) =>
+        string.IsNullOrWhiteSpace(options.JoinCode) || CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(attempt.Trim().ToUpperInvariant())),
+            SHA256.HashData(Encoding.UTF8.GetBytes(options.JoinCode.Trim().ToUpperInvariant())));
+
     private static bool TryParse(string text, out int iterations, out byte[] salt, out byte[] hash)
     {
         (iterations, salt, hash) = (0, [], []);

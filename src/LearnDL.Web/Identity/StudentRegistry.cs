@@ -7,6 +7,9 @@ using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.Identity;
 
+/// <summary>A student as the instructor's class list shows them.</summary>
+public sealed record StudentRow(string Id, string Name, DateTimeOffset JoinedAt, DateTimeOffset LastSeenAt, int Runs);
+
 /// <summary>The class's students: display names are trimmed, limited, unique within the class, and changeable.</summary>
 public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> factory, IOptions<LearnDLOptions> options, TimeProvider time)
 {
@@ -48,6 +51,72 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
         return (new RunOwner(me.Id, me.DisplayName, OwnerRole.Student), null);
     }
 
+    /// <summary>A student as they are now (the instructor may have renamed them), or null when there is no such student.</summary>
+    public async Task<RunOwner?> FindAsync(string studentId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var name = await db.Students.Where(s => s.Id == studentId).Select(s => s.DisplayName).FirstOrDefaultAsync();
+        return name is null ? null : new RunOwner(studentId, name, OwnerRole.Student);
+    }
+
+    /// <summary>The class list for the instructor, by name, with how many runs each has.</summary>
+    public async Task<IReadOnlyList<StudentRow>> ListAsync()
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var students = await db.Students.AsNoTracking().Select(s => new
+        {
+            s.Id, s.DisplayName, s.CreatedAt, s.LastSeenAt, Runs = db.RunMembers.Count(m => m.OwnerId == s.Id),
+        }).ToListAsync();
+        return students.Select(s => new StudentRow(s.Id, s.DisplayName, s.CreatedAt, s.LastSeenAt, s.Runs))
+            .OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    /// <summary>The instructor renames a student (the same rules as choosing a name); their cookie follows on their next request.</summary>
+    public async Task<string?> RenameAsync(string studentId, string? rawName)
+    {
+        await using (var db = await factory.CreateDbContextAsync())
+            if (!await db.Students.AnyAsync(s => s.Id == studentId)) return "There is no such student.";
+        return (await JoinAsync(rawName, studentId)).Problem;
+    }
+
+    /// <summary>
+    /// Takes a student out of the class: their name is free again and their browser must join anew. Their runs
+    /// stay in the class's history (under "(removed)"), their lesson progress goes.
+    /// </summary>
+    public async Task<bool> RemoveAsync(string studentId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await db.Progress.Where(p => p.OwnerId == studentId).ExecuteDeleteAsync();
+        var removed = await db.Students.Where(s => s.Id == studentId).ExecuteDeleteAsync() > 0;
+        await transaction.CommitAsync();
+        return removed;
+    }
+
+    /// <summary>
+    /// A student who lost their browser's cookie joined again under a new name: everything the old identity
+    /// had (runs, shared runs, uploads, lesson progress) moves to the new one, and the old one is removed.
+    /// Where both had the same thing (a run they were both on, an answer to the same question) the new one's stays.
+    /// </summary>
+    public async Task<string?> MergeAsync(string fromId, string intoId)
+    {
+        if (fromId == intoId) return "Choose two different students.";
+        await using var db = await factory.CreateDbContextAsync();
+        if (await db.Students.CountAsync(s => s.Id == fromId || s.Id == intoId) != 2) return "There is no such student.";
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var intoRuns = db.RunMembers.Where(m => m.OwnerId == intoId).Select(m => m.RunId);
+        await db.RunMembers.Where(m => m.OwnerId == fromId && intoRuns.Contains(m.RunId)).ExecuteDeleteAsync();
+        await db.RunMembers.Where(m => m.OwnerId == fromId).ExecuteUpdateAsync(u => u.SetProperty(m => m.OwnerId, intoId));
+        await db.Runs.Where(r => r.OwnerId == fromId).ExecuteUpdateAsync(u => u.SetProperty(r => r.OwnerId, intoId));
+        await db.UploadedDatasets.Where(d => d.OwnerId == fromId).ExecuteUpdateAsync(u => u.SetProperty(d => d.OwnerId, intoId));
+        var intoKeys = db.Progress.Where(p => p.OwnerId == intoId).Select(p => p.Key);
+        await db.Progress.Where(p => p.OwnerId == fromId && intoKeys.Contains(p.Key)).ExecuteDeleteAsync();
+        await db.Progress.Where(p => p.OwnerId == fromId).ExecuteUpdateAsync(u => u.SetProperty(p => p.OwnerId, intoId));
+        await db.Students.Where(s => s.Id == fromId).ExecuteDeleteAsync();
+        await transaction.CommitAsync();
+        return null;
+    }
+
     /// <summary>Display names by owner id, for dashboards and tables (the instructor and learners have fixed names).</summary>
     public async Task<IReadOnlyDictionary<string, string>> NamesAsync(IEnumerable<string> ownerIds)
     {
@@ -55,7 +124,7 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
         await using var db = await factory.CreateDbContextAsync();
         var names = await db.Students.Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.DisplayName);
         foreach (var id in ids.Where(i => !names.ContainsKey(i)))
-            names[id] = id == RunOwner.InstructorId ? "Instructor" : id.StartsWith("learner-", StringComparison.Ordinal) ? "you (personal mode)" : "(unknown)";
+            names[id] = id == RunOwner.InstructorId ? "Instructor" : id.StartsWith("learner-", StringComparison.Ordinal) ? "you (personal mode)" : "(removed)";
         return names;
     }
 

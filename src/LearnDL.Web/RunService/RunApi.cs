@@ -1,6 +1,9 @@
 using LearnDL.Training.Compute;
+using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.RunService;
 
@@ -12,14 +15,45 @@ public sealed record RunProgressBody(string? Stage, int Done, int Total, int Ski
 /// <summary>A run as the API reports it.</summary>
 public sealed record RunBody(
     Guid Id, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, string? DeviceReason,
-    int? QueuePosition, int Members, RunProgressBody Progress, CpuShare? Cpu, IReadOnlyList<Training.Training.EpochMetrics> EpochMetrics,
-    string? Error, Training.Training.RunResult? Result, string Page);
+    int? QueuePosition, int Members, RunProgressBody Progress, CpuShare? Cpu, IReadOnlyList<EpochMetrics> EpochMetrics,
+    string? Error, RunResultBody? Result, string Page);
+
+/// <summary>An example prediction; the image is named by its class folder and file name, never by its path on the server.</summary>
+public sealed record ExampleBody(string Image, string Actual, string Predicted, double Confidence, bool Correct);
+
+/// <summary>
+/// What a finished run measured, as the API tells it: the engine's <see cref="RunResult"/> without
+/// anything that names the server's files (dataset folders, image paths, the model's path).
+/// </summary>
+public sealed record RunResultBody(
+    int Images, int TrainImages, int TestImages, string Device, string DeviceReason, string RuntimeBuild, int BatchSize,
+    IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<StageTiming> Stages, double TotalSeconds, double FeaturizeWallSeconds,
+    double FeaturizeImagesPerSecond, CpuShare? FeaturizeCpu, double ImagesPerSecond, double MicroAccuracy, double MacroAccuracy, double LogLoss,
+    IReadOnlyList<string> Classes, IReadOnlyList<ClassMetrics> PerClass, IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix,
+    IReadOnlyList<ExampleBody> Examples, int SkippedFiles, IReadOnlyList<string> SkippedImages)
+{
+    public static RunResultBody From(RunResult r) => new(
+        r.Images, r.TrainImages, r.TestImages, r.Device, r.DeviceReason, r.RuntimeBuild, r.BatchSize, r.Epochs, r.Stages, r.TotalSeconds,
+        r.FeaturizeWallSeconds, r.FeaturizeImagesPerSecond, r.FeaturizeCpu, r.ImagesPerSecond, r.MicroAccuracy, r.MacroAccuracy, r.LogLoss,
+        r.Classes, r.PerClass, r.ConfusionMatrix,
+        r.Examples.Select(e => new ExampleBody(ImageName(e.Source), e.Actual, e.Predicted, e.Confidence, e.Correct)).ToList(),
+        r.SkippedFiles, r.SkippedSources.Select(ImageName).ToList());
+
+    /// <summary>"class/file.png" for a file (what the learner put in the dataset), the source itself otherwise ("fashion-mnist#12").</summary>
+    public static string ImageName(string source)
+    {
+        if (!Path.IsPathRooted(source)) return source;
+        var folder = Path.GetFileName(Path.GetDirectoryName(source));
+        return string.IsNullOrEmpty(folder) ? Path.GetFileName(source) : $"{folder}/{Path.GetFileName(source)}";
+    }
+}
 
 public sealed record RunListBody(int Total, int Page, int PageSize, IReadOnlyList<RunSummary> Items);
 
 /// <summary>
 /// /api/runs for scripts and instructors' tools: the same queue, checks and limits as the pages.
-/// 400 names the problems, 429 says which limit was reached, another owner's run is 404.
+/// 400 names the problems, 429 says which limit was reached, another owner's run is 404 (the rules
+/// are <see cref="Access"/>'s). No answer names a file or folder of the server.
 /// </summary>
 public static class RunApi
 {
@@ -27,7 +61,7 @@ public static class RunApi
 
     public static IEndpointRouteBuilder MapRunApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/runs").RequireAuthorization();
+        var api = app.MapGroup("/api/runs").RequireAuthorization(Access.Joined);
         api.MapPost("", SubmitAsync);
         api.MapGet("{id:guid}", GetAsync);
         api.MapDelete("{id:guid}", CancelAsync);
@@ -64,10 +98,9 @@ public static class RunApi
         }
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunHub hub, IRunQueue queue, RunAccess access)
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunHub hub, IRunQueue queue, IAuthorizationService authorization)
     {
-        var owner = RunOwner.From(http.User)!;
-        if (!await access.CanSeeAsync(owner, id)) return NotFound(id);
+        if (!await MaySeeAsync(http, authorization, id)) return NotFound(id);
         // A run in progress is answered from memory: scripts polling it every second cost no database read.
         if (queue.Find(id) is { Dataset: { } dataset } job && hub.Snapshot(id, withSeries: false) is { IsFinished: false } live)
             return Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null));
@@ -78,24 +111,25 @@ public static class RunApi
     }
 
     private static RunBody Body(Guid id, RunSnapshot s, DateTimeOffset createdAt, string dataset, int images, int epochs, string deviceRequested,
-        RunRecord? record, Training.Training.RunResult? result, DateTimeOffset? finishedAt) =>
+        RunRecord? record, RunResult? result, DateTimeOffset? finishedAt) =>
         new(id, s.Status, createdAt, s.StartedAt ?? record?.StartedAt, finishedAt, dataset, images, epochs, deviceRequested,
             s.Device ?? record?.Device, s.DeviceReason ?? record?.DeviceReason, s.QueuePosition, s.Members,
             new RunProgressBody(s.Stage?.ToString().ToLowerInvariant(), s.Done, s.Total, s.Skipped, Math.Round(s.Percent, 1), s.ImagesPerSecond, s.ElapsedSeconds),
-            s.Cpu, s.Epochs, s.Error, result, $"/runs/{id}");
+            s.Cpu, s.Epochs, s.Error, result is null ? null : RunResultBody.From(result), $"/runs/{id}");
 
-    private static async Task<IResult> CancelAsync(Guid id, HttpContext http, IRunQueue queue, RunStore store, RunAccess access)
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext http, IRunQueue queue, RunStore store, IAuthorizationService authorization)
     {
-        var owner = RunOwner.From(http.User)!;
-        if (!await access.CanCancelAsync(owner, id) || await store.GetSummaryAsync(id) is not { } run) return NotFound(id);
-        var outcome = await queue.CancelAsync(id, access.CancelledBy(owner));
+        if (!await MaySeeAsync(http, authorization, id) || await store.GetSummaryAsync(id) is not { } run) return NotFound(id);
+        var outcome = await queue.CancelAsync(authorization, RunOwner.From(http.User)!, id);
+        // Seeing a run (a class demo) is not being on it: someone else's run cannot be stopped, and is not there for them.
+        if (outcome == CancelOutcome.NotAMember) return NotFound(id);
         if (outcome != CancelOutcome.NotInProgress)
             return Results.Accepted($"/api/runs/{id}", new { id, cancelling = outcome == CancelOutcome.Cancelled, left = outcome == CancelOutcome.Left });
         return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The run is not in progress",
             detail: $"Run {id} has already ended ({run.Status.ToString().ToLowerInvariant()}).");
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, RunStore store, RunAccess access,
+    private static async Task<IResult> ListAsync(HttpContext http, RunStore store, IOptions<LearnDLOptions> options,
         string? state = null, string? device = null, int page = 0, int pageSize = 50)
     {
         var owner = RunOwner.From(http.User)!;
@@ -110,15 +144,14 @@ public static class RunApi
         if (page < 0) problems.Add("page must be 0 or more.");
         if (pageSize is < 1 or > MaxPageSize) problems.Add($"pageSize must be between 1 and {MaxPageSize}.");
         if (problems.Count > 0) return Problem(400, problems);
-        var result = await store.ListAsync(access.Scope(owner, new RunFilter(device, status)), page, pageSize);
+        var result = await store.ListAsync(Access.Scope(owner, options.Value.Class.IsOn, new RunFilter(device, status)), page, pageSize);
         return Results.Ok(new RunListBody(result.Total, page, pageSize, result.Items));
     }
 
     /// <summary>The trained model, an ML.NET model file, for the run's own page and for scripts.</summary>
-    private static async Task<IResult> ModelAsync(Guid id, HttpContext http, RunStore store, RunAccess access, ModelFiles models)
+    private static async Task<IResult> ModelAsync(Guid id, HttpContext http, RunStore store, IAuthorizationService authorization, ModelFiles models)
     {
-        var owner = RunOwner.From(http.User)!;
-        if (!await access.CanSeeAsync(owner, id) || await store.GetSummaryAsync(id) is not { } run) return NotFound(id);
+        if (!await MaySeeAsync(http, authorization, id) || await store.GetSummaryAsync(id) is not { } run) return NotFound(id);
         if (run.Status != RunStatus.Completed)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "No model yet",
                 detail: $"Run {id} is {run.Status.ToString().ToLowerInvariant()}: only a completed run has a trained model.");
@@ -127,6 +160,9 @@ public static class RunApi
                 detail: $"The model file of run {id} is no longer in the data folder. Run it again to train a new one.");
         return Results.File(models.PathFor(id), "application/zip", ModelFiles.DownloadName(id));
     }
+
+    private static async Task<bool> MaySeeAsync(HttpContext http, IAuthorizationService authorization, Guid id) =>
+        (await authorization.AuthorizeAsync(http.User, new RunRef(id), Access.See)).Succeeded;
 
     private static IResult NotFound(Guid id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such run", detail: $"There is no run {id} here.");

@@ -24,9 +24,10 @@ public interface IRunQueue
     WorkTicket SubmitWork(string title, ComputeDevice device, RunOwner owner, Func<CancellationToken, Task> work);
 
     /// <summary>
-    /// Stops a queued or running run (or work). <paramref name="byOwnerId"/>: when several people are
-    /// on a shared run, one of them cancelling only takes them off it; the run stops when the last
-    /// one leaves. Null stops it for everyone (the instructor).
+    /// Stops a queued or running run (or work). <paramref name="byOwnerId"/>: someone on the run leaving
+    /// it; when several people are on a shared run, only they get off it, and the run stops when the
+    /// last one leaves; someone not on it gets <see cref="CancelOutcome.NotAMember"/>. Null stops it for
+    /// everyone (the instructor; see <see cref="RunCancel"/> for who may do which).
     /// </summary>
     Task<CancelOutcome> CancelAsync(Guid runId, string? byOwnerId = null);
 
@@ -46,7 +47,8 @@ public interface IRunQueue
     QueuedRun? Find(Guid runId);
 }
 
-public enum CancelOutcome { NotInProgress, Cancelled, Left }
+/// <summary>How a cancel went: the run is stopping, the person got off a shared run, it had ended, or they are not on it.</summary>
+public enum CancelOutcome { NotInProgress, Cancelled, Left, NotAMember }
 
 /// <summary>The limits that hold a class together; start from appsettings.json.</summary>
 public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int CpuWorkers, int GpuWorkers);
@@ -74,6 +76,7 @@ public sealed class RunQueue : IRunQueue
     private readonly DatasetDirectory _datasets;
     private readonly UploadedDatasets _uploads;
     private readonly DeviceProbe _probe;
+    private readonly ServerPaths _paths;
     private readonly TimeProvider _time;
     private readonly bool _shareIdentical;
     private readonly Lock _lock = new();
@@ -83,9 +86,10 @@ public sealed class RunQueue : IRunQueue
     private readonly Dictionary<ComputeDevice, TaskCompletionSource> _wake = [];
     private RunLimits _limits;
 
-    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, DeviceProbe probe, IOptions<LearnDLOptions> options, TimeProvider time)
+    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, DeviceProbe probe, ServerPaths paths,
+        IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        (_store, _hub, _datasets, _uploads, _probe, _time) = (store, hub, datasets, uploads, probe, time);
+        (_store, _hub, _datasets, _uploads, _probe, _paths, _time) = (store, hub, datasets, uploads, probe, paths, time);
         var o = options.Value;
         _shareIdentical = o.ShareIdenticalRuns;
         _limits = new(o.MaxImagesPerRun, o.MaxEpochs, o.MaxQueuedRuns, o.MaxQueuedRunsPerOwner, o.MaxConcurrentCpuRuns, o.MaxConcurrentGpuRuns);
@@ -212,9 +216,16 @@ public sealed class RunQueue : IRunQueue
         lock (_lock)
         {
             if (!_jobs.TryGetValue(runId, out job) || job.State == JobState.Finished) return CancelOutcome.NotInProgress;
+            // Someone who is not on it may not touch it.
+            if (byOwnerId is not null && !(job is RunJob on ? on.Members.Contains(byOwnerId) : job.Owner.Id == byOwnerId))
+                return CancelOutcome.NotAMember;
             if (job.CancelRequested) return CancelOutcome.Cancelled;
-            if (byOwnerId is not null && job is RunJob { Members.Count: > 1 } shared && shared.Members.Remove(byOwnerId))
+            if (byOwnerId is not null && job is RunJob { Members.Count: > 1 } shared)
+            {
+                // One of several only gets off it.
+                shared.Members.Remove(byOwnerId);
                 membersLeft = shared.Members.Count;
+            }
             else
             {
                 job.CancelRequested = true;
@@ -335,7 +346,10 @@ public sealed class RunQueue : IRunQueue
             problems.Add($"This server allows at most {limits.MaxEpochs} epochs per run (MaxEpochs).");
         var upload = UploadedDatasets.IsUploadName(request.Dataset);
         var (info, datasetProblem) = upload ? await _uploads.DescribeAsync(request.Dataset, owner) : _datasets.Describe(request.Dataset);
-        if (datasetProblem is not null) problems.Add(datasetProblem);
+        // An upload's folder named as a folder dataset would go round the rules on who may use it.
+        if (!upload && info is not null && _uploads.IsInUploadsFolder(info))
+            (info, datasetProblem) = (null, $"Unknown dataset '{request.Dataset.Trim()}'. An uploaded dataset is used by its name, upload:NAME (see /datasets).");
+        if (datasetProblem is not null) problems.Add(_paths.Hide(datasetProblem));
         else if (request.Images > info!.ImageCount) problems.Add($"{info.Title} has {info.ImageCount:N0} images; ask for fewer.");
         var engineDataset = upload && info is not null ? info.Name : request.Dataset.Trim();
         DeviceChoice? device = null;
@@ -377,8 +391,12 @@ public sealed class RunQueue : IRunQueue
                 continue;
             }
             var job = new RunJob(record.Id, request!, engineDataset!, device!, owner, record.CreatedAt);
-            // Its starter (already its first member) and everyone who joined it.
-            job.Members.AddRange(members.Where(m => m != owner.Id));
+            // Everyone on it as stored: its starter unless they left it, and everyone who joined it.
+            if (members.Count > 0)
+            {
+                job.Members.Clear();
+                job.Members.AddRange(members);
+            }
             job.Stored.TrySetResult();
             lock (_lock)
             {

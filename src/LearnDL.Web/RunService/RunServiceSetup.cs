@@ -6,7 +6,7 @@ using LearnDL.Web.Identity;
 
 namespace LearnDL.Web.RunService;
 
-/// <summary>The run service's registrations: queue, worker, hub, store, access rules, the instructor's queue controls.</summary>
+/// <summary>The run service's registrations: queue, worker, hub, store, the instructor's queue controls.</summary>
 public static class RunServiceSetup
 {
     public static IServiceCollection AddRunService(this IServiceCollection services)
@@ -16,7 +16,9 @@ public static class RunServiceSetup
         services.AddSingleton<RunStore>();
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<RunHub>();
-        services.AddSingleton<RunAccess>();
+        services.AddSingleton<ServerPaths>();
+        // Who may see, leave and stop a run.
+        services.AddAccessRules();
         services.AddSingleton<RunQueue>();
         services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<RunQueue>());
         services.AddSingleton<ClassStateStore>();

@@ -56,19 +56,27 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
             .OrderBy(m => m.OwnerId != r.OwnerId).ThenBy(m => m.JoinedAt).Select(m => m.OwnerId).ToList())).ToList();
     }
 
+    /// <summary>Stores a new run with its starter as its first member.</summary>
     public async Task AddAsync(RunRecord record)
     {
         await using var db = await factory.CreateDbContextAsync();
         db.Runs.Add(record);
+        db.RunMembers.Add(new RunMember { RunId = record.Id, OwnerId = record.OwnerId, JoinedAt = record.CreatedAt });
         await db.SaveChangesAsync();
     }
 
+    /// <summary>Puts an owner on a run; joining twice (a double press, two tabs) is the same as once.</summary>
     public async Task AddMemberAsync(Guid runId, string ownerId, DateTimeOffset at)
     {
         await using var db = await factory.CreateDbContextAsync();
         if (await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId)) return;
         db.RunMembers.Add(new RunMember { RunId = runId, OwnerId = ownerId, JoinedAt = at });
-        await db.SaveChangesAsync();
+        try { await db.SaveChangesAsync(); }
+        catch (DbUpdateException)
+        {
+            // The same owner's other join got there first: they are on the run, which is all that was asked.
+            if (!await IsMemberAsync(runId, ownerId)) throw;
+        }
     }
 
     /// <summary>The whole run, result and pictures included: for the run page alone.</summary>
@@ -97,18 +105,25 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
             query = query.Where(r => r.Device == filter.Device || (r.Device == null && r.DeviceRequested == filter.Device));
         if (filter.Status is { } s) query = query.Where(r => r.Status == s);
         if (filter.OwnerId is { } owner)
-            query = query.Where(r => r.OwnerId == owner || db.RunMembers.Any(m => m.RunId == r.Id && m.OwnerId == owner));
+            query = query.Where(r => db.RunMembers.Any(m => m.RunId == r.Id && m.OwnerId == owner));
         var total = await query.CountAsync();
         var items = await Slim(query.OrderByDescending(r => r.CreatedAt).Skip(Math.Max(page, 0) * pageSize).Take(pageSize)).ToListAsync();
         return new(items, total);
     }
 
-    /// <summary>Whether an owner may see a run: they started or joined it, or it is a class demo.</summary>
-    public async Task<bool> IsVisibleToAsync(Guid runId, string ownerId)
+    private async Task<bool> IsMemberAsync(Guid runId, string ownerId)
     {
         await using var db = await factory.CreateDbContextAsync();
-        return await db.Runs.AnyAsync(r => r.Id == runId && (r.OwnerId == ownerId || r.ClassDemo))
-            || await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId);
+        return await db.RunMembers.AnyAsync(m => m.RunId == runId && m.OwnerId == ownerId);
+    }
+
+    /// <summary>Whether an owner is on a run (started or joined it, and has not left), and whether it is a class demo.</summary>
+    public async Task<(bool IsMember, bool ClassDemo)> MembershipAsync(Guid runId, string ownerId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var run = await db.Runs.Where(r => r.Id == runId)
+            .Select(r => new { r.ClassDemo, Member = db.RunMembers.Any(m => m.RunId == r.Id && m.OwnerId == ownerId) }).FirstOrDefaultAsync();
+        return (run?.Member ?? false, run?.ClassDemo ?? false);
     }
 
     public async Task RemoveMemberAsync(Guid runId, string ownerId)

@@ -9,7 +9,7 @@ namespace LearnDL.Web.RunService;
 /// Serves the run queue in the background, off every circuit: a run goes on when its tab closes.
 /// Each device's lane is served on its own, as many runs at once as the lane has workers.
 /// </summary>
-public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEngine engine, ModelFiles models, TimeProvider time, ILogger<RunWorker> logger)
+public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEngine engine, ModelFiles models, ServerPaths paths, TimeProvider time, ILogger<RunWorker> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -64,9 +64,15 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
         {
             await FinishAsync(job.Id, RunStatus.Interrupted, $"The server stopped during this run. {(e as RunCancelledException)?.Message}".Trim());
         }
-        catch (OperationCanceledException e)
+        catch (OperationCanceledException e) when (job.Cancellation.IsCancellationRequested)
         {
             await FinishAsync(job.Id, RunStatus.Cancelled, e is RunCancelledException ? e.Message : "Cancelled before it started.");
+        }
+        catch (OperationCanceledException e)
+        {
+            // Nobody asked for this one (a time-out inside the work): a failure, not a cancel.
+            logger.LogError(e, "Run {RunId} was stopped by a cancellation nobody asked for", job.Id);
+            await FinishAsync(job.Id, RunStatus.Failed, $"The run stopped without anyone cancelling it (a time-out): {e.Message}");
         }
         catch (Exception e) when (e is DatasetException or DeviceUnavailableException or ArgumentException)
         {
@@ -126,6 +132,7 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
     /// <summary>Stores how a run ended and tells its watchers, who hear of it even when storing fails.</summary>
     private async Task FinishAsync(Guid id, RunStatus status, string message)
     {
+        message = paths.Hide(message);
         try
         {
             await store.FinishAsync(id, status, message, time.GetUtcNow());

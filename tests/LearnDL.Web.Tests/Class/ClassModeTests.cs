@@ -81,10 +81,11 @@ public class ClassModeTests : IDisposable
         var outcome = await uploads.ImportAsync(new MemoryStream(zip), zip.Length, "Ada shapes", ada);
         Assert.True(outcome.Accepted, outcome.Message);
 
+        var rules = _factory.Services.GetRequiredService<Microsoft.AspNetCore.Authorization.IAuthorizationService>();
         Assert.Empty(await uploads.VisibleToAsync(bob));
-        Assert.False(uploads.MayDelete(outcome.Dataset!, bob));
+        Assert.False(await rules.AllowsAsync(bob, outcome.Dataset!, Access.Delete));
         Assert.False(await uploads.DeleteAsync(outcome.Dataset!.Id, bob));
-        Assert.True(uploads.MayDelete(outcome.Dataset!, ada));
+        Assert.True(await rules.AllowsAsync(ada, outcome.Dataset!, Access.Delete));
         Assert.True(await uploads.DeleteAsync(outcome.Dataset!.Id, RunOwner.Instructor));
         Assert.Empty(await uploads.VisibleToAsync(ada));
     }

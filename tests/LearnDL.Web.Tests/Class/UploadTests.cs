@@ -143,7 +143,7 @@ public class UploadTests(UploadFixture f) : IClassFixture<UploadFixture>
             ("flowers/tulip/notes.txt", "not a picture"u8.ToArray()), ("flowers/rose/fake.png", "not a picture either"u8.ToArray())]);
         var outcome = await Import(zip, "Flowers");
         Assert.True(outcome.Accepted, outcome.Message);
-        Assert.StartsWith("Imported Flowers: 2 classes (rose, tulip), 8 images (2 files that were not images were skipped)", outcome.Message);
+        Assert.StartsWith("Imported Flowers: 2 classes (rose, tulip), 8 images. 2 files were skipped: 2 were not pictures in a class folder.", outcome.Message);
         var folder = f.Uploads.FolderOf(outcome.Dataset!);
         Assert.StartsWith(f.Root, folder);
         Assert.Equal(["00000.png", "00001.png", "00002.png", "00003.png"], Directory.GetFiles(Path.Combine(folder, "rose")).Select(Path.GetFileName).Order());

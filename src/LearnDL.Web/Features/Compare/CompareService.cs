@@ -1,6 +1,9 @@
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.Features.Compare;
 
@@ -11,9 +14,15 @@ public sealed record CompareRow(
 
 public sealed record Comparison(IReadOnlyList<CompareRow> Rows, IReadOnlyList<string> Notes);
 
-/// <summary>Puts finished runs side by side, the way the article compares its CPU and GPU. Reads slim rows only.</summary>
-public sealed class CompareService(RunStore store)
+/// <summary>
+/// Puts finished runs side by side, the way the article compares its CPU and GPU. Reads slim rows only,
+/// and only of runs the person may see: someone else's run is left out as if it did not exist.
+/// </summary>
+public sealed class CompareService(RunStore store, IAuthorizationService authorization, IOptions<LearnDLOptions> options)
 {
+    /// <summary>Runs in one comparison, at most: a table people read, not a report.</summary>
+    public const int MaxRuns = 20;
+
     public const int ArticleImages = 2000;
     public const double ArticleCpuSeconds = 42 * 60;
     public const double ArticleGpuSeconds = 33;
@@ -29,10 +38,21 @@ public sealed class CompareService(RunStore store)
     public static double ProjectTo(int images, RunResult result) =>
         ProjectTo(images, result.TotalSeconds, result.FeaturizeWallSeconds, result.FeaturizeImagesPerSecond);
 
-    public async Task<Comparison> CompareAsync(IReadOnlyCollection<Guid> ids)
+    /// <summary>The latest finished run on each device that this person may see.</summary>
+    public async Task<Comparison> CompareLatestAsync(RunOwner owner)
     {
-        var runs = await store.GetSummariesAsync(ids);
+        var latest = await store.ListAsync(Access.Scope(owner, options.Value.Class.IsOn, new RunFilter(Status: RunStatus.Completed)), 0, 50);
+        return await CompareAsync(latest.Items.GroupBy(r => r.DeviceShown).Select(g => g.First().Id).ToList(), owner);
+    }
+
+    public async Task<Comparison> CompareAsync(IReadOnlyCollection<Guid> ids, RunOwner owner)
+    {
         var notes = new List<string>();
+        if (ids.Count > MaxRuns) notes.Add($"Only the first {MaxRuns} runs are compared.");
+        var visible = new List<Guid>();
+        foreach (var id in ids.Take(MaxRuns))
+            if (await authorization.AllowsAsync(owner, new RunRef(id), Access.See)) visible.Add(id);
+        var runs = await store.GetSummariesAsync(visible);
         var done = runs.Where(r => r is { Status: RunStatus.Completed, TotalSeconds: not null, FeaturizeSeconds: not null, FeaturizeImagesPerSecond: not null }).ToList();
         foreach (var skipped in runs.Except(done))
             notes.Add($"Run {skipped.Id.ToString()[..8]} is {skipped.Status.ToString().ToLowerInvariant()}, so it is left out.");

@@ -16,6 +16,7 @@ public partial class DatasetsPage
     [Inject] public required UploadedDatasets Uploads { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
     [Inject] public required IOptions<LearnDLOptions> Options { get; set; }
+    [Inject] public required Microsoft.JSInterop.IJSRuntime JS { get; set; }
 
     private List<(DatasetInfo Info, UploadedDatasetRecord? Upload)> _datasets = [];
     private readonly Dictionary<string, IReadOnlyList<Thumbnail>> _thumbnails = [];
@@ -25,6 +26,8 @@ public partial class DatasetsPage
     private bool _importing;
     private ImportOutcome? _outcome;
     private string? _deleted;
+    private HashSet<Guid> _deletable = [];
+    private bool _listening;
 
     private UploadOptions Limits => Options.Value.Uploads;
 
@@ -40,6 +43,12 @@ public partial class DatasetsPage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender && RendererInfo.IsInteractive)
+        {
+            await InputFiles.ListeningAsync(JS);
+            _listening = true;
+            StateHasChanged();
+        }
         // Pictures after the page is up: the first time a dataset is shown they are made, off this circuit.
         foreach (var (info, upload) in _datasets.Where(d => d.Info.Available && !_thumbnails.ContainsKey(d.Info.Name)).ToList())
         {
@@ -51,6 +60,9 @@ public partial class DatasetsPage
     private async Task LoadAsync()
     {
         var uploads = await Uploads.VisibleToAsync(_me);
+        _deletable = [];
+        foreach (var upload in uploads)
+            if (await Owner.MayAsync(upload, Access.Delete)) _deletable.Add(upload.Id);
         _datasets = [.. Directory.List().Select(d => (d, (UploadedDatasetRecord?)null)), .. uploads.Select(u => (Uploads.ListInfo(u), (UploadedDatasetRecord?)u))];
     }
 

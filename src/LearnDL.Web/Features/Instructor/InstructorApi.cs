@@ -9,7 +9,7 @@ public static class InstructorApi
 {
     public static IEndpointRouteBuilder MapInstructorApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/instructor").RequireAuthorization(OwnerCookie.InstructorPolicy);
+        var api = app.MapGroup("/api/instructor").RequireAuthorization(Access.Instructor);
         api.MapGet("queue", (IRunQueue queue) => Results.Ok(queue.View()));
         api.MapPost("queue/{device}/pause", (string device, QueueControls controls) => PauseAsync(device, controls, true));
         api.MapPost("queue/{device}/resume", (string device, QueueControls controls) => PauseAsync(device, controls, false));

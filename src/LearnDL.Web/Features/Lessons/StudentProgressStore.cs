@@ -39,7 +39,7 @@ public sealed class OwnerProgressStore(CurrentOwner owner, BrowserProgressStore 
 
     public async Task SaveAsync(ProgressState state) => await (await StoreAsync()).SaveAsync(state);
 
-    private async Task<IProgressStore> StoreAsync() => _store ??= await owner.GetAsync() is { Role: OwnerRole.Student } student
+    private async Task<IProgressStore> StoreAsync() => _store ??= await owner.FindAsync() is { Role: OwnerRole.Student } student
         ? new StudentProgressStore(factory, student.Id)
         : browser;
 }

@@ -10,7 +10,7 @@ namespace LearnDL.Web.Features.Runs;
 public partial class RunHistoryPage
 {
     [Inject] public required RunStore Store { get; set; }
-    [Inject] public required RunAccess Access { get; set; }
+    [Inject] public required Microsoft.Extensions.Options.IOptions<LearnDLOptions> Options { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
     [Inject] public required NavigationManager Navigation { get; set; }
 
@@ -20,7 +20,7 @@ public partial class RunHistoryPage
 
     private async Task<TableData<RunSummary>> LoadAsync(TableState state, CancellationToken cancellationToken)
     {
-        var filter = Access.Scope(await Owner.GetAsync(),
+        var filter = Access.Scope(await Owner.GetAsync(), Options.Value.Class.IsOn,
             new RunFilter(_device, Enum.TryParse<RunStatus>(_status, out var s) ? s : null));
         var page = await Store.ListAsync(filter, state.Page, state.PageSize);
         return new TableData<RunSummary> { Items = page.Items, TotalItems = page.Total };

@@ -1,6 +1,7 @@
 using LearnDL.Training.Compute;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -10,7 +11,7 @@ namespace LearnDL.Web.Features.Runs;
 public partial class RunPage
 {
     [Inject] public required RunStore Store { get; set; }
-    [Inject] public required RunAccess Access { get; set; }
+    [Inject] public required IAuthorizationService Authorization { get; set; }
     [Inject] public required IRunQueue Queue { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
     [Inject] public required NavigationManager Navigation { get; set; }
@@ -20,24 +21,31 @@ public partial class RunPage
 
     private RunSummary? _run;
     private RunView? _view;
+    private bool _mayStop, _onIt;
 
     protected override async Task OnParametersSetAsync()
     {
-        var owner = await Owner.GetAsync();
-        _run = await Access.CanSeeAsync(owner, Id) ? await Store.GetSummaryAsync(Id) : null;
-        if (_run is null) Navigation.NotFound();
+        var run = new RunRef(Id);
+        _run = await Owner.MayAsync(run, Access.See) ? await Store.GetSummaryAsync(Id) : null;
+        if (_run is null) { Navigation.NotFound(); return; }
+        _mayStop = await Owner.MayAsync(run, Access.Stop);
+        _onIt = _mayStop || await Owner.MayAsync(run, Access.Leave);
     }
+
+    /// <summary>What the button does for this person: stop the run, or only take them off a run others are on too.</summary>
+    private string CancelLabel => !_mayStop && _view?.Snapshot.Members > 1 ? "Leave this run" : "Cancel";
 
     private async Task CancelAsync()
     {
-        var owner = await Owner.GetAsync();
-        var outcome = await Access.CanCancelAsync(owner, Id) ? await Queue.CancelAsync(Id, Access.CancelledBy(owner)) : CancelOutcome.NotInProgress;
+        var outcome = await Queue.CancelAsync(Authorization, await Owner.GetAsync(), Id);
         Snackbar.Add(outcome switch
         {
             CancelOutcome.Cancelled => "Cancelling: the run stops after its current batch.",
             CancelOutcome.Left => "You left this shared run; it goes on for the others who joined it.",
+            CancelOutcome.NotAMember => "Only the people on this run (and the instructor) can stop it.",
             _ => "This run is no longer in progress.",
-        }, outcome == CancelOutcome.NotInProgress ? Severity.Normal : Severity.Info);
+        }, outcome is CancelOutcome.Cancelled or CancelOutcome.Left ? Severity.Info : Severity.Normal);
+        if (outcome == CancelOutcome.Left) _onIt = false;
     }
 
     private async Task RunOnOtherDeviceAsync()

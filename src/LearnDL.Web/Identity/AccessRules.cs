@@ -1,0 +1,107 @@
+using LearnDL.Web.Data;
+using LearnDL.Web.RunService;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LearnDL.Web.Identity;
+
+/// <summary>
+/// Who may do what, all in this file. Personal mode: the one user owns everything. Class mode:
+/// nothing is served to a visitor who has not joined (pages redirect to /join, the API and the
+/// live connection answer 401); a student sees the runs they are on and the class demos, uses
+/// their own uploads and the class's, and may leave a run they are on (the last one leaving stops
+/// it); the instructor sees, stops and deletes anything. Anything else is answered as if it did
+/// not exist.
+/// </summary>
+public static class Access
+{
+    /// <summary>Someone who may use the app: in class mode a student or the instructor, in personal mode the learner.</summary>
+    public const string Joined = "joined";
+
+    /// <summary>The instructor of a class (nobody in personal mode, which has no class).</summary>
+    public const string Instructor = "instructor";
+
+    public static readonly OperationAuthorizationRequirement See = new() { Name = nameof(See) };
+    /// <summary>Stop a run for everyone on it.</summary>
+    public static readonly OperationAuthorizationRequirement Stop = new() { Name = nameof(Stop) };
+    /// <summary>Get off a run one is on; the last one off stops it.</summary>
+    public static readonly OperationAuthorizationRequirement Leave = new() { Name = nameof(Leave) };
+    public static readonly OperationAuthorizationRequirement Delete = new() { Name = nameof(Delete) };
+
+    public static IServiceCollection AddAccessRules(this IServiceCollection services)
+    {
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Joined, p => p.AddRequirements(new JoinedRequirement()))
+            .AddPolicy(Instructor, p => p.RequireRole(nameof(OwnerRole.Instructor)))
+            // Every endpoint without a rule of its own (pages, /_blazor, /content) needs someone who joined.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().AddRequirements(new JoinedRequirement()).Build());
+        // Registered by every wiring that needs the rules (the app, the run service, the datasets): once each.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, JoinedHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, RunRules>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, UploadRules>());
+        return services;
+    }
+
+    /// <summary>Whether <paramref name="owner"/> may do <paramref name="operation"/> to <paramref name="resource"/>.</summary>
+    public static async Task<bool> AllowsAsync(this IAuthorizationService authorization, RunOwner owner, object resource, OperationAuthorizationRequirement operation) =>
+        (await authorization.AuthorizeAsync(owner.ToPrincipal(OwnerCookie.Scheme), resource, operation)).Succeeded;
+
+    /// <summary>Sees every run and every upload: the instructor, or the one user of a personal server.</summary>
+    internal static bool SeesEverything(RunOwner owner, bool classMode) => !classMode || owner.IsInstructor;
+
+    /// <summary>The runs a list shows this owner: those they are on (and, in class mode, not the others').</summary>
+    public static RunFilter Scope(RunOwner owner, bool classMode, RunFilter filter) =>
+        filter with { OwnerId = SeesEverything(owner, classMode) ? null : owner.Id };
+}
+
+/// <summary>A run, for the rules: its id is enough, the rules read what they need.</summary>
+public sealed record RunRef(Guid Id);
+
+public sealed class JoinedRequirement : IAuthorizationRequirement;
+
+internal sealed class JoinedHandler(IOptions<LearnDLOptions> options) : AuthorizationHandler<JoinedRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, JoinedRequirement requirement)
+    {
+        var owner = RunOwner.From(context.User);
+        // A personal-mode learner's cookie from before class mode was switched on is no one in the class.
+        if (owner is not null && (!options.Value.Class.IsOn || owner.Role != OwnerRole.Learner)) context.Succeed(requirement);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Runs. See: those one is on, and the class demos. Leave: those one is on. Stop (for everyone): the
+/// instructor, or the one user of a personal server. A shared run's starter who left it is no longer on it.
+/// </summary>
+internal sealed class RunRules(RunStore store, IOptions<LearnDLOptions> options) : AuthorizationHandler<OperationAuthorizationRequirement, RunRef>
+{
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, OperationAuthorizationRequirement operation, RunRef run)
+    {
+        if (RunOwner.From(context.User) is not { } owner) return;
+        if (Access.SeesEverything(owner, options.Value.Class.IsOn))
+        {
+            if (operation != Access.Delete) context.Succeed(operation);
+            return;
+        }
+        if (owner.Role == OwnerRole.Learner) return;
+        var (isMember, classDemo) = await store.MembershipAsync(run.Id, owner.Id);
+        if ((operation == Access.See && (isMember || classDemo)) || (operation == Access.Leave && isMember)) context.Succeed(operation);
+    }
+}
+
+/// <summary>Uploaded datasets. See (and run): one's own, and those for the whole class. Delete: one's own.</summary>
+internal sealed class UploadRules(IOptions<LearnDLOptions> options) : AuthorizationHandler<OperationAuthorizationRequirement, UploadedDatasetRecord>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, OperationAuthorizationRequirement operation, UploadedDatasetRecord upload)
+    {
+        if (RunOwner.From(context.User) is not { } owner) return Task.CompletedTask;
+        var classMode = options.Value.Class.IsOn;
+        var mine = upload.OwnerId == owner.Id && (!classMode || owner.Role != OwnerRole.Learner);
+        var allowed = Access.SeesEverything(owner, classMode) || mine || (operation == Access.See && upload.ForClass);
+        if (allowed && (operation == Access.See || operation == Access.Delete)) context.Succeed(operation);
+        return Task.CompletedTask;
+    }
+}
