@@ -35,19 +35,13 @@ public static class Browser
     public static Task WaitForCircuitAsync(this IPage page) => page.Locator("[data-interactive=yes]").WaitForAsync();
 
     /// <summary>
-    /// Picks a file in a Blazor InputFile. Its change listener is attached by JS interop after the circuit's
-    /// first render, so a file set before that is lost: wait for the listener's mark first.
+    /// Picks a file in a Blazor InputFile the way a person can: once it is enabled. The app enables its file
+    /// inputs only when Blazor's change listener is attached (Features/Shared/InputFiles.cs), so a file chosen
+    /// then is never lost.
     /// </summary>
     public static async Task ChooseFileAsync(this ILocator input, string path)
     {
-        var ready = await input.EvaluateAsync<bool>("""
-            async el => {
-                for (let waited = 0; el._blazorInputFileNextFileId === undefined && waited < 30000; waited += 25)
-                    await new Promise(r => setTimeout(r, 25));
-                return el._blazorInputFileNextFileId !== undefined;
-            }
-            """);
-        Assert.True(ready, "The file input was never wired up by Blazor (no listener after 30 s).");
+        await Assertions.Expect(input).ToBeEnabledAsync(new() { Timeout = 30_000 });
         await input.SetInputFilesAsync(path);
     }
 
@@ -85,7 +79,8 @@ public static class Browser
         await page.Locator("#launch").ClickAsync();
         try
         {
-            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
+            // Commit, not the default "load": Blazor moves to the run's page inside the circuit, and "load" may never come.
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9a-f-]{36}$"), new() { Timeout = 60_000, WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException)
         {
