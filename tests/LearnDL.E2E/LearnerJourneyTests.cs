@@ -70,7 +70,7 @@ public class LearnerJourneyTests(AppServer app)
         await Assertions.Expect(second.Locator("[data-accuracy]")).ToBeVisibleAsync();
 
         await second.GotoAsync(app.BaseUrl + "/lessons");
-        await Assertions.Expect(second.Locator("#lesson-progress")).ToContainTextAsync("of 8 read");
+        await Assertions.Expect(second.Locator("#lesson-progress")).ToContainTextAsync("of 9 read");
     }
 
     [Fact]
