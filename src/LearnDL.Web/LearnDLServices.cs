@@ -65,6 +65,11 @@ public static class LearnDLServices
         services.AddScoped<BrowserProgressStore>();
         services.AddScoped<IProgressStore, OwnerProgressStore>();
         services.AddScoped<LessonProgress>();
+        // What students do in the lessons reaches the instructor's class pulse (class mode; see Features/Instructor).
+        services.AddSingleton<ClassPulse>();
+        services.AddSingleton<StudentWork>();
+        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), owner));
+        services.AddScoped<ILessonActivity>(sp => sp.GetRequiredService<LessonActivityFor>()(sp.GetRequiredService<CurrentOwner>().FindAsync));
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
@@ -115,6 +120,7 @@ public static class LearnDLServices
         app.MapRunApi();
         app.MapInstructorApi();
         app.MapStudentsApi();
+        app.MapLessonApi();
         app.MapClassSignIn();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;

@@ -35,3 +35,25 @@ public sealed class ProgressRecord
     public string Key { get; set; } = "";
     public int? Answer { get; set; }
 }
+
+/// <summary>
+/// One thing a student did in the course, for the instructor's class pulse (class mode only): a lesson
+/// opened or finished, or an answer chosen to a check question (with whether it was right). Kept as it
+/// happened, so the first try, the number of tries and when are all read back from these rows.
+/// Runs are not repeated here: the runs table already keeps who started which, its state and times.
+/// </summary>
+public sealed class LearningEventRecord
+{
+    public long Id { get; set; }
+    public string StudentId { get; set; } = "";
+    public LearningEventKind Kind { get; set; }
+    public string Lesson { get; set; } = "";
+    /// <summary>The check question's id (answers only).</summary>
+    public string? Question { get; set; }
+    /// <summary>The answer chosen, by its place in the question (answers only).</summary>
+    public int? Answer { get; set; }
+    public bool? Correct { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public enum LearningEventKind { Opened, Answered, Finished }

@@ -20,4 +20,6 @@ public sealed class ClassStateRecord
     public int? GpuWorkers { get; set; }
     public bool? ShowClassComparison { get; set; }
     public DateTimeOffset? LimitsChangedAt { get; set; }
+    /// <summary>When the instructor last cleared the class's records: the pulse counts no run started before it.</summary>
+    public DateTimeOffset? RecordsClearedAt { get; set; }
 }

@@ -10,6 +10,7 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
     public DbSet<UploadedDatasetRecord> UploadedDatasets => Set<UploadedDatasetRecord>();
     public DbSet<ProgressRecord> Progress => Set<ProgressRecord>();
     public DbSet<ClassStateRecord> ClassState => Set<ClassStateRecord>();
+    public DbSet<LearningEventRecord> LearningEvents => Set<LearningEventRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -36,6 +37,11 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         dataset.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
 
         model.Entity<ProgressRecord>().HasKey(p => new { p.OwnerId, p.Key });
+
+        var learning = model.Entity<LearningEventRecord>();
+        learning.Property(e => e.Kind).HasConversion<string>().HasMaxLength(16);
+        learning.Property(e => e.At).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+        learning.HasIndex(e => new { e.StudentId, e.At });
 
         // One row, always number 1: not generated.
         model.Entity<ClassStateRecord>().Property(c => c.Id).ValueGeneratedNever();

@@ -81,13 +81,14 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
 
     /// <summary>
     /// Takes a student out of the class: their name is free again and their browser must join anew. Their runs
-    /// stay in the class's history (under "(removed)"), their lesson progress goes.
+    /// stay in the class's history (under "(removed)"), their lesson progress and the class pulse's records of them go.
     /// </summary>
     public async Task<bool> RemoveAsync(string studentId)
     {
         await using var db = await factory.CreateDbContextAsync();
         await using var transaction = await db.Database.BeginTransactionAsync();
         await db.Progress.Where(p => p.OwnerId == studentId).ExecuteDeleteAsync();
+        await db.LearningEvents.Where(e => e.StudentId == studentId).ExecuteDeleteAsync();
         var removed = await db.Students.Where(s => s.Id == studentId).ExecuteDeleteAsync() > 0;
         await transaction.CommitAsync();
         return removed;
@@ -95,8 +96,9 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
 
     /// <summary>
     /// A student who lost their browser's cookie joined again under a new name: everything the old identity
-    /// had (runs, shared runs, uploads, lesson progress) moves to the new one, and the old one is removed.
-    /// Where both had the same thing (a run they were both on, an answer to the same question) the new one's stays.
+    /// had (runs, shared runs, uploads, lesson progress, the class pulse's records) moves to the new one, and the old
+    /// one is removed. Where both had the same thing (a run they were both on, an answer to the same question) the new
+    /// one's stays; the pulse's records of both are kept, in the order they happened, so a first try stays the first.
     /// </summary>
     public async Task<string?> MergeAsync(string fromId, string intoId)
     {
@@ -112,6 +114,7 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
         var intoKeys = db.Progress.Where(p => p.OwnerId == intoId).Select(p => p.Key);
         await db.Progress.Where(p => p.OwnerId == fromId && intoKeys.Contains(p.Key)).ExecuteDeleteAsync();
         await db.Progress.Where(p => p.OwnerId == fromId).ExecuteUpdateAsync(u => u.SetProperty(p => p.OwnerId, intoId));
+        await db.LearningEvents.Where(e => e.StudentId == fromId).ExecuteUpdateAsync(u => u.SetProperty(e => e.StudentId, intoId));
         await db.Students.Where(s => s.Id == fromId).ExecuteDeleteAsync();
         await transaction.CommitAsync();
         return null;

@@ -10,7 +10,8 @@ namespace LearnDL.Web.RunService;
 /// state and nudges each watcher; every watcher has its own pump that reads the newest state at its
 /// own pace (at most every <see cref="MinInterval"/>), so a slow or dead page loses intermediate
 /// states but never slows the run, the reporter's thread, or the other watchers.
-/// Topics: one per run, and one for the queue (positions, starts, ends).
+/// Topics: one per run, one for the queue (positions, starts, ends), and one for the class's learning
+/// (answers, lessons: see <see cref="WatchClass"/>).
 /// </summary>
 public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
 {
@@ -23,6 +24,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
     private readonly Dictionary<Guid, LiveRun> _runs = [];
     private readonly Dictionary<Guid, List<Watcher>> _runWatchers = [];
     private readonly List<Watcher> _queueWatchers = [];
+    private readonly List<Watcher> _classWatchers = [];
     private readonly Queue<Guid> _finished = new();
 
     /// <summary>
@@ -46,6 +48,31 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
         var watcher = new Watcher(this, null, onChange, Max(interval));
         lock (_lock) _queueWatchers.Add(watcher);
         return watcher.Start();
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onChange"/> when the class's learning changes (<see cref="ClassChanged"/>): thirty
+    /// students answering at once nudge it thirty times, and the watcher is called once per interval.
+    /// </summary>
+    public IDisposable WatchClass(Func<Task> onChange, TimeSpan? interval = null)
+    {
+        var watcher = new Watcher(this, null, onChange, Max(interval), classTopic: true);
+        lock (_lock) _classWatchers.Add(watcher);
+        return watcher.Start();
+    }
+
+    /// <summary>A student answered, opened or finished a lesson (or the records were cleared): only class watchers hear of it.</summary>
+    public void ClassChanged()
+    {
+        Watcher[] targets;
+        lock (_lock) targets = [.. _classWatchers];
+        foreach (var watcher in targets) watcher.Nudge();
+    }
+
+    /// <summary>Open watchers of the class's learning (the instructor's pulse panels).</summary>
+    public int ClassWatcherCount
+    {
+        get { lock (_lock) return _classWatchers.Count; }
     }
 
     /// <summary>Open pages watching a run; a closed page leaves none behind.</summary>
@@ -160,6 +187,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
     {
         lock (_lock)
         {
+            if (watcher.ClassTopic) { _classWatchers.Remove(watcher); return; }
             if (watcher.RunId is not { } id) { _queueWatchers.Remove(watcher); return; }
             if (!_runWatchers.TryGetValue(id, out var list)) return;
             list.Remove(watcher);
@@ -174,12 +202,13 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
     /// One watcher's pump: a channel holding at most one nudge (further nudges are dropped, the state
     /// they announce is read anyway), and a loop that calls the watcher back, then waits the interval.
     /// </summary>
-    private sealed class Watcher(RunHub hub, Guid? runId, Func<Task> callback, TimeSpan interval) : IDisposable
+    private sealed class Watcher(RunHub hub, Guid? runId, Func<Task> callback, TimeSpan interval, bool classTopic = false) : IDisposable
     {
         private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
         { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
         public Guid? RunId => runId;
+        public bool ClassTopic => classTopic;
 
         public IDisposable Start()
         {
@@ -202,7 +231,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
             catch (Exception e)
             {
                 // A watcher that throws (its circuit is gone) is dropped; the run and the others go on.
-                hub._logger.LogDebug(e, "Dropped a watcher of {Topic} that failed", runId?.ToString() ?? "the queue");
+                hub._logger.LogDebug(e, "Dropped a watcher of {Topic} that failed", runId?.ToString() ?? (classTopic ? "the class" : "the queue"));
                 Dispose();
             }
         }

@@ -49,12 +49,53 @@ namespace LearnDL.Web.Data.Migrations
                     b.Property<int?>("MaxQueuedRunsPerOwner")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTimeOffset?>("RecordsClearedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool?>("ShowClassComparison")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
                     b.ToTable("ClassState");
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.LearningEventRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Answer")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("Correct")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Lesson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Question")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudentId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudentId", "At");
+
+                    b.ToTable("LearningEvents");
                 });
 
             modelBuilder.Entity("LearnDL.Web.Data.ProgressRecord", b =>

@@ -72,7 +72,7 @@ public sealed class ClassResults(RunStore store, StudentRegistry students)
         return csv.ToString();
     }
 
-    private static string Cell(string text)
+    internal static string Cell(string text)
     {
         if (text.Length > 0 && "=+-@\t\r".Contains(text[0])) text = "'" + text;
         return text.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;

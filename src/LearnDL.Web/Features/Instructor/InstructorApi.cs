@@ -26,6 +26,14 @@ public static class InstructorApi
         api.MapGet("results.csv", async (ClassResults results, string? device, string? dataset, string? student) =>
             Results.File(System.Text.Encoding.UTF8.GetBytes(ClassResults.Csv(await results.ListAsync(new(device, dataset, student)))),
                 "text/csv; charset=utf-8", $"learndl-class-results-{DateTime.UtcNow:yyyyMMdd-HHmm}.csv"));
+        // The class pulse, in the shape tools read (the panel shows the same figures); DELETE clears the class's records.
+        api.MapGet("pulse", async (ClassPulse pulse) => Results.Ok(PulseBody(await pulse.GetAsync())));
+        api.MapDelete("pulse", async (ClassPulse pulse) => { await pulse.ClearAsync(); return Results.NoContent(); });
+        api.MapGet("answers.csv", async (StudentWork work) =>
+            Results.File(System.Text.Encoding.UTF8.GetBytes(await work.FirstTriesCsvAsync()),
+                "text/csv; charset=utf-8", $"learndl-class-answers-{DateTime.UtcNow:yyyyMMdd-HHmm}.csv"));
+        api.MapGet("students/{id}/work", async (string id, StudentWork work) =>
+            await work.FindAsync(id) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "No such student"));
         api.MapPost("comparison", async (bool show, ClassSettings settings) =>
         {
             await settings.SetShowComparisonAsync(show);
@@ -33,6 +41,18 @@ public static class InstructorApi
         });
         return app;
     }
+
+    /// <summary>Exactly the fields the pulse's API promises, whatever else the view carries.</summary>
+    internal static object PulseBody(ClassPulseView view) => new
+    {
+        lessons = view.Lessons.Select(l => new { slug = l.Slug, opened = l.Opened, finished = l.Finished, medianSeconds = l.MedianSeconds }),
+        questions = view.Questions.Select(q => new
+        {
+            lesson = q.Lesson, id = q.Id, text = q.Text, answered = q.Answered, firstTryCorrect = q.FirstTryCorrect,
+            firstTryCorrectShare = q.FirstTryCorrectShare, commonWrongAnswer = q.CommonWrongAnswer,
+        }),
+        stuck = view.Stuck.Select(s => new { student = s.Student, lesson = s.Lesson, reason = s.Reason, since = s.Since }),
+    };
 
     private static async Task<IResult> PauseAsync(string device, QueueControls controls, bool paused)
     {

@@ -17,6 +17,7 @@ public partial class LessonPage
     private Lesson? _lesson, _previous, _next;
     private List<GlossaryTerm> _newWords = [];
     private CourseNumbers _numbers = null!;
+    private string? _opened;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -31,6 +32,12 @@ public partial class LessonPage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_lesson is not null) await Progress.MarkReadAsync(_lesson);
+        if (_lesson is null) return;
+        // Once per visit of a lesson (the class pulse counts openings); renders after it change nothing.
+        if (_opened != _lesson.Slug)
+        {
+            _opened = _lesson.Slug;
+            await Progress.OpenedAsync(_lesson);
+        }
     }
 }

@@ -51,10 +51,23 @@ public sealed class BrowserProgressStore(ProtectedLocalStorage storage) : IProgr
 }
 
 /// <summary>
+/// What a teacher may see of a reader's work, as it happens (class mode: the instructor's class pulse).
+/// Personal mode has no teacher and registers none.
+/// </summary>
+public interface ILessonActivity
+{
+    Task OpenedAsync(Lesson lesson);
+    Task AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome);
+}
+
+/// <summary>The activity of the owner <paramref name="owner"/> finds (a circuit's, or an API call's).</summary>
+public delegate ILessonActivity LessonActivityFor(Func<Task<LearnDL.Web.Identity.RunOwner?>> owner);
+
+/// <summary>
 /// The reader's progress through the course, for this circuit: marks lessons read, grades and records
 /// answers, and tells the components that show progress (the lessons page, the navigation) when it changes.
 /// </summary>
-public sealed class LessonProgress(IProgressStore store)
+public sealed class LessonProgress(IProgressStore store, ILessonActivity? activity = null)
 {
     private ProgressState? _state;
 
@@ -69,10 +82,18 @@ public sealed class LessonProgress(IProgressStore store)
         await SaveAsync(state with { Read = new HashSet<string>(state.Read) { lesson.Slug } });
     }
 
+    /// <summary>The reader opened the lesson's page (once per visit): it is read, and the class pulse hears of it.</summary>
+    public async Task OpenedAsync(Lesson lesson)
+    {
+        await MarkReadAsync(lesson);
+        if (activity is not null) await activity.OpenedAsync(lesson);
+    }
+
     /// <summary>Grades the answer, remembers it, and returns what to show the reader.</summary>
     public async Task<CheckOutcome> AnswerAsync(Lesson lesson, CheckQuestion question, int answer)
     {
         var outcome = question.Grade(answer);
+        if (activity is not null) await activity.AnsweredAsync(lesson, question, outcome);
         var state = await GetAsync();
         var answers = new Dictionary<string, int>(state.Answers) { [LessonCatalog.QuestionKey(lesson.Slug, question.Id)] = answer };
         await SaveAsync(state with { Answers = answers });

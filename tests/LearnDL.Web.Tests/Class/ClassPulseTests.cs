@@ -1,0 +1,283 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using LearnDL.Testing;
+using LearnDL.Web.Data;
+using LearnDL.Web.Features.Instructor;
+using LearnDL.Web.Features.Lessons;
+using LearnDL.Web.Identity;
+using LearnDL.Web.RunService;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LearnDL.Web.Tests.Class;
+
+/// <summary>The class pulse, through HTTP against the whole app: students answer, the instructor reads the figures, the API and the CSV agree.</summary>
+public class ClassPulseTests : IDisposable
+{
+    private const string Passphrase = "teach-the-class-2026";
+    private readonly TempFolder _temp = new();
+    private readonly LearnDLFactory _factory;
+
+    public ClassPulseTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase));
+
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _temp.Dispose();
+    }
+
+    private async Task<Visitor> StudentAsync(string name)
+    {
+        var student = new Visitor(_factory);
+        Assert.Equal(HttpStatusCode.Redirect, (await student.JoinAsync(name)).StatusCode);
+        return student;
+    }
+
+    private async Task<Visitor> InstructorAsync()
+    {
+        var instructor = new Visitor(_factory);
+        Assert.Equal("/instructor", (await instructor.SignInAsync(Passphrase)).Headers.Location!.ToString());
+        return instructor;
+    }
+
+    private LessonCatalog Catalog => _factory.Services.GetRequiredService<LessonCatalog>();
+
+    /// <summary>The first question of the course with at least two wrong answers, and its answers by kind.</summary>
+    private (Lesson Lesson, CheckQuestion Question, int Right, int WrongA, int WrongB) AQuestion()
+    {
+        var (lesson, question) = Catalog.All.SelectMany(l => l.Questions.Select(q => (l, q))).First(p => p.q.Answers.Count(a => !a.Correct) >= 2);
+        var wrong = question.Answers.Select((a, i) => (a, i)).Where(p => !p.a.Correct).Select(p => p.i).ToList();
+        return (lesson, question, question.Answers.FindIndex(a => a.Correct), wrong[0], wrong[1]);
+    }
+
+    private static async Task<JsonObject> AnswerAsync(Visitor student, Lesson lesson, CheckQuestion question, int answer)
+    {
+        var response = await student.Http.PostAsJsonAsync($"/api/lessons/{lesson.Slug}/questions/{question.Id}/answers", new { answer });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    private static async Task<JsonObject> PulseAsync(Visitor instructor) => (await instructor.Http.GetFromJsonAsync<JsonObject>("/api/instructor/pulse"))!;
+
+    private static JsonObject QuestionIn(JsonObject pulse, Lesson lesson, CheckQuestion question) =>
+        pulse["questions"]!.AsArray().Select(q => q!.AsObject()).Single(q => q["lesson"]!.GetValue<string>() == lesson.Slug && q["id"]!.GetValue<string>() == question.Id);
+
+    [Fact]
+    public async Task Pulse_FirstTrySharesAndTheMostChosenWrongAnswer_AreRight_AndTheApiAndCsvAgree()
+    {
+        var instructor = await InstructorAsync();
+        var (lesson, question, right, wrongA, wrongB) = AQuestion();
+        var students = new List<Visitor>();
+        foreach (var name in new[] { "Ada", "Bob", "Cy", "Di", "Ed" }) students.Add(await StudentAsync(name));
+        foreach (var s in students) Assert.Equal(HttpStatusCode.OK, (await s.Http.PostAsync($"/api/lessons/{lesson.Slug}/opened", null)).StatusCode);
+        // Ada and Bob right at once; Cy and Di choose the same wrong answer first, Ed another; then all three find the right one.
+        Assert.True((await AnswerAsync(students[0], lesson, question, right))["correct"]!.GetValue<bool>());
+        await AnswerAsync(students[1], lesson, question, right);
+        Assert.False((await AnswerAsync(students[2], lesson, question, wrongA))["correct"]!.GetValue<bool>());
+        await AnswerAsync(students[3], lesson, question, wrongA);
+        await AnswerAsync(students[4], lesson, question, wrongB);
+        foreach (var s in students.Skip(2)) await AnswerAsync(s, lesson, question, right);
+        await AnswerAsync(students[0], lesson, question, wrongB); // a later wrong answer changes no first try
+
+        var pulse = await PulseAsync(instructor);
+        Assert.Equal(["lessons", "questions", "stuck"], pulse.Select(p => p.Key).Order());
+        var q = QuestionIn(pulse, lesson, question);
+        Assert.Equal(["answered", "commonWrongAnswer", "firstTryCorrect", "firstTryCorrectShare", "id", "lesson", "text"], q.Select(p => p.Key).Order());
+        Assert.Equal(5, q["answered"]!.GetValue<int>());
+        Assert.Equal(2, q["firstTryCorrect"]!.GetValue<int>());
+        Assert.Equal(0.4, q["firstTryCorrectShare"]!.GetValue<double>(), 6);
+        Assert.Equal(question.Answers[wrongA].Text, q["commonWrongAnswer"]!.GetValue<string>());
+        Assert.Equal(question.Text, q["text"]!.GetValue<string>());
+        // Hardest first: the only answered question comes before those nobody answered (their share is null).
+        Assert.Equal(question.Id, pulse["questions"]![0]!["id"]!.GetValue<string>());
+        Assert.Null(pulse["questions"]![1]!["firstTryCorrectShare"]);
+        var l = pulse["lessons"]!.AsArray().Single(x => x!["slug"]!.GetValue<string>() == lesson.Slug)!.AsObject();
+        Assert.Equal(["finished", "medianSeconds", "opened", "slug"], l.Select(p => p.Key).Order());
+        Assert.Equal(5, l["opened"]!.GetValue<int>());
+
+        // The CSV: one row per student, "right" or "wrong" at the first try under the question's column.
+        var csv = (await instructor.Http.GetStringAsync("/api/instructor/answers.csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var column = csv[0].Split(',').ToList().IndexOf($"{lesson.Slug}/{question.Id}");
+        Assert.True(column > 0);
+        var byName = csv.Skip(1).Select(r => r.Split(',')).ToDictionary(c => c[0], c => c[column]);
+        Assert.Equal(["right", "right", "wrong", "wrong", "wrong"], new[] { "Ada", "Bob", "Cy", "Di", "Ed" }.Select(n => byName[n]));
+        Assert.Equal(2, byName.Values.Count(v => v == "right")); // the same 2 of 5 as the pulse
+
+        // The student's own answers are kept with them: tries counted, the first stays first.
+        var ada = (await instructor.Http.GetFromJsonAsync<JsonArray>("/api/instructor/students"))!.Single(s => s!["name"]!.GetValue<string>() == "Ada")!["id"]!.GetValue<string>();
+        var work = (await instructor.Http.GetFromJsonAsync<JsonObject>($"/api/instructor/students/{ada}/work"))!;
+        var answer = work["answers"]!.AsArray().Single()!;
+        Assert.True(answer["firstTryCorrect"]!.GetValue<bool>());
+        Assert.Equal(2, answer["tries"]!.GetValue<int>());
+        Assert.Contains("Ada", await instructor.Http.GetStringAsync($"/instructor/students/{ada}"));
+    }
+
+    [Fact]
+    public async Task Pulse_FlagsThreeWrongFirstTriesInARow_TwoCancelledRunsInARow_AndTheIdleStudent()
+    {
+        var instructor = await InstructorAsync();
+        var wrong = await StudentAsync("Wrong Way");
+        var failing = await StudentAsync("Cancels");
+        var idle = await StudentAsync("Idle");
+        var busy = await StudentAsync("Busy");
+        var questions = Catalog.All.SelectMany(l => l.Questions.Select(q => (l, q))).Take(3).ToList();
+        foreach (var (l, q) in questions) await AnswerAsync(wrong, l, q, q.Answers.FindIndex(a => !a.Correct));
+
+        // Two runs of one student cancelled in a row (the queue paused, so they end before they start).
+        Assert.Equal(HttpStatusCode.OK, (await instructor.Http.PostAsync("/api/instructor/queue/cpu/pause", null)).StatusCode);
+        foreach (var images in new[] { 16, 20 })
+        {
+            var run = await failing.RunAsync(new { dataset = "builtin", images, epochs = 1, device = "cpu" });
+            await failing.Http.DeleteAsync($"/api/runs/{run}");
+            await failing.WaitForAsync(run, "cancelled");
+        }
+
+        // Idle joined and last answered 20 minutes ago; Busy answers now: the class moves on without Idle.
+        var (lesson, question) = questions[0];
+        await AnswerAsync(idle, lesson, question, question.Answers.FindIndex(a => a.Correct));
+        await using (var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync())
+        {
+            var id = await db.Students.Where(s => s.DisplayName == "Idle").Select(s => s.Id).SingleAsync();
+            var past = DateTimeOffset.UtcNow.AddMinutes(-20);
+            await db.Students.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.CreatedAt, past));
+            foreach (var e in await db.LearningEvents.Where(e => e.StudentId == id).ToListAsync()) e.At = past;
+            await db.SaveChangesAsync();
+        }
+        await AnswerAsync(busy, lesson, question, question.Answers.FindIndex(a => a.Correct));
+
+        var stuck = (await PulseAsync(instructor))["stuck"]!.AsArray().Select(s => s!.AsObject()).ToDictionary(s => s["student"]!.GetValue<string>());
+        Assert.Equal(["Cancels", "Idle", "Wrong Way"], stuck.Keys.Order());
+        Assert.Equal(["lesson", "reason", "since", "student"], stuck["Idle"].Select(p => p.Key).Order());
+        Assert.Contains("3 wrong first tries in a row", stuck["Wrong Way"]["reason"]!.GetValue<string>());
+        Assert.Contains("2 runs in a row failed or cancelled", stuck["Cancels"]["reason"]!.GetValue<string>());
+        Assert.Contains("no progress for 20 min", stuck["Idle"]["reason"]!.GetValue<string>());
+        Assert.Equal(lesson.Title, stuck["Idle"]["lesson"]!.GetValue<string>());
+
+        // A right first try ends the wrong streak.
+        var (l4, q4) = Catalog.All.SelectMany(l => l.Questions.Select(q => (l, q))).Skip(3).First();
+        await AnswerAsync(wrong, l4, q4, q4.Answers.FindIndex(a => a.Correct));
+        Assert.DoesNotContain((await PulseAsync(instructor))["stuck"]!.AsArray(), s => s!["student"]!.GetValue<string>() == "Wrong Way");
+    }
+
+    [Fact]
+    public async Task MergeMovesAStudentsPulseRecords_RemoveDeletesThem_AndClearForgetsTheClass()
+    {
+        var instructor = await InstructorAsync();
+        var (lesson, question, right, wrongA, _) = AQuestion();
+        var old = await StudentAsync("Old Name");
+        var fresh = await StudentAsync("New Name");
+        await AnswerAsync(old, lesson, question, wrongA); // the first try, before the cookie was lost
+        await AnswerAsync(fresh, lesson, question, right);
+        var ids = (await instructor.Http.GetFromJsonAsync<JsonArray>("/api/instructor/students"))!.ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["id"]!.GetValue<string>());
+        var db = _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>();
+        async Task<int> EventsOf(string id) { await using var c = await db.CreateDbContextAsync(); return await c.LearningEvents.CountAsync(e => e.StudentId == id); }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await instructor.Http.PostAsync($"/api/instructor/students/{ids["Old Name"]}/merge-into/{ids["New Name"]}", null)).StatusCode);
+        Assert.Equal(0, await EventsOf(ids["Old Name"]));
+        Assert.Equal(2, await EventsOf(ids["New Name"]));
+        var q = QuestionIn(await PulseAsync(instructor), lesson, question);
+        Assert.Equal(1, q["answered"]!.GetValue<int>()); // one student now, whose first try was the old identity's wrong one
+        Assert.Equal(0, q["firstTryCorrect"]!.GetValue<int>());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await instructor.Http.DeleteAsync($"/api/instructor/students/{ids["New Name"]}")).StatusCode);
+        Assert.Equal(0, await EventsOf(ids["New Name"]));
+        Assert.Equal(0, QuestionIn(await PulseAsync(instructor), lesson, question)["answered"]!.GetValue<int>());
+
+        var another = await StudentAsync("Another");
+        await AnswerAsync(another, lesson, question, right);
+        Assert.Equal(HttpStatusCode.Forbidden, (await another.Http.DeleteAsync("/api/instructor/pulse")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await new Visitor(_factory).Http.GetAsync("/api/instructor/pulse")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await another.Http.GetAsync("/api/instructor/answers.csv")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await instructor.Http.DeleteAsync("/api/instructor/pulse")).StatusCode);
+        Assert.Equal(0, QuestionIn(await PulseAsync(instructor), lesson, question)["answered"]!.GetValue<int>());
+        await using var after = await db.CreateDbContextAsync();
+        Assert.Equal(0, await after.LearningEvents.CountAsync());
+        Assert.Equal(0, await after.Progress.CountAsync());
+    }
+
+    [Fact]
+    public async Task Join_SaysWhatTheInstructorCanSee_AndCsvDefusesFormulaNames()
+    {
+        var visitor = new Visitor(_factory);
+        var join = await visitor.Http.GetStringAsync("/join");
+        Assert.Contains("What your instructor can see of you", join);
+        Assert.Contains("your first answer, whether it was right", join);
+
+        var instructor = await InstructorAsync();
+        await StudentAsync("-1 minus 2"); // a name a spreadsheet would run as a formula
+        var csv = await instructor.Http.GetStringAsync("/api/instructor/answers.csv");
+        Assert.Contains("\r\n'-1 minus 2,0,0,", csv);
+    }
+
+    [Fact]
+    public async Task Pulse_ThirtyAnswersAtOnce_AreComputedOnceWhenRead_NotOncePerAnswer()
+    {
+        var instructor = await InstructorAsync();
+        var (lesson, question, right, wrongA, _) = AQuestion();
+        var students = await Task.WhenAll(Enumerable.Range(1, 30).Select(i => StudentAsync($"Student {i}")));
+        var pulse = _factory.Services.GetRequiredService<ClassPulse>();
+        await PulseAsync(instructor);
+        var before = pulse.Computations;
+        await Task.WhenAll(students.Select((s, i) => AnswerAsync(s, lesson, question, i % 3 == 0 ? right : wrongA)));
+        var q = QuestionIn(await PulseAsync(instructor), lesson, question);
+        Assert.Equal(30, q["answered"]!.GetValue<int>());
+        Assert.Equal(10, q["firstTryCorrect"]!.GetValue<int>());
+        await PulseAsync(instructor);
+        // Thirty answers invalidate it; the instructor's reads compute it again once (the queue's own changes may add one).
+        Assert.InRange(pulse.Computations - before, 1, 2);
+    }
+}
+
+/// <summary>The hub's class topic: many changes at once reach a watcher as one call per interval.</summary>
+public class ClassTopicTests
+{
+    [Fact]
+    public async Task WatchClass_ThirtyChangesAtOnce_OneCallThenOneTrailingCall()
+    {
+        var time = new FakeTimeProvider();
+        var hub = new RunHub(time, NullLogger<RunHub>.Instance);
+        var calls = 0;
+        using (hub.WatchClass(() => { Interlocked.Increment(ref calls); return Task.CompletedTask; }, TimeSpan.FromSeconds(1)))
+        {
+            Assert.Equal(1, hub.ClassWatcherCount);
+            Parallel.For(0, 30, _ => hub.ClassChanged());
+            await Eventually(() => Volatile.Read(ref calls) == 1);
+            Parallel.For(0, 30, _ => hub.ClassChanged());
+            await Task.Delay(200);
+            Assert.Equal(1, Volatile.Read(ref calls)); // nothing more within the second
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Eventually(() => Volatile.Read(ref calls) == 2);
+            time.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(200);
+            Assert.Equal(2, Volatile.Read(ref calls)); // no change, no call
+        }
+        Assert.Equal(0, hub.ClassWatcherCount);
+    }
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++) await Task.Delay(10);
+        Assert.True(condition());
+    }
+}
+
+/// <summary>The pulse's thresholds are checked at start-up.</summary>
+public class ClassPulseOptionsTests
+{
+    [Fact]
+    public void Validate_ThresholdsOutOfBounds_FailNamingTheSetting()
+    {
+        var options = new LearnDLOptions();
+        options.Class.StuckAfterMinutes = 0;
+        options.Class.StuckAfterFailedRuns = 21;
+        options.Class.StuckAfterWrongFirstTries = 0;
+        var failures = new ValidateLearnDLOptions().Validate(null, options).Failures ?? [];
+        Assert.Contains(failures, f => f.StartsWith("LearnDL:Class:StuckAfterMinutes"));
+        Assert.Contains(failures, f => f.StartsWith("LearnDL:Class:StuckAfterFailedRuns"));
+        Assert.Contains(failures, f => f.StartsWith("LearnDL:Class:StuckAfterWrongFirstTries"));
+        Assert.DoesNotContain(new ValidateLearnDLOptions().Validate(null, new LearnDLOptions()).Failures ?? [], f => f.Contains("StuckAfter"));
+    }
+}
