@@ -76,7 +76,7 @@ public sealed class ClassOptions
     /// <summary>How long the instructor's sign-in lasts: a class day, not the students' sixty days.</summary>
     public int InstructorSessionHours { get; set; } = 12;
     /// <summary>The class pulse flags a student with no progress for this many minutes while others progress.</summary>
-    public int StuckAfterMinutes { get; set; } = 10;
+    public double StuckAfterMinutes { get; set; } = 10;
     /// <summary>... or this many of their runs in a row failed or cancelled.</summary>
     public int StuckAfterFailedRuns { get; set; } = 2;
     /// <summary>... or this many questions in a row answered wrong at the first try.</summary>
@@ -120,7 +120,7 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (options.Class.MaxNameLength is < 3 or > 100) errors.Add("LearnDL:Class:MaxNameLength must be between 3 and 100.");
         if (options.Class.JoinsPerAddressPer10Minutes < 1) errors.Add("LearnDL:Class:JoinsPerAddressPer10Minutes must be at least 1.");
         if (options.Class.InstructorSessionHours is < 1 or > 24 * 30) errors.Add("LearnDL:Class:InstructorSessionHours must be between 1 and 720.");
-        if (options.Class.StuckAfterMinutes is < 1 or > 240) errors.Add("LearnDL:Class:StuckAfterMinutes must be between 1 and 240.");
+        if (options.Class.StuckAfterMinutes is < 0.1 or > 240 or double.NaN) errors.Add("LearnDL:Class:StuckAfterMinutes must be between 0.1 and 240.");
         if (options.Class.StuckAfterFailedRuns is < 1 or > 20) errors.Add("LearnDL:Class:StuckAfterFailedRuns must be between 1 and 20.");
         if (options.Class.StuckAfterWrongFirstTries is < 1 or > 20) errors.Add("LearnDL:Class:StuckAfterWrongFirstTries must be between 1 and 20.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphrase) && options.Class.InstructorPassphrase.Trim().Length < 8)

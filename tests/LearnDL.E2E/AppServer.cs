@@ -57,5 +57,12 @@ public class AppServer : IAsyncLifetime
 public sealed class ClassAppServer : AppServer
 {
     public const string Passphrase = "teach-the-class-2026";
-    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Class:InstructorPassphrase"] = Passphrase };
+    /// <summary>The class pulse flags a student after this long without progress: seconds, so a test can see it.</summary>
+    public const double StuckAfterMinutes = 0.35;
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Class:InstructorPassphrase"] = Passphrase,
+        ["Class:StuckAfterMinutes"] = StuckAfterMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }

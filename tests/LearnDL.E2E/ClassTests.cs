@@ -152,6 +152,101 @@ public class ClassTests(ClassAppServer app)
         }
     }
 
+    [Fact]
+    public async Task ClassPulse_StudentsAnswerInTheirBrowsers_ThePanelUpdatesLive_FlagsWhoNeedsHelp_AndAgreesWithTheApiAndCsv()
+    {
+        const string slug = "same-script-cpu-or-gpu-build";
+        var lesson = new LearnDL.Web.Features.Lessons.LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")).Find(slug)!;
+        var questions = lesson.Questions.ToList();
+        var trap = questions.Single(q => q.Id == "trap");
+        var right = trap.Answers.FindIndex(a => a.Correct);
+        var wrong = trap.Answers.FindIndex(a => !a.Correct);
+
+        var instructor = await app.NewPageAsync(height: 1600);
+        await instructor.GotoAsync(app.BaseUrl + "/instructor/sign-in?returnUrl=%2Finstructor");
+        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
+        await instructor.Locator("#sign-in").ClickAsync();
+        await instructor.WaitForURLAsync("**/instructor", new() { WaitUntil = WaitUntilState.Commit });
+        await instructor.WaitForCircuitAsync();
+        var row = instructor.Locator($"[data-testid=pulse-question][data-question='{slug}/trap']");
+        await Assertions.Expect(row).ToContainTextAsync("not answered yet");
+
+        // Quinn opens the lesson and then does nothing while the others work.
+        await StudentAsync("Quiet Quinn");
+        var quietSince = DateTime.UtcNow;
+        var rita = await StudentAsync("Right Rita");
+        var will = await StudentAsync("Wrong Will");
+        var wes = await StudentAsync("Wrong Wes");
+        await AnswerAsync(rita, "trap", right);
+        await AnswerAsync(will, "trap", wrong);
+        await AnswerAsync(wes, "trap", wrong);
+        // Live, without a reload: one of three right at the first try, the wrong answer both chose named.
+        await Assertions.Expect(row).ToContainTextAsync("33 % (1 of 3)");
+        await Assertions.Expect(row).ToContainTextAsync(trap.Answers[wrong].Text);
+        await AnswerAsync(will, "trap", right); // found it at the second try: the first try stays wrong
+        foreach (var q in questions.Where(q => q.Id != "trap").Take(2)) await AnswerAsync(will, q.Id, q.Answers.FindIndex(a => !a.Correct));
+        var willRow = instructor.Locator("[data-testid=pulse-stuck][data-student='Wrong Will']");
+        await Assertions.Expect(willRow).ToContainTextAsync("3 wrong first tries in a row");
+
+        // Fay's runs: two in a row cancelled (the queue paused, so they end before they start).
+        var pause = instructor.Locator("#pause-cpu");
+        await pause.ClickAsync();
+        await Assertions.Expect(pause).ToContainTextAsync("Resume");
+        try
+        {
+            var fay = await StudentAsync("Failing Fay");
+            var quietFor = TimeSpan.FromMinutes(ClassAppServer.StuckAfterMinutes) - (DateTime.UtcNow - quietSince) + TimeSpan.FromSeconds(3);
+            if (quietFor > TimeSpan.Zero) await Task.Delay(quietFor); // Quinn has now been quiet for longer than the class allows
+            foreach (var images in new[] { 16, 20 })
+            {
+                var submitted = await fay.APIRequest.PostAsync(app.BaseUrl + "/api/runs", new() { DataObject = new { dataset = "builtin", images, epochs = 1, device = "cpu" } });
+                Assert.Equal(202, submitted.Status);
+                var id = (await submitted.JsonAsync())!.Value.GetProperty("id").GetString();
+                Assert.Equal(202, (await fay.APIRequest.DeleteAsync($"{app.BaseUrl}/api/runs/{id}")).Status);
+            }
+        }
+        finally
+        {
+            await pause.ClickAsync();
+            await Assertions.Expect(pause).ToContainTextAsync("Pause");
+        }
+        await Assertions.Expect(instructor.Locator("[data-testid=pulse-stuck][data-student='Failing Fay']")).ToContainTextAsync("2 runs in a row failed or cancelled");
+        var quinn = instructor.Locator("[data-testid=pulse-stuck][data-student='Quiet Quinn']");
+        // Seen on the next change, or the panel's 15 s tick at the latest.
+        await Assertions.Expect(quinn).ToContainTextAsync("no progress for", new() { Timeout = 40_000 });
+        await Assertions.Expect(quinn).ToContainTextAsync(lesson.Title);
+
+        // With the panel full: nothing serious for axe, and a picture for the README.
+        await instructor.AssertAccessibleAsync("/instructor with the class pulse full");
+        await instructor.Locator("#class-pulse").ScreenshotAsync(new() { Path = Path.Combine(AppServer.ScreenshotFolder, "class-pulse.png") });
+
+        // The API and the CSV say the same as the panel.
+        var pulse = (await (await instructor.APIRequest.GetAsync(app.BaseUrl + "/api/instructor/pulse")).JsonAsync())!.Value;
+        var q0 = pulse.GetProperty("questions").EnumerateArray().Single(q => q.GetProperty("lesson").GetString() == slug && q.GetProperty("id").GetString() == "trap");
+        Assert.Equal(3, q0.GetProperty("answered").GetInt32());
+        Assert.Equal(1.0 / 3, q0.GetProperty("firstTryCorrectShare").GetDouble(), 6);
+        Assert.Equal(trap.Answers[wrong].Text, q0.GetProperty("commonWrongAnswer").GetString());
+        Assert.Contains(pulse.GetProperty("stuck").EnumerateArray(), s => s.GetProperty("student").GetString() == "Quiet Quinn");
+        var csv = (await (await instructor.APIRequest.GetAsync(app.BaseUrl + "/api/instructor/answers.csv")).TextAsync()).Split("\r\n");
+        var column = csv[0].Split(',').ToList().IndexOf($"{slug}/trap");
+        Assert.Equal("wrong", csv.Single(r => r.StartsWith("Wrong Will,")).Split(',')[column]);
+        Assert.Equal("right", csv.Single(r => r.StartsWith("Right Rita,")).Split(',')[column]);
+
+        // One click from a flagged student to what they did.
+        await willRow.GetByRole(AriaRole.Link, new() { Name = "Wrong Will" }).ClickAsync();
+        await Assertions.Expect(instructor.GetByRole(AriaRole.Heading, new() { Name = "What Wrong Will did" })).ToBeVisibleAsync();
+        await Assertions.Expect(instructor.Locator("[data-testid=student-answer]")).ToHaveCountAsync(3);
+        await Assertions.Expect(instructor.Locator($"[data-testid=student-answer][data-question='{slug}/trap']")).ToContainTextAsync("wrong");
+    }
+
+    /// <summary>Chooses an answer on the lesson's page, as a student clicks it, and waits for the verdict.</summary>
+    private static async Task AnswerAsync(IPage student, string question, int answer)
+    {
+        var fieldset = student.Locator($"[data-testid=check-question][data-question='{question}']");
+        await fieldset.Locator("[data-testid=check-answer]").Nth(answer).ClickAsync();
+        await Assertions.Expect(fieldset.Locator("[data-testid=check-answer]").Nth(answer)).ToHaveAttributeAsync("aria-pressed", "true");
+    }
+
     private static byte[] Png(byte shade)
     {
         using var bitmap = new SKBitmap(16, 16);

@@ -173,7 +173,7 @@ public sealed class ClassPulse : IDisposable
             var last = lastActivity[student.Id];
             // Idle only counts while the class moves on: someone else did something within the window.
             if (now - last >= idle && lastActivity.Any(a => a.Key != student.Id && now - a.Value < idle))
-                reasons.Add(($"no progress for {(int)(now - last).TotalMinutes} min while the class moves on", last));
+                reasons.Add(($"no progress for {Quiet(now - last)} while the class moves on", last));
 
             var ended = data.Runs.Where(r => r.StudentId == student.Id && r.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled)
                 .OrderBy(r => r.EndedAt).TakeLast(o.StuckAfterFailedRuns).ToList();
@@ -191,6 +191,8 @@ public sealed class ClassPulse : IDisposable
         }
         return [.. stuck.OrderBy(s => s.Since)];
     }
+
+    private static string Quiet(TimeSpan t) => t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min" : $"{(int)t.TotalSeconds} s";
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset? b, DateTimeOffset? c) =>
         new[] { a, b ?? a, c ?? a }.Max();
