@@ -43,7 +43,7 @@ public static class Cli
             {
                 "doctor" => Commands.Doctor(cli, probe, output),
                 "datasets" => Commands.Datasets(cli, new DatasetCatalog(options), output),
-                "run" => await Commands.Run(cli, new RunEngine(new DatasetCatalog(options), probe), new SafeImageDecoder(options.MaxImagePixels), output, cancellationToken),
+                "run" => await Commands.Run(cli, new RunEngine(new DatasetCatalog(options), probe), output, cancellationToken),
                 "bench" => await Commands.Bench(cli, new DatasetCatalog(options), probe, output, cancellationToken),
                 "classify" => Commands.Classify(cli, new SafeImageDecoder(options.MaxImagePixels), output),
                 "parallel" => Commands.Parallel(cli, probe, output, cancellationToken),

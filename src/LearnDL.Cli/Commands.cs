@@ -42,7 +42,7 @@ public static class Commands
         return ExitCodes.Success;
     }
 
-    public static async Task<int> Run(CliArguments cli, RunEngine engine, SafeImageDecoder limits, CliOutput output, CancellationToken cancellationToken)
+    public static async Task<int> Run(CliArguments cli, RunEngine engine, CliOutput output, CancellationToken cancellationToken)
     {
         var options = new RunOptions
         {
@@ -78,8 +78,8 @@ public static class Commands
         var perClass = new Table().AddColumns("Class", "Precision", "Recall", "Held out");
         foreach (var k in result.PerClass) perClass.AddRow(Markup.Escape(k.Name), k.Precision.ToString("P0"), k.Recall.ToString("P0"), k.TestImages.ToString());
         c.Write(perClass);
-        foreach (var source in result.SkippedSources.Take(MaxSkippedShown))
-            c.MarkupLineInterpolated($"[yellow]skipped[/] {source} {WhySkipped(limits, source)}");
+        foreach (var skipped in result.Skipped.Take(MaxSkippedShown))
+            c.MarkupLineInterpolated($"[yellow]skipped[/] {skipped.Source} {skipped.Reason}");
         if (result.SkippedFiles > MaxSkippedShown) c.MarkupLineInterpolated($"[yellow]skipped[/] {result.SkippedFiles - MaxSkippedShown} more");
         return ExitCodes.Success;
     }
@@ -106,14 +106,6 @@ public static class Commands
     }
 
     private const int MaxSkippedShown = 5;
-
-    /// <summary>The run reports which files it skipped; reading them again says why (only a few, after the run).</summary>
-    private static string WhySkipped(SafeImageDecoder limits, string source)
-    {
-        var (bitmap, problem) = limits.Decode(source, shortSide: 1);
-        bitmap?.Dispose();
-        return problem ?? "did not decode during the run.";
-    }
 
     public static int Classify(CliArguments cli, SafeImageDecoder limits, CliOutput output)
     {

@@ -162,7 +162,7 @@ public class RunFailureTests
         var result = await engine.RunAsync(new RunOptions { Dataset = "folder:" + root, Images = 18, Epochs = 1, Device = DeviceRequest.Cpu });
         Assert.Equal(2, result.SkippedFiles);
         Assert.Equal(16, result.Images);
-        Assert.Contains(result.SkippedSources, s => s.EndsWith("broken.png"));
+        Assert.Contains(result.Skipped, s => s.Source.EndsWith("broken.png") && s.Reason.Length > 0);
         Assert.Equal(1.0, result.MicroAccuracy);
     }
 
@@ -224,7 +224,7 @@ public class RunFailureTests
 
         Assert.Equal(one.SampleIndices, three.SampleIndices);
         Assert.Equal(Enumerable.Range(0, 27).Where(i => !samples[i].Source.EndsWith("004.png") || !samples[i].Source.Contains("green")), three.SampleIndices);
-        Assert.Single(three.SkippedSources);
+        Assert.Single(three.Skipped);
         for (int i = 0; i < one.Features.Length; i++) Assert.Equal(one.Features[i], three.Features[i], 3);
         Assert.Equal(reports.Select(r => r.Done).Order(), reports.Select(r => r.Done)); // never goes backwards
         Assert.Equal(27, reports[^1].Done);

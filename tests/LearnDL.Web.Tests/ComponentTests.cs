@@ -178,7 +178,7 @@ public class ComponentTests : BunitContext, IAsyncLifetime
             Dataset = "builtin", Images = 100, TrainImages = 80, TestImages = 20, Device = device, DeviceReason = "test", RuntimeBuild = "gpu", BatchSize = 8,
             Epochs = [new(1, 0.9, 0.3, 0.8, 0.5)], Stages = [new("featurize", 5), new("train", 1)], TotalSeconds = 10, FeaturizeWallSeconds = 5,
             FeaturizeImagesPerSecond = featurizeRate, ImagesPerSecond = 10, MicroAccuracy = 0.8, MacroAccuracy = 0.8, LogLoss = 0.5,
-            Classes = ["a", "b"], PerClass = [], ConfusionMatrix = [[10, 0], [4, 6]], Examples = [], SkippedFiles = 0, SkippedSources = [],
+            Classes = ["a", "b"], PerClass = [], ConfusionMatrix = [[10, 0], [4, 6]], Examples = [], SkippedFiles = 0,
         };
         await store.CompleteAsync(id, result, new RunSeries([], []), DateTimeOffset.UtcNow);
         return id;

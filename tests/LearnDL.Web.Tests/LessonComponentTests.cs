@@ -123,7 +123,7 @@ public class LessonComponentTests : BunitContext, IAsyncLifetime
         Dataset = "builtin", Images = 100, TrainImages = 80, TestImages = 20, Device = "cpu", DeviceReason = "asked", RuntimeBuild = "cpu", BatchSize = 8,
         Epochs = [], Stages = stages, TotalSeconds = total, FeaturizeWallSeconds = 15, FeaturizeImagesPerSecond = 100 / 15.0, ImagesPerSecond = 5,
         MicroAccuracy = 0.85, MacroAccuracy = 0.85, LogLoss = 0.4, Classes = ["a", "b"], PerClass = [], ConfusionMatrix = [[9, 1], [2, 8]],
-        Examples = [], SkippedFiles = 0, SkippedSources = [],
+        Examples = [], SkippedFiles = 0,
     };
 
     private async Task CompleteRunAsync(double total, IReadOnlyList<StageTiming> stages)

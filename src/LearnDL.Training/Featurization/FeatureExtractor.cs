@@ -11,11 +11,14 @@ public readonly record struct FeaturizeProgress(int Done, int Total, int Skipped
     public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? (Done - Skipped) / Elapsed.TotalSeconds : 0;
 }
 
+/// <summary>An image a run could not use, and why (it did not decode, it was cut short, it declared too many pixels...).</summary>
+public sealed record SkippedImage(string Source, string Reason);
+
 /// <summary>The bottleneck features of every image that decoded, and where the time went.</summary>
 public sealed record FeatureSet(
     IReadOnlyList<int> SampleIndices,
     float[] Features,
-    IReadOnlyList<string> SkippedSources,
+    IReadOnlyList<SkippedImage> Skipped,
     TimeSpan DecodeTime,
     TimeSpan ResizeTime,
     TimeSpan InferenceTime,
@@ -57,7 +60,7 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
     {
         public readonly float[] Pixels = new float[capacity * ResNet18Model.PixelsPerImage];
         public readonly List<int> Indices = new(capacity);
-        public readonly List<(int Index, string Source)> Skipped = [];
+        public readonly List<(int Index, SkippedImage Image)> Skipped = [];
     }
 
     public async Task<FeatureSet> RunAsync(IReadOnlyList<ImageSample> samples, IProgress<FeaturizeProgress>? progress, CancellationToken cancellationToken)
@@ -85,12 +88,13 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
                     {
                         stop.Token.ThrowIfCancellationRequested();
                         var t0 = Stopwatch.GetTimestamp();
-                        using var image = samples[next].Decode();
+                        var (image, problem) = samples[next].Read();
+                        using var _ = image;
                         var t1 = Stopwatch.GetTimestamp();
                         decodeTicks += t1 - t0;
                         if (image is null)
                         {
-                            batch.Skipped.Add((next, samples[next].Source));
+                            batch.Skipped.Add((next, new SkippedImage(samples[next].Source, problem ?? "It is not a picture LearnDL can read.")));
                             continue;
                         }
                         preprocessor.Write(image, batch.Pixels.AsSpan(batch.Indices.Count * ResNet18Model.PixelsPerImage, ResNet18Model.PixelsPerImage));
@@ -110,7 +114,7 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
         // Rows are written at their sample's place, whichever worker gets there first; compacted at the end.
         var features = new float[samples.Count * ResNet18Model.FeatureCount];
         var kept = new List<int>(samples.Count);
-        var skipped = new List<(int Index, string Source)>();
+        var skipped = new List<(int Index, SkippedImage Image)>();
         var gate = new Lock();
         int active = 0;
         long busySince = 0, inferenceTicks = 0;
@@ -174,7 +178,7 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
         var compact = new float[kept.Count * ResNet18Model.FeatureCount];
         for (int i = 0; i < kept.Count; i++)
             features.AsSpan(kept[i] * ResNet18Model.FeatureCount, ResNet18Model.FeatureCount).CopyTo(compact.AsSpan(i * ResNet18Model.FeatureCount));
-        return new(kept, compact, skipped.OrderBy(s => s.Index).Select(s => s.Source).ToList(),
+        return new(kept, compact, skipped.OrderBy(s => s.Index).Select(s => s.Image).ToList(),
             Stopwatch.GetElapsedTime(0, decodeTicks), Stopwatch.GetElapsedTime(0, resizeTicks),
             Stopwatch.GetElapsedTime(0, inferenceTicks), Stopwatch.GetElapsedTime(start));
     }

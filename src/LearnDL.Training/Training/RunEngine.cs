@@ -64,7 +64,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
             var featurizeCpu = CpuReading.Now().Since(featurizeStart);
             FreedMemory.ReturnToSystem(); // the batches and decoded pictures are garbage now
             var labels = features.SampleIndices.Select(i => selection.Samples[i].ClassIndex).ToArray();
-            RequireTwoClasses(labels, dataset.Info.Title, features.SkippedSources.Count);
+            RequireTwoClasses(labels, dataset.Info.Title, features.Skipped.Count);
 
             Enter(RunStage.Train, $"{options.Epochs} epochs of the classification head");
             var trainStart = clock.Elapsed;
@@ -133,8 +133,8 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
                     (int)counts[i].Sum())).ToList(),
                 ConfusionMatrix = counts.Select(row => (IReadOnlyList<int>)row.Select(c => (int)c).ToList()).ToList(),
                 Examples = examples,
-                SkippedFiles = features.SkippedSources.Count,
-                SkippedSources = features.SkippedSources,
+                SkippedFiles = features.Skipped.Count,
+                Skipped = features.Skipped,
                 ModelPath = modelPath,
             };
         }

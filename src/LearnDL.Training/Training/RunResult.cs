@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using LearnDL.Training.Compute;
+using LearnDL.Training.Featurization;
 
 namespace LearnDL.Training.Training;
 
@@ -44,7 +45,8 @@ public sealed record RunResult
     public required IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix { get; init; }
     public required IReadOnlyList<ExamplePrediction> Examples { get; init; }
     public required int SkippedFiles { get; init; }
-    public required IReadOnlyList<string> SkippedSources { get; init; }
+    /// <summary>Which images were skipped and why. Not required: results stored before it was kept have none.</summary>
+    public IReadOnlyList<SkippedImage> Skipped { get; init; } = [];
     public string? ModelPath { get; init; }
 }
 

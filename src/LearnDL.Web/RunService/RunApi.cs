@@ -21,6 +21,9 @@ public sealed record RunBody(
 /// <summary>An example prediction; the image is named by its class folder and file name, never by its path on the server.</summary>
 public sealed record ExampleBody(string Image, string Actual, string Predicted, double Confidence, bool Correct);
 
+/// <summary>An image the run skipped, named as <see cref="ExampleBody.Image"/> is, and why.</summary>
+public sealed record SkippedBody(string Image, string Reason);
+
 /// <summary>
 /// What a finished run measured, as the API tells it: the engine's <see cref="RunResult"/> without
 /// anything that names the server's files (dataset folders, image paths, the model's path).
@@ -30,14 +33,14 @@ public sealed record RunResultBody(
     IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<StageTiming> Stages, double TotalSeconds, double FeaturizeWallSeconds,
     double FeaturizeImagesPerSecond, CpuShare? FeaturizeCpu, double ImagesPerSecond, double MicroAccuracy, double MacroAccuracy, double LogLoss,
     IReadOnlyList<string> Classes, IReadOnlyList<ClassMetrics> PerClass, IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix,
-    IReadOnlyList<ExampleBody> Examples, int SkippedFiles, IReadOnlyList<string> SkippedImages)
+    IReadOnlyList<ExampleBody> Examples, int SkippedFiles, IReadOnlyList<SkippedBody> Skipped)
 {
     public static RunResultBody From(RunResult r) => new(
         r.Images, r.TrainImages, r.TestImages, r.Device, r.DeviceReason, r.RuntimeBuild, r.BatchSize, r.Epochs, r.Stages, r.TotalSeconds,
         r.FeaturizeWallSeconds, r.FeaturizeImagesPerSecond, r.FeaturizeCpu, r.ImagesPerSecond, r.MicroAccuracy, r.MacroAccuracy, r.LogLoss,
         r.Classes, r.PerClass, r.ConfusionMatrix,
         r.Examples.Select(e => new ExampleBody(ImageName(e.Source), e.Actual, e.Predicted, e.Confidence, e.Correct)).ToList(),
-        r.SkippedFiles, r.SkippedSources.Select(ImageName).ToList());
+        r.SkippedFiles, r.Skipped.Select(s => new SkippedBody(ImageName(s.Source), s.Reason)).ToList());
 
     /// <summary>"class/file.png" for a file (what the learner put in the dataset), the source itself otherwise ("fashion-mnist#12").</summary>
     public static string ImageName(string source)

@@ -158,8 +158,9 @@ public class HostilePictureTests(HostilePictureFixture f) : IClassFixture<Hostil
         Assert.Equal(2, run["result"]!["skippedFiles"]!.GetValue<int>());
         Assert.Equal(10, run["result"]!["images"]!.GetValue<int>());
         var result = run["result"]!.ToJsonString();
-        Assert.Contains("bomb.png", result); // the skipped files are named
-        Assert.Contains("bomb.webp", result);
+        var skipped = run["result"]!["skipped"]!.AsArray().Select(s => (Image: s!["image"]!.GetValue<string>(), Reason: s["reason"]!.GetValue<string>())).OrderBy(s => s.Image).ToList();
+        Assert.Equal(["blue/bomb.webp", "red/bomb.png"], skipped.Select(s => s.Image)); // named as the learner put them, without the server's folders
+        Assert.Contains("30,000 x 30,000 pixels", skipped[1].Reason); // and why
     }
 
     [Fact]
