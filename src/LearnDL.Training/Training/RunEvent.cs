@@ -1,8 +1,17 @@
+using System.Text.Json.Serialization;
 using LearnDL.Training.Compute;
 
 namespace LearnDL.Training.Training;
 
-/// <summary>Something that happened during a run, stamped with the time since it started.</summary>
+/// <summary>
+/// Something that happened during a run, stamped with the time since it started. Plain data with a
+/// "type" in its JSON (<see cref="RunWire"/>), so a run on another machine can report it too.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(StageStarted), "stage")]
+[JsonDerivedType(typeof(ImagesFeaturized), "featurized")]
+[JsonDerivedType(typeof(CpuMeasured), "cpu")]
+[JsonDerivedType(typeof(EpochCompleted), "epoch")]
 public abstract record RunEvent(TimeSpan Elapsed);
 
 /// <summary>The run moved on to a new stage.</summary>

@@ -3,6 +3,7 @@ using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LearnDL.Web.RunService;
 
@@ -13,6 +14,7 @@ public static class RunServiceSetup
     {
         services.AddSingleton<NetworkCache>();
         services.AddSingleton<RunEngine>();
+        services.TryAddSingleton<IRunExecutor, InProcessRunExecutor>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<RunHub>();

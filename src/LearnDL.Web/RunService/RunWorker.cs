@@ -9,7 +9,7 @@ namespace LearnDL.Web.RunService;
 /// Serves the run queue in the background, off every circuit: a run goes on when its tab closes.
 /// Each device's lane is served on its own, as many runs at once as the lane has workers.
 /// </summary>
-public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEngine engine, ModelFiles models, ServerPaths paths, TimeProvider time, ILogger<RunWorker> logger)
+public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, IRunExecutor executor, ServerPaths paths, TimeProvider time, ILogger<RunWorker> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -51,13 +51,8 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, RunEng
                 r.DeviceReason = job.Device.Reason;
             });
             // The device was chosen at admission (the lane depends on it); the run keeps that choice and its reason.
-            // Every run keeps its trained model, so its page can classify a new image and offer the file.
-            var options = job.Options with
-            {
-                Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu,
-                SaveModelPath = models.PathFor(job.Id),
-            };
-            var result = await engine.RunAsync(options, new InlineProgress<RunEvent>(e => hub.Report(job.Id, e)), token);
+            var spec = new RunSpec(job.Id, job.Options with { Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu });
+            var result = await executor.ExecuteAsync(spec, new InlineProgress<RunEvent>(e => hub.Report(job.Id, e)), token);
             await CompleteAsync(job, result with { DeviceReason = job.Device.Reason });
         }
         catch (OperationCanceledException e) when (stopping.IsCancellationRequested)

@@ -19,22 +19,24 @@ public sealed class QueueFixture : IAsyncDisposable
     private readonly TempFolder _temp = new();
     private readonly ServiceProvider _services;
 
-    public QueueFixture(Action<LearnDLOptions>? configure = null, bool gpu = false)
+    /// <param name="services">Registrations that take the place of the run service's own (it adds its defaults with TryAdd).</param>
+    public QueueFixture(Action<LearnDLOptions>? configure = null, bool gpu = false, Action<IServiceCollection>? services = null)
     {
         var options = new LearnDLOptions { DataFolder = _temp.Path, MaxConcurrentCpuRuns = 1, MaxConcurrentGpuRuns = 1 };
         configure?.Invoke(options);
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(Options.Create(options));
-        services.AddSingleton(TimeProvider.System);
-        services.AddDatasets();
-        services.AddSingleton(gpu ? DeviceProbe.Known(new RuntimeBuild("gpu"), GpuReport()) : new DeviceProbe());
-        services.AddSingleton(Saves);
-        services.AddDbContextFactory<LearnDbContext>((sp, o) => o
+        var wiring = new ServiceCollection();
+        services?.Invoke(wiring);
+        wiring.AddLogging();
+        wiring.AddSingleton(Options.Create(options));
+        wiring.AddSingleton(TimeProvider.System);
+        wiring.AddDatasets();
+        wiring.AddSingleton(gpu ? DeviceProbe.Known(new RuntimeBuild("gpu"), GpuReport()) : new DeviceProbe());
+        wiring.AddSingleton(Saves);
+        wiring.AddDbContextFactory<LearnDbContext>((sp, o) => o
             .UseSqlite($"Data Source={Path.Combine(_temp.Path, "runs.db")}")
             .AddInterceptors(sp.GetRequiredService<FailingSaves>()));
-        services.AddRunService();
-        _services = services.BuildServiceProvider();
+        wiring.AddRunService();
+        _services = wiring.BuildServiceProvider();
         Store.InitializeAsync().GetAwaiter().GetResult();
     }
 

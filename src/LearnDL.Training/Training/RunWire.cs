@@ -1,0 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LearnDL.Training.Training;
+
+/// <summary>
+/// A run to execute, as plain data: what crosses from the app that admits runs to whatever executes
+/// them, in this process or on another machine. No paths of the app's machine: where the model is saved
+/// is the executor's business.
+/// </summary>
+/// <param name="Options">The run's options, its device already chosen (Cpu or Gpu), without a save path.</param>
+public sealed record RunSpec(Guid Id, RunOptions Options);
+
+/// <summary>The JSON of runs on the wire: run specifications, run events (with their "type") and results.</summary>
+public static class RunWire
+{
+    /// <summary>PostgreSQL's NOTIFY carries at most 8,000 bytes; every event stays well under it.</summary>
+    public const int MaxEventBytes = 8000;
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static string Write<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    public static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)
+        ?? throw new JsonException($"No {typeof(T).Name} in the message.");
+}

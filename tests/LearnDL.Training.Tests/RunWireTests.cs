@@ -1,0 +1,51 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using LearnDL.Training.Compute;
+using LearnDL.Training.Training;
+
+namespace LearnDL.Training.Tests;
+
+/// <summary>A run as plain data: what a real run reports and returns goes through JSON and comes back the same.</summary>
+public class RunWireTests(BuiltinRunFixture run) : IClassFixture<BuiltinRunFixture>
+{
+    [Fact]
+    public void EveryEventOfARealRun_GoesThroughJsonWithItsType_AndComesBackEqual_EachUnderNotifysLimit()
+    {
+        List<RunEvent> events;
+        lock (run.Events) events = [.. run.Events];
+        Assert.Contains(events, e => e is StageStarted);
+        Assert.Contains(events, e => e is ImagesFeaturized);
+        Assert.Contains(events, e => e is EpochCompleted);
+        foreach (var e in events)
+        {
+            var json = RunWire.Write<RunEvent>(e);
+            Assert.True(Encoding.UTF8.GetByteCount(json) < RunWire.MaxEventBytes, json);
+            Assert.NotNull(JsonNode.Parse(json)!["type"]);
+            Assert.Equal(e, RunWire.Read<RunEvent>(json));
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"type":"stage","elapsed":"00:00:01.5000000","stage":"featurize","detail":"ResNet18"}""", typeof(StageStarted))]
+    [InlineData("""{"type":"cpu","elapsed":"00:00:02","window":{"cores":2,"wallSeconds":1,"processCpuSeconds":1.9,"otherCpuSeconds":0.1}}""", typeof(CpuMeasured))]
+    public void EventsWrittenElsewhere_AreReadByTheirType(string json, Type expected)
+    {
+        var e = RunWire.Read<RunEvent>(json);
+        Assert.IsType(expected, e);
+        if (e is CpuMeasured cpu) Assert.Equal(new CpuShare(2, 1, 1.9, 0.1), cpu.Window);
+        if (e is StageStarted stage) Assert.Equal(RunStage.Featurize, stage.Stage);
+    }
+
+    [Fact]
+    public void ARunSpecAndAResult_GoThroughJsonUnchanged()
+    {
+        var spec = new RunSpec(Guid.NewGuid(), new RunOptions { Dataset = "upload:Flowers", Images = 120, Epochs = 2, Device = DeviceRequest.Gpu, Seed = 7 });
+        Assert.Equal(spec, RunWire.Read<RunSpec>(RunWire.Write(spec)));
+
+        var json = RunWire.Write(run.Result);
+        var back = RunWire.Read<RunResult>(json);
+        Assert.Equal(json, RunWire.Write(back));
+        Assert.Equal(run.Result.MicroAccuracy, back.MicroAccuracy);
+        Assert.Equal(run.Result.ConfusionMatrix.SelectMany(r => r), back.ConfusionMatrix.SelectMany(r => r));
+    }
+}

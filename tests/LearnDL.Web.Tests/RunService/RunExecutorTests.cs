@@ -1,0 +1,63 @@
+using LearnDL.Training.Training;
+using LearnDL.Web.Data;
+using LearnDL.Web.RunService;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LearnDL.Web.Tests.RunService;
+
+/// <summary>
+/// The seam between the queue and what executes a run carries plain data only: a run handed over as JSON,
+/// its events and result sent back as JSON, still runs to the end, with its live page, result and model.
+/// </summary>
+public class RunExecutorTests
+{
+    /// <summary>The real in-process executor behind a wire: everything that crosses is written to JSON and read back.</summary>
+    private sealed class OverTheWire(InProcessRunExecutor real) : IRunExecutor
+    {
+        public List<string> Specs { get; } = [];
+        public int Events;
+
+        public async Task<RunResult> ExecuteAsync(RunSpec spec, IProgress<RunEvent> events, CancellationToken cancellationToken)
+        {
+            var sent = RunWire.Write(spec);
+            lock (Specs) Specs.Add(sent);
+            var back = new InlineProgress<RunEvent>(e =>
+            {
+                Interlocked.Increment(ref Events);
+                events.Report(RunWire.Read<RunEvent>(RunWire.Write(e)));
+            });
+            var result = await real.ExecuteAsync(RunWire.Read<RunSpec>(sent), back, cancellationToken);
+            return RunWire.Read<RunResult>(RunWire.Write(result));
+        }
+    }
+
+    [Fact]
+    public async Task ARunHandedOverAsData_RunsToTheEnd_WithItsLiveStateResultAndModel_AndNoPathOfThisServerCrosses()
+    {
+        await using var f = new QueueFixture(services: s =>
+        {
+            s.AddSingleton<InProcessRunExecutor>();
+            s.AddSingleton<OverTheWire>();
+            s.AddSingleton<IRunExecutor>(sp => sp.GetRequiredService<OverTheWire>());
+        });
+        var wire = f.Get<OverTheWire>();
+        var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
+        await worker.StartAsync(CancellationToken.None);
+        Guid id;
+        try
+        {
+            id = (await f.Queue.SubmitAsync(QueueFixture.Request(images: 16), QueueFixture.Owner("ada"))).RunId;
+            await RunHubTests.Eventually(() => f.Hub.Snapshot(id)?.Status == RunStatus.Completed, 60_000);
+        }
+        finally { await worker.StopAsync(CancellationToken.None); }
+
+        var spec = Assert.Single(wire.Specs);
+        Assert.DoesNotContain(f.Get<Microsoft.Extensions.Options.IOptions<LearnDLOptions>>().Value.ResolvedDataFolder, spec);
+        Assert.Contains("\"device\":\"cpu\"", spec); // chosen at admission, not "auto"
+        Assert.True(wire.Events > 3);
+        Assert.Single(f.Hub.Snapshot(id)!.Epochs); // epoch metrics reached the live page through JSON
+        Assert.True((await f.Store.GetAsync(id))!.Accuracy > 0);
+        Assert.True(f.Get<ModelFiles>().Exists(id));
+    }
+}
