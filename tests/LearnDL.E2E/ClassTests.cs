@@ -22,6 +22,20 @@ public class ClassTests(ClassAppServer app)
         return page;
     }
 
+    /// <summary>The instructor, sent to sign in by the dashboard itself, signs in and is back on it.</summary>
+    private async Task<IPage> InstructorAsync(int height = 1400)
+    {
+        var instructor = await app.NewPageAsync(height);
+        await instructor.GotoAsync(app.BaseUrl + "/instructor");
+        Assert.Contains("/instructor/sign-in", instructor.Url);
+        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
+        await instructor.Locator("#sign-in").ClickAsync();
+        // A form post, then a full page load: still waited for at commit, polled through the circuit below.
+        await instructor.WaitForURLAsync("**/instructor", new() { WaitUntil = WaitUntilState.Commit });
+        await instructor.WaitForCircuitAsync();
+        return instructor;
+    }
+
     [Fact]
     public async Task Student_JoinsAndRunsATryIt_TheInstructorSeesItLive_AndExportsTheCsv()
     {
@@ -35,13 +49,7 @@ public class ClassTests(ClassAppServer app)
         await tryIt.GetByRole(AriaRole.Button, new() { Name = "Run it" }).ClickAsync();
         await Assertions.Expect(tryIt.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
 
-        var instructor = await app.NewPageAsync(height: 1400);
-        await instructor.GotoAsync(app.BaseUrl + "/instructor");
-        Assert.Contains("/instructor/sign-in", instructor.Url);
-        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
-        await instructor.Locator("#sign-in").ClickAsync();
-        await instructor.WaitForURLAsync("**/instructor");
-        await instructor.WaitForCircuitAsync();
+        var instructor = await InstructorAsync();
         var results = instructor.Locator("#class-results");
         await Assertions.Expect(results).ToContainTextAsync("Grace Hopper");
         await Assertions.Expect(results).ToContainTextAsync("builtin");
@@ -104,12 +112,7 @@ public class ClassTests(ClassAppServer app)
     [Fact]
     public async Task Students_CannotReadOrStopEachOthersRuns_AndLeavingASharedRunLeavesItToTheOthers()
     {
-        var instructor = await app.NewPageAsync(height: 1400);
-        await instructor.GotoAsync(app.BaseUrl + "/instructor/sign-in?returnUrl=%2Finstructor");
-        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
-        await instructor.Locator("#sign-in").ClickAsync();
-        await instructor.WaitForURLAsync("**/instructor", new() { WaitUntil = WaitUntilState.Commit });
-        await instructor.WaitForCircuitAsync();
+        var instructor = await InstructorAsync();
         var pause = instructor.Locator("#pause-cpu");
         await pause.ClickAsync(); // runs wait, so both students are surely on the same one
         await Assertions.Expect(pause).ToContainTextAsync("Resume");
@@ -162,12 +165,7 @@ public class ClassTests(ClassAppServer app)
         var right = trap.Answers.FindIndex(a => a.Correct);
         var wrong = trap.Answers.FindIndex(a => !a.Correct);
 
-        var instructor = await app.NewPageAsync(height: 1600);
-        await instructor.GotoAsync(app.BaseUrl + "/instructor/sign-in?returnUrl=%2Finstructor");
-        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
-        await instructor.Locator("#sign-in").ClickAsync();
-        await instructor.WaitForURLAsync("**/instructor", new() { WaitUntil = WaitUntilState.Commit });
-        await instructor.WaitForCircuitAsync();
+        var instructor = await InstructorAsync(height: 1600);
         var row = instructor.Locator($"[data-testid=pulse-question][data-question='{slug}/trap']");
         await Assertions.Expect(row).ToContainTextAsync("not answered yet");
 
