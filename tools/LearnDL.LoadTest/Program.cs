@@ -4,7 +4,7 @@ using LearnDL.Testing;
 using Microsoft.Playwright;
 
 // The load test: the real app over loopback, real pages in headless Chromium, API clients.
-// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--pages 10] [--pollers 20] [--only watch,latency,class,pixel-bombs]
+// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--pages 10] [--pollers 20] [--only watch,latency,class,pixel-bombs,pulse]
 //     [--max-image-pixels N] [--app FOLDER] [--out results.json]
 // --app: another build of the app to drive (the folder holding its LearnDL.Web.dll), an earlier version say.
 // --max-image-pixels: the app's LearnDL:MaxImagePixels; pixel-bombs' "just under the limit" pictures are sized to it.
@@ -42,6 +42,12 @@ await using (var memory = new MemorySampler(app))
         report["sameTryIt"] = await rush.SameTryItAsync(30);
         Log("10 students send 3 runs each at once (and one sends a 4th)");
         report["differentRequests"] = await rush.DifferentRequestsAsync(10, 3);
+    }
+    if (options.Runs("pulse"))
+    {
+        // A second app, in class mode, on loopback like the first: the instructor's pulse while a class answers.
+        Log("class pulse: 30 students answer every check question, without and with the instructor's page");
+        report["pulse"] = await new PulseLoad(browser, options.App ?? AppContext.BaseDirectory).MeasureAsync(30, Log);
     }
     if (options.Runs("pixel-bombs"))
     {

@@ -46,6 +46,10 @@ internal static class Summaries
         if (report.TryGetValue("watchedSummary", out var s))
             foreach (var p in s.GetType().GetProperties())
                 output.WriteLine($"| {p.Name} | {Format(p.GetValue(s))} |");
+        if (report.TryGetValue("pulse", out var pulse))
+            foreach (var b in (IEnumerable<PulseBurst>)pulse)
+                output.WriteLine($"| class pulse, {b.Students} students answering, instructor page: {b.Instructor} | {b.Answers} answers ({b.Refused} refused) in {b.Seconds:0.0} s; " +
+                    $"server {b.ServerCpuSeconds:0.0} CPU-s; panel redraws {b.PanelRedraws}{(b.PanelCaughtUpSeconds is { } c ? $", caught up {c:0.0} s after the last answer" : "")} |");
         if (report.TryGetValue("pixelBombs", out var bombs))
             foreach (var b in (IEnumerable<PixelBombResult>)bombs) output.WriteLine($"| pixel bombs | {b} |");
         foreach (var key in new[] { "pageLatency", "sameTryIt", "differentRequests", "memory" })
