@@ -199,6 +199,27 @@ public class ClassPulseTests : IDisposable
     }
 
     [Fact]
+    public async Task Pulse_ALessonIsFinishedWhenEveryQuestionWasAnsweredRight_WithTheMedianTimeFromOpening()
+    {
+        var instructor = await InstructorAsync();
+        var lesson = Catalog.All.First(l => l.Questions.Count() >= 2);
+        var done = await StudentAsync("Done");
+        var halfway = await StudentAsync("Halfway");
+        foreach (var s in new[] { done, halfway }) await s.Http.PostAsync($"/api/lessons/{lesson.Slug}/opened", null);
+        var questions = lesson.Questions.ToList();
+        await AnswerAsync(done, lesson, questions[0], questions[0].Answers.FindIndex(a => !a.Correct)); // wrong first, then right
+        foreach (var q in questions) await AnswerAsync(done, lesson, q, q.Answers.FindIndex(a => a.Correct));
+        foreach (var q in questions.Skip(1)) await AnswerAsync(halfway, lesson, q, q.Answers.FindIndex(a => a.Correct));
+        await AnswerAsync(halfway, lesson, questions[0], questions[0].Answers.FindIndex(a => !a.Correct)); // one still wrong: not finished
+
+        var l = (await PulseAsync(instructor))["lessons"]!.AsArray().Single(x => x!["slug"]!.GetValue<string>() == lesson.Slug)!;
+        Assert.Equal(2, l["opened"]!.GetValue<int>());
+        Assert.Equal(1, l["finished"]!.GetValue<int>());
+        Assert.InRange(l["medianSeconds"]!.GetValue<double>(), 0, 60);
+        Assert.Null((await PulseAsync(instructor))["lessons"]!.AsArray().First(x => x!["slug"]!.GetValue<string>() != lesson.Slug)!["medianSeconds"]);
+    }
+
+    [Fact]
     public async Task Join_SaysWhatTheInstructorCanSee_AndCsvDefusesFormulaNames()
     {
         var visitor = new Visitor(_factory);
@@ -228,6 +249,38 @@ public class ClassPulseTests : IDisposable
         await PulseAsync(instructor);
         // Thirty answers invalidate it; the instructor's reads compute it again once (the queue's own changes may add one).
         Assert.InRange(pulse.Computations - before, 1, 2);
+    }
+}
+
+/// <summary>Personal mode has no class: answers are graded, and nothing about the learner is recorded on the server.</summary>
+public class PersonalModePulseTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly LearnDLFactory _factory;
+
+    public PersonalModePulseTests() => _factory = new LearnDLFactory(_temp.Path);
+
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task Answer_InPersonalMode_IsGradedButNotRecorded_AndThereIsNoPulse()
+    {
+        var http = _factory.CreateClient();
+        var lesson = _factory.Services.GetRequiredService<LessonCatalog>().All.First(l => l.Questions.Any());
+        var question = lesson.Questions.First();
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/api/lessons/{lesson.Slug}/opened", null)).StatusCode);
+        var answer = await http.PostAsJsonAsync($"/api/lessons/{lesson.Slug}/questions/{question.Id}/answers", new { answer = question.Answers.FindIndex(a => a.Correct) });
+        Assert.True((await answer.Content.ReadFromJsonAsync<JsonObject>())!["correct"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync($"/api/lessons/{lesson.Slug}/questions/{question.Id}/answers", new { answer = 99 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsJsonAsync($"/api/lessons/{lesson.Slug}/questions/no-such/answers", new { answer = 0 })).StatusCode);
+        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync();
+        Assert.Equal(0, await db.LearningEvents.CountAsync());
+        Assert.Equal(0, await db.Progress.CountAsync());
+        Assert.NotEqual(HttpStatusCode.OK, (await http.GetAsync("/api/instructor/pulse")).StatusCode);
     }
 }
 
