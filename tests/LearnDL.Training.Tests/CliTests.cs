@@ -69,6 +69,22 @@ public class CliTests : IDisposable
         Assert.Contains("-p:RuntimeBuild=gpu", stderr);
     }
 
+    /// <summary>The GPU commands tools/gpu-proof/remote.sh runs: on the CPU build each fails before any work, with code 3 and nothing on stdout.</summary>
+    [Theory]
+    [InlineData("bench", "--images", "2000", "--device", "gpu", "--json")]
+    [InlineData("run", "--dataset", "builtin", "--images", "2000", "--epochs", "1", "--device", "gpu", "--json")]
+    [InlineData("parallel", "--gpu", "--json")]
+    public async Task GpuCommands_OnTheCpuBuild_ExitWith3BeforeAnyWork(params string[] args)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (code, stdout, stderr) = await Run(args);
+        Assert.Equal(ExitCodes.DeviceUnavailable, code);
+        Assert.Empty(stdout);
+        Assert.StartsWith("error: The GPU was requested, but this is the CPU build", stderr);
+        Assert.Contains("-p:RuntimeBuild=gpu", stderr);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}: work was done before the device was checked");
+    }
+
     [Fact]
     public async Task Doctor_Json_DescribesCpuAndCuda()
     {
