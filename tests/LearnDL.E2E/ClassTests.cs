@@ -239,6 +239,19 @@ public class ClassTests(ClassAppServer app)
         await Assertions.Expect(instructor.GetByRole(AriaRole.Heading, new() { Name = "What Wrong Will did" })).ToBeVisibleAsync();
         await Assertions.Expect(instructor.Locator("[data-testid=student-answer]")).ToHaveCountAsync(3);
         await Assertions.Expect(instructor.Locator($"[data-testid=student-answer][data-question='{slug}/trap']")).ToContainTextAsync("wrong");
+
+        // The end of the course: the instructor clears the class's records, after saying yes to the question.
+        await instructor.GotoAsync(app.BaseUrl + "/instructor");
+        await instructor.WaitForCircuitAsync();
+        await instructor.Locator("#clear-records").ClickAsync();
+        await instructor.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("33 % (1 of 3)"); // cancelled: nothing cleared
+        await instructor.Locator("#clear-records").ClickAsync();
+        await instructor.GetByRole(AriaRole.Button, new() { Name = "Clear the records" }).ClickAsync();
+        await Assertions.Expect(instructor.Locator("#pulse-message")).ToContainTextAsync("cleared");
+        await Assertions.Expect(row).ToContainTextAsync("not answered yet");
+        // Will's wrong first tries are forgotten (a student who joined long ago may still show as quiet).
+        await Assertions.Expect(instructor.Locator("[data-testid=pulse-stuck]", new() { HasText = "wrong first tries" })).ToHaveCountAsync(0);
     }
 
     /// <summary>Chooses an answer on the lesson's page, as a student clicks it, and waits for the verdict.</summary>
