@@ -84,6 +84,8 @@ du -sh "$STAGE/$BUNDLE_NAME" "$STAGE/$BUNDLE_NAME"/* | sed 's/^/  /'
 step "tar | zstd -$ZSTD_LEVEL -T0"
 rm -f "$WORK/bundle.tar.zst"
 tar -C "$STAGE" -cf - "$BUNDLE_NAME" | zstd -q "-$ZSTD_LEVEL" -T0 -o "$WORK/bundle.tar.zst"
+raw_bytes=$(du -sb "$STAGE/$BUNDLE_NAME" | cut -f1)
+rm -rf "$STAGE"  # half a gigabyte, and the publish folder holds the same
 
 # As few chunks as CHUNK_MIB allows, all of about the same size (the most room left for the tree).
 bundle_bytes=$(stat -c %s "$WORK/bundle.tar.zst")
@@ -107,7 +109,6 @@ step "sizes"
 tree_bytes=$(git ls-files -z -co --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
 shared_bytes=0; [[ -d shared ]] && shared_bytes=$(du -sb shared | cut -f1)
 kit_bytes=$(du -cb "$CHUNKS/unzstd" "$CHUNKS/SHA256SUMS" | tail -1 | cut -f1)
-raw_bytes=$(du -sb "$STAGE/$BUNDLE_NAME" | cut -f1)
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
 echo "  uncompressed bundle      $(mib "$raw_bytes")"
 echo "  bundle.tar.zst           $(mib "$bundle_bytes")"
