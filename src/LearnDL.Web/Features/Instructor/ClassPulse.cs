@@ -13,8 +13,8 @@ public sealed record PulseLesson(string Slug, string Title, int Opened, int Fini
 public sealed record PulseQuestion(string Lesson, string Id, string Text, int Answered, int FirstTryCorrect, double? FirstTryCorrectShare,
     string? CommonWrongAnswer, int CommonWrongCount);
 
-/// <summary>A student who may need help: why, what they are on, and since when.</summary>
-public sealed record PulseStuck(string StudentId, string Student, string? Lesson, string Reason, DateTimeOffset Since);
+/// <summary>A student who may need help: why, the lesson they are on (slug and title), and since when.</summary>
+public sealed record PulseStuck(string StudentId, string Student, string? Lesson, string? LessonTitle, string Reason, DateTimeOffset Since);
 
 /// <summary>The class's learning, as the instructor's panel and <c>GET /api/instructor/pulse</c> show it.</summary>
 public sealed record ClassPulseView(IReadOnlyList<PulseLesson> Lessons, IReadOnlyList<PulseQuestion> Questions, IReadOnlyList<PulseStuck> Stuck,
@@ -186,7 +186,7 @@ public sealed class ClassPulse : IDisposable
 
             if (reasons.Count == 0) continue;
             var on = data.Events.Where(e => e.StudentId == student.Id).MaxBy(e => e.At)?.Lesson;
-            stuck.Add(new(student.Id, student.Name, on is null ? null : titles.GetValueOrDefault(on, on),
+            stuck.Add(new(student.Id, student.Name, on, on is null ? null : titles.GetValueOrDefault(on, on),
                 string.Join("; ", reasons.Select(r => r.Reason)), reasons.Min(r => r.Since)));
         }
         return [.. stuck.OrderBy(s => s.Since)];
