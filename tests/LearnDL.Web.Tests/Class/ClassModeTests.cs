@@ -41,35 +41,43 @@ public sealed partial class Visitor
     private static partial Regex Token();
 }
 
-/// <summary>Class mode, through HTTP against the whole app: students, the instructor, who may see what.</summary>
-public class ClassModeTests : IDisposable
+/// <summary>
+/// The whole app hosting a class, fresh for each test (its own data folder and the instructor's
+/// passphrase), with students and the instructor as visitors.
+/// </summary>
+public abstract class ClassAppTests : IDisposable
 {
-    private const string Passphrase = "teach-the-class-2026";
-    private readonly TempFolder _temp = new();
-    private readonly LearnDLFactory _factory;
+    protected const string Passphrase = "teach-the-class-2026";
+    protected readonly TempFolder _temp = new();
+    protected readonly LearnDLFactory _factory;
 
-    public ClassModeTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase));
+    protected ClassAppTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase));
 
     public void Dispose()
     {
         _factory.Dispose();
         _temp.Dispose();
+        GC.SuppressFinalize(this);
     }
 
-    private async Task<Visitor> StudentAsync(string name)
+    protected async Task<Visitor> StudentAsync(string name)
     {
         var student = new Visitor(_factory);
         Assert.Equal(HttpStatusCode.Redirect, (await student.JoinAsync(name)).StatusCode);
         return student;
     }
 
-    private async Task<Visitor> InstructorAsync()
+    protected async Task<Visitor> InstructorAsync()
     {
         var instructor = new Visitor(_factory);
         Assert.Equal("/instructor", (await instructor.SignInAsync(Passphrase)).Headers.Location!.ToString());
         return instructor;
     }
+}
 
+/// <summary>Class mode, through HTTP against the whole app: students, the instructor, who may see what.</summary>
+public class ClassModeTests : ClassAppTests
+{
     [Fact]
     public async Task StudentsUpload_IsTheirsAlone_AndOnlyTheyOrTheInstructorMayDeleteIt()
     {

@@ -15,34 +15,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace LearnDL.Web.Tests.Class;
 
 /// <summary>The class pulse, through HTTP against the whole app: students answer, the instructor reads the figures, the API and the CSV agree.</summary>
-public class ClassPulseTests : IDisposable
+public class ClassPulseTests : ClassAppTests
 {
-    private const string Passphrase = "teach-the-class-2026";
-    private readonly TempFolder _temp = new();
-    private readonly LearnDLFactory _factory;
-
-    public ClassPulseTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase));
-
-    public void Dispose()
-    {
-        _factory.Dispose();
-        _temp.Dispose();
-    }
-
-    private async Task<Visitor> StudentAsync(string name)
-    {
-        var student = new Visitor(_factory);
-        Assert.Equal(HttpStatusCode.Redirect, (await student.JoinAsync(name)).StatusCode);
-        return student;
-    }
-
-    private async Task<Visitor> InstructorAsync()
-    {
-        var instructor = new Visitor(_factory);
-        Assert.Equal("/instructor", (await instructor.SignInAsync(Passphrase)).Headers.Location!.ToString());
-        return instructor;
-    }
-
     private LessonCatalog Catalog => _factory.Services.GetRequiredService<LessonCatalog>();
 
     /// <summary>The first question of the course with at least two wrong answers, and its answers by kind.</summary>

@@ -10,36 +10,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LearnDL.Web.Tests.Class;
 
 /// <summary>What one student who does not behave can do to the class, tried through HTTP against the whole app: each is refused.</summary>
-public class HardeningTests : IDisposable
+public class HardeningTests : ClassAppTests
 {
-    private const string Passphrase = "teach-the-class-2026";
-    private readonly TempFolder _temp = new();
-    private readonly LearnDLFactory _factory;
-
-    public HardeningTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase));
-
-    public void Dispose()
-    {
-        _factory.Dispose();
-        _temp.Dispose();
-    }
-
-    private static async Task<Visitor> StudentAsync(LearnDLFactory factory, string name, string? code = null)
+    /// <summary>A student of another server, giving the class code.</summary>
+    private static async Task<Visitor> StudentAsync(LearnDLFactory factory, string name, string code)
     {
         var student = new Visitor(factory);
-        var joined = code is null ? await student.JoinAsync(name)
-            : await student.PostFormAsync("/join", "/account/join", ("name", name), ("code", code), ("returnUrl", "/lessons"));
+        var joined = await student.PostFormAsync("/join", "/account/join", ("name", name), ("code", code), ("returnUrl", "/lessons"));
         Assert.Equal("/lessons", joined.Headers.Location!.ToString());
         return student;
-    }
-
-    private Task<Visitor> StudentAsync(string name) => StudentAsync(_factory, name);
-
-    private async Task<Visitor> InstructorAsync()
-    {
-        var instructor = new Visitor(_factory);
-        Assert.Equal("/instructor", (await instructor.SignInAsync(Passphrase)).Headers.Location!.ToString());
-        return instructor;
     }
 
     /// <summary>A client that is not a browser: accepts anything, keeps cookies, follows nothing.</summary>
