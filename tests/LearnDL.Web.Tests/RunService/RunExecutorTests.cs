@@ -60,4 +60,34 @@ public class RunExecutorTests
         Assert.True((await f.Store.GetAsync(id))!.Accuracy > 0);
         Assert.True(f.Get<ModelFiles>().Exists(id));
     }
+
+    /// <summary>Work that gives up on a time-out of its own: nobody cancelled the run.</summary>
+    private sealed class TimingOut : IRunExecutor
+    {
+        public async Task<RunResult> ExecuteAsync(RunSpec spec, IProgress<RunEvent> events, CancellationToken cancellationToken)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(TimeSpan.FromSeconds(30), timeout.Token);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    [Fact]
+    public async Task ATimeOutInsideTheWork_IsAFailureThatSaysSo_NotACancelNobodyAskedFor()
+    {
+        await using var f = new QueueFixture(services: s => s.AddSingleton<IRunExecutor, TimingOut>());
+        var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
+        await worker.StartAsync(CancellationToken.None);
+        Guid id;
+        try
+        {
+            id = (await f.Queue.SubmitAsync(QueueFixture.Request(), QueueFixture.Owner("ada"))).RunId;
+            await RunHubTests.Eventually(() => f.Hub.Snapshot(id)?.IsFinished == true, 30_000);
+        }
+        finally { await worker.StopAsync(CancellationToken.None); }
+        var stored = (await f.Store.GetSummaryAsync(id))!;
+        Assert.Equal(RunStatus.Failed, stored.Status);
+        Assert.Contains("without anyone cancelling it", stored.Error);
+        Assert.DoesNotContain("Cancelled", stored.Error);
+    }
 }
