@@ -182,16 +182,7 @@ public sealed class RunQueue : IRunQueue
             cancelledMeanwhile = job.CancelRequested;
             members = job.Members.Count;
             if (cancelledMeanwhile) Forget(job);
-            else
-            {
-                var lane = _lanes[job.Device.Device];
-                job.State = JobState.Waiting;
-                lane.Enqueue(job);
-                // Under the lock, so a worker cannot report the start before the hub has heard of the run.
-                _hub.Queued(job.Id, job.Device.Device.ToId(), job.Device.Reason, PositionIn(lane, job) ?? 1);
-                if (members > 1) _hub.Joined(job.Id, members);
-                Wake(lane.Device);
-            }
+            else Enqueue(job);
         }
         if (cancelledMeanwhile) await FinishUnstartedAsync(job);
         return new(job.Id, false, members);
@@ -402,12 +393,7 @@ public sealed class RunQueue : IRunQueue
             {
                 _jobs[job.Id] = job;
                 if (request!.Shared) _shared.TryAdd(request.SameRunKey, job);
-                var lane = _lanes[job.Device.Device];
-                job.State = JobState.Waiting;
-                lane.Enqueue(job);
-                _hub.Queued(job.Id, job.Device.Device.ToId(), job.Device.Reason, PositionIn(lane, job) ?? 1);
-                if (job.Members.Count > 1) _hub.Joined(job.Id, job.Members.Count);
-                Wake(lane.Device);
+                Enqueue(job);
             }
             back++;
         }
@@ -427,6 +413,20 @@ public sealed class RunQueue : IRunQueue
         : null;
 
     #endregion
+
+    /// <summary>
+    /// Under the lock: the run waits in its device's line. The hub hears of it here, under the lock, so a
+    /// worker cannot report the start before the hub knows the run.
+    /// </summary>
+    private void Enqueue(RunJob job)
+    {
+        var lane = _lanes[job.Device.Device];
+        job.State = JobState.Waiting;
+        lane.Enqueue(job);
+        _hub.Queued(job.Id, job.Device.Device.ToId(), job.Device.Reason, PositionIn(lane, job) ?? 1);
+        if (job.Members.Count > 1) _hub.Joined(job.Id, job.Members.Count);
+        Wake(lane.Device);
+    }
 
     private async Task FinishUnstartedAsync(RunJob job)
     {
