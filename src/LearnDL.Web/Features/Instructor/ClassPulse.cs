@@ -137,7 +137,7 @@ public sealed class ClassPulse : IDisposable
         var opened = events.Where(e => e.Kind == LearningEventKind.Opened).GroupBy(e => e.StudentId).ToDictionary(g => g.Key, g => g.Min(e => e.At));
         var finished = events.Where(e => e.Kind == LearningEventKind.Finished).GroupBy(e => e.StudentId).ToDictionary(g => g.Key, g => g.Min(e => e.At));
         var spent = finished.Where(f => opened.ContainsKey(f.Key)).Select(f => (f.Value - opened[f.Key]).TotalSeconds).Where(s => s >= 0).ToList();
-        return new(lesson.Slug, lesson.Title, opened.Count, finished.Count, spent.Count == 0 ? null : Median(spent));
+        return new(lesson.Slug, lesson.Title, opened.Count, finished.Count, spent.Count == 0 ? null : ClassResults.Median(spent));
     }
 
     /// <summary>Every check question, the hardest (lowest first-try share) first; questions nobody answered yet last, in course order.</summary>
@@ -198,12 +198,6 @@ public sealed class ClassPulse : IDisposable
         new[] { a, b ?? a, c ?? a }.Max();
 
     public void Dispose() => _queueWatch.Dispose();
-
-    internal static double Median(IReadOnlyCollection<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }
 
 /// <summary>What the pulse is computed from, read in three queries: the students, their lesson records, and the runs they were on.</summary>

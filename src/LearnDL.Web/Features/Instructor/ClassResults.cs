@@ -78,7 +78,8 @@ public sealed class ClassResults(RunStore store, StudentRegistry students)
         return text.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
     }
 
-    private static double Median(IEnumerable<double> values)
+    /// <summary>The middle value (the mean of the two middle ones for an even count); the class pulse's lesson times use it too.</summary>
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
