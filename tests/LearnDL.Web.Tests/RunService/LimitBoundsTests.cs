@@ -7,20 +7,8 @@ using LearnDL.Web.Tests.Class;
 namespace LearnDL.Web.Tests.RunService;
 
 /// <summary>Limits have bounds, in appsettings.json, the dashboard and the API alike, and a refusal names them.</summary>
-public class LimitBoundsTests : IDisposable
+public class LimitBoundsTests : ClassAppTests
 {
-    private const string Passphrase = "teach-the-class-2026";
-    private readonly TempFolder _temp = new();
-    private readonly LearnDLFactory _factory;
-
-    public LimitBoundsTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase));
-
-    public void Dispose()
-    {
-        _factory.Dispose();
-        _temp.Dispose();
-    }
-
     public static TheoryData<string, int, string> OutOfBounds => new()
     {
         { "cpuWorkers", Environment.ProcessorCount + 1, $"MaxConcurrentCpuRuns (CPU runs at once) must be between 1 and {Environment.ProcessorCount} (this server has {Environment.ProcessorCount} core" },
@@ -36,8 +24,7 @@ public class LimitBoundsTests : IDisposable
     [MemberData(nameof(OutOfBounds))]
     public async Task PutLimits_OutOfBounds_Is400NamingTheBound_AndChangesNothing(string field, int value, string message)
     {
-        var instructor = new Visitor(_factory);
-        Assert.Equal(HttpStatusCode.Redirect, (await instructor.SignInAsync(Passphrase)).StatusCode);
+        var instructor = await InstructorAsync();
         var before = (await instructor.Http.GetFromJsonAsync<JsonObject>("/api/instructor/limits"))!;
         var limits = before.DeepClone().AsObject();
         limits[field] = value;
@@ -52,8 +39,7 @@ public class LimitBoundsTests : IDisposable
     [Fact]
     public async Task PutLimits_AtTheBounds_IsAccepted()
     {
-        var instructor = new Visitor(_factory);
-        await instructor.SignInAsync(Passphrase);
+        var instructor = await InstructorAsync();
         var at = new RunLimits(100_000, 100, 1000, 100, Environment.ProcessorCount, LimitBounds.MaxGpuWorkers);
         var answer = await instructor.Http.PutAsJsonAsync("/api/instructor/limits", at);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
