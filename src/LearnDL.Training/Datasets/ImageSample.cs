@@ -9,8 +9,8 @@ public abstract record ImageSample(int ClassIndex, string Source)
     public SKBitmap? Decode() => Read().Bitmap;
 
     /// <summary>
-    /// Decodes the image with at least <paramref name="shortSide"/> pixels on its shorter side (a large
-    /// photo may come back scaled down to that), or says why it cannot be: see <see cref="SafeImageDecoder"/>.
+    /// Decodes the image with one to two times <paramref name="shortSide"/> pixels on its shorter side
+    /// (a large photo comes back scaled down to that), or says why it cannot be: see <see cref="SafeImageDecoder"/>.
     /// </summary>
     public abstract (SKBitmap? Bitmap, string? Problem) Read(int shortSide = SafeImageDecoder.NetworkSide);
 }
