@@ -28,8 +28,8 @@ public sealed record FeatureSet(
     public ReadOnlySpan<float> Row(int i) => Features.AsSpan(i * ResNet18Model.FeatureCount, ResNet18Model.FeatureCount);
 }
 
-/// <summary>How many batches go through the network at once, and with how many threads each.</summary>
-public sealed record FeaturizeParallelism(int Workers, int ThreadsPerCall)
+/// <summary>How many batches go through the network at once, with how many threads each, and how many threads prepare images.</summary>
+public sealed record FeaturizeParallelism(int Workers, int ThreadsPerCall, int Preparers = 1)
 {
     private const int MaxWorkers = 8; // each batch in flight holds its activations (tens of MB)
 
@@ -39,77 +39,63 @@ public sealed record FeaturizeParallelism(int Workers, int ThreadsPerCall)
     /// this run's charts) the whole call stalls; separate batches do not. Measured on 2 cores with a
     /// busy loop beside it: 27 img/s and 25% more CPU-seconds for one two-thread call, 37 img/s and
     /// no extra CPU for two one-thread calls; the same 55 img/s either way when nothing competes.
-    /// On the GPU, one call at a time: the card runs the batch in parallel.
+    /// On the GPU, two calls: one batch is copied in while the other computes.
+    /// Preparers get the cores the network leaves idle, at least one: on the CPU the network takes
+    /// every core, and one preparer (over 1,500 images/s) feeds its 50-80 images/s with a few percent
+    /// of a core; on the GPU the network keeps one core busy driving the card, the rest prepare.
     /// </summary>
-    public static FeaturizeParallelism For(ComputeDevice device)
+    public static FeaturizeParallelism For(ComputeDevice device) => For(device, Environment.ProcessorCount);
+
+    public static FeaturizeParallelism For(ComputeDevice device, int cores)
     {
-        if (device == ComputeDevice.Gpu) return new(1, 0);
-        var workers = Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers);
-        return new(workers, Math.Max(1, Environment.ProcessorCount / workers));
+        if (device == ComputeDevice.Gpu) return new(2, 0, Math.Max(1, cores - 1));
+        var workers = Math.Clamp(cores, 1, MaxWorkers);
+        var threads = Math.Max(1, cores / workers);
+        return new(workers, threads, Math.Max(1, cores - workers * threads));
     }
 }
 
 /// <summary>
-/// Featurizes images with the CNN while the next batches are decoded and resized on another
-/// thread. A few batch buffers circulate between the two, so memory stays flat however many
-/// images there are; several batches may be in the network at once (see <see cref="FeaturizeParallelism"/>).
+/// Featurizes images with the CNN while the next batches are decoded and resized by the preparers
+/// (<see cref="PreparationLine{T}"/>). A few batches circulate between the two, bound to the network
+/// (<see cref="NetworkBatch"/>), so memory stays flat however many images there are; several batches
+/// may be in the network at once (see <see cref="FeaturizeParallelism"/>).
 /// </summary>
-public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int workers = 1)
+public sealed class FeatureExtractor(ResNet18Model model, int batchSize, FeaturizeParallelism parallelism)
 {
-    private sealed class Batch(int capacity)
+    public FeatureExtractor(ResNet18Model model, int batchSize, int workers = 1) : this(model, batchSize, new FeaturizeParallelism(workers, 1))
     {
-        public readonly float[] Pixels = new float[capacity * ResNet18Model.PixelsPerImage];
-        public readonly List<int> Indices = new(capacity);
-        public readonly List<(int Index, SkippedImage Image)> Skipped = [];
     }
 
     public async Task<FeatureSet> RunAsync(IReadOnlyList<ImageSample> samples, IProgress<FeaturizeProgress>? progress, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
+        var workers = parallelism.Workers;
         var buffers = workers + 2;
-        var free = Channel.CreateBounded<Batch>(buffers);
-        var ready = Channel.CreateBounded<Batch>(buffers);
-        for (int i = 0; i < buffers; i++) free.Writer.TryWrite(new Batch(batchSize));
-
-        long decodeTicks = 0, resizeTicks = 0;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(async () =>
+        var free = Channel.CreateBounded<PreparedBatch<NetworkBatch>>(buffers);
+        var ready = Channel.CreateBounded<PreparedBatch<NetworkBatch>>(buffers);
+        var batches = new List<NetworkBatch>(buffers);
+        try
         {
-            var preprocessor = new ImagePreprocessor();
-            try
+            for (int i = 0; i < buffers; i++)
             {
-                int next = 0;
-                while (next < samples.Count)
-                {
-                    var batch = await free.Reader.ReadAsync(stop.Token);
-                    batch.Indices.Clear();
-                    batch.Skipped.Clear();
-                    for (; next < samples.Count && batch.Indices.Count < batchSize; next++)
-                    {
-                        stop.Token.ThrowIfCancellationRequested();
-                        var t0 = Stopwatch.GetTimestamp();
-                        var (image, problem) = samples[next].Read();
-                        using var _ = image;
-                        var t1 = Stopwatch.GetTimestamp();
-                        decodeTicks += t1 - t0;
-                        if (image is null)
-                        {
-                            batch.Skipped.Add((next, new SkippedImage(samples[next].Source, problem ?? "It is not a picture LearnDL can read.")));
-                            continue;
-                        }
-                        preprocessor.Write(image, batch.Pixels.AsSpan(batch.Indices.Count * ResNet18Model.PixelsPerImage, ResNet18Model.PixelsPerImage));
-                        resizeTicks += Stopwatch.GetTimestamp() - t1;
-                        batch.Indices.Add(next);
-                    }
-                    await ready.Writer.WriteAsync(batch, stop.Token);
-                }
-                ready.Writer.Complete();
+                batches.Add(model.CreateBatch(batchSize));
+                free.Writer.TryWrite(new PreparedBatch<NetworkBatch>(batches[^1]));
             }
-            catch (Exception e)
-            {
-                ready.Writer.Complete(e);
-            }
-        }, CancellationToken.None);
+            return await RunAsync(samples, free, ready, progress, start, cancellationToken);
+        }
+        finally
+        {
+            foreach (var batch in batches) batch.Dispose();
+        }
+    }
+
+    private async Task<FeatureSet> RunAsync(IReadOnlyList<ImageSample> samples, Channel<PreparedBatch<NetworkBatch>> free, Channel<PreparedBatch<NetworkBatch>> ready,
+        IProgress<FeaturizeProgress>? progress, long start, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var line = new PreparationLine<NetworkBatch>(samples, batchSize);
+        var preparing = line.RunAsync(parallelism.Preparers, free.Reader, ready.Writer, stop.Token);
 
         // Rows are written at their sample's place, whichever worker gets there first; compacted at the end.
         var features = new float[samples.Count * ResNet18Model.FeatureCount];
@@ -121,19 +107,19 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
 
         async Task WorkAsync()
         {
-            var output = new float[batchSize * ResNet18Model.FeatureCount];
             try
             {
                 await foreach (var batch in ready.Reader.ReadAllAsync(stop.Token))
                 {
                     stop.Token.ThrowIfCancellationRequested();
-                    if (batch.Indices.Count > 0)
+                    if (batch.Count > 0)
                     {
                         lock (gate) if (active++ == 0) busySince = Stopwatch.GetTimestamp();
-                        try { model.Featurize(batch.Pixels, batch.Indices.Count, output); }
+                        try { model.Featurize(batch.Memory, batch.Count); }
                         finally { lock (gate) if (--active == 0) inferenceTicks += Stopwatch.GetTimestamp() - busySince; }
-                        for (int i = 0; i < batch.Indices.Count; i++)
-                            output.AsSpan(i * ResNet18Model.FeatureCount, ResNet18Model.FeatureCount)
+                        var output = batch.Memory.Features;
+                        for (int i = 0; i < batch.Count; i++)
+                            output.Slice(i * ResNet18Model.FeatureCount, ResNet18Model.FeatureCount)
                                 .CopyTo(features.AsSpan(batch.Indices[i] * ResNet18Model.FeatureCount));
                     }
                     FeaturizeProgress report;
@@ -150,12 +136,12 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
             }
             catch
             {
-                stop.Cancel(); // one worker failing stops the others and the producer
+                stop.Cancel(); // one worker failing stops the others and the preparers
                 throw;
             }
         }
 
-        var running = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync, CancellationToken.None)).ToArray();
+        var running = Enumerable.Range(0, parallelism.Workers).Select(_ => Task.Run(WorkAsync, CancellationToken.None)).ToArray();
         try
         {
             await Task.WhenAll(running);
@@ -171,7 +157,7 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
         finally
         {
             stop.Cancel();
-            try { await producer; } catch (OperationCanceledException) { }
+            await preparing; // it never throws: failures reach the workers through the channel
         }
 
         kept.Sort();
@@ -179,7 +165,6 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, int wor
         for (int i = 0; i < kept.Count; i++)
             features.AsSpan(kept[i] * ResNet18Model.FeatureCount, ResNet18Model.FeatureCount).CopyTo(compact.AsSpan(i * ResNet18Model.FeatureCount));
         return new(kept, compact, skipped.OrderBy(s => s.Index).Select(s => s.Image).ToList(),
-            Stopwatch.GetElapsedTime(0, decodeTicks), Stopwatch.GetElapsedTime(0, resizeTicks),
-            Stopwatch.GetElapsedTime(0, inferenceTicks), Stopwatch.GetElapsedTime(start));
+            line.DecodeTime, line.ResizeTime, Stopwatch.GetElapsedTime(0, inferenceTicks), Stopwatch.GetElapsedTime(start));
     }
 }

@@ -1,3 +1,5 @@
+using static LearnDL.Training.Featurization.Protobuf;
+
 namespace LearnDL.Training.Featurization;
 
 /// <summary>
@@ -60,48 +62,5 @@ public static class OnnxBatchRewriter
             else output.Write(bytes, field.Start, field.End - field.Start);
         }
         return output.ToArray();
-    }
-
-    private readonly record struct Field(int Number, int Wire, int Start, int ValueStart, int End)
-    {
-        public ReadOnlySpan<byte> Value(byte[] source) => source.AsSpan(ValueStart, End - ValueStart);
-    }
-
-    private static List<Field> Fields(byte[] data)
-    {
-        var fields = new List<Field>();
-        int p = 0;
-        while (p < data.Length)
-        {
-            int start = p;
-            ulong tag = ReadVarint(data, ref p);
-            int wire = (int)(tag & 7), valueStart = p;
-            switch (wire)
-            {
-                case 0: ReadVarint(data, ref p); break;
-                case 1: p += 8; break;
-                case 5: p += 4; break;
-                case 2:
-                    int length = checked((int)ReadVarint(data, ref p));
-                    valueStart = p;
-                    p += length;
-                    break;
-                default: throw new InvalidDataException($"Unsupported protobuf wire type {wire} in the ONNX model.");
-            }
-            if (p > data.Length) throw new InvalidDataException("The ONNX model is truncated.");
-            fields.Add(new Field((int)(tag >> 3), wire, start, valueStart, p));
-        }
-        return fields;
-    }
-
-    private static ulong ReadVarint(byte[] data, ref int p)
-    {
-        ulong result = 0;
-        for (int shift = 0; ; shift += 7)
-        {
-            byte b = data[p++];
-            result |= (ulong)(b & 0x7f) << shift;
-            if (b < 0x80) return result;
-        }
     }
 }

@@ -2,9 +2,55 @@ using System.Text;
 
 namespace LearnDL.Training.Featurization;
 
-/// <summary>The few protobuf wire-format writes the ONNX model code needs (length-delimited fields and varints).</summary>
+/// <summary>The few protobuf wire-format reads and writes the ONNX model code needs (fields, length-delimited values, varints).</summary>
 internal static class Protobuf
 {
+    /// <summary>One field of a message: its number, wire type, and where it and its value lie in the buffer.</summary>
+    public readonly record struct Field(int Number, int Wire, int Start, int ValueStart, int End)
+    {
+        public ReadOnlySpan<byte> Value(byte[] source) => source.AsSpan(ValueStart, End - ValueStart);
+        public ReadOnlySpan<byte> Whole(byte[] source) => source.AsSpan(Start, End - Start);
+    }
+
+    /// <summary>The top-level fields of a message, in order.</summary>
+    public static List<Field> Fields(byte[] data)
+    {
+        var fields = new List<Field>();
+        int p = 0;
+        while (p < data.Length)
+        {
+            int start = p;
+            ulong tag = ReadVarint(data, ref p);
+            int wire = (int)(tag & 7), valueStart = p;
+            switch (wire)
+            {
+                case 0: ReadVarint(data, ref p); break;
+                case 1: p += 8; break;
+                case 5: p += 4; break;
+                case 2:
+                    int length = checked((int)ReadVarint(data, ref p));
+                    valueStart = p;
+                    p += length;
+                    break;
+                default: throw new InvalidDataException($"Unsupported protobuf wire type {wire} in the ONNX model.");
+            }
+            if (p > data.Length) throw new InvalidDataException("The ONNX model is truncated.");
+            fields.Add(new Field((int)(tag >> 3), wire, start, valueStart, p));
+        }
+        return fields;
+    }
+
+    private static ulong ReadVarint(byte[] data, ref int p)
+    {
+        ulong result = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = data[p++];
+            result |= (ulong)(b & 0x7f) << shift;
+            if (b < 0x80) return result;
+        }
+    }
+
     public static void WriteMessage(Stream output, int number, ReadOnlySpan<byte> value)
     {
         WriteVarint(output, ((ulong)number << 3) | 2);

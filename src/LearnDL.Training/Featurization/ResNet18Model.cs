@@ -5,10 +5,11 @@ namespace LearnDL.Training.Featurization;
 
 /// <summary>
 /// The pretrained ResNet18 that ships in Microsoft.ML.DnnImageFeaturizer.ResNet18: its preprocessing
-/// graph (RGB planes 0-255 to the network's normalised BGR) then the CNN up to global average pooling,
-/// giving 512 features per image. Both run as ONNX Runtime sessions on the chosen device, with the
-/// batch dimension freed so a GPU gets many images per call. Thread-safe: several threads may
-/// featurize batches at once (with one intra-op thread per session, each call runs on its caller).
+/// graph (RGB planes 0-255 to the network's mean-subtracted BGR) then the CNN up to global average
+/// pooling, giving 512 features per image. The two graphs are chained into one session
+/// (<see cref="OnnxGraphFusion"/>), with the batch dimension freed so a GPU gets many images per call.
+/// Thread-safe: several threads may featurize batches at once (with one intra-op thread per session,
+/// each call runs on its caller).
 /// </summary>
 public sealed class ResNet18Model : IDisposable
 {
@@ -16,11 +17,16 @@ public sealed class ResNet18Model : IDisposable
     public const int FeatureCount = 512;
     public const int PixelsPerImage = 3 * InputSize * InputSize;
 
-    private readonly InferenceSession _preprocess;
-    private readonly InferenceSession _network;
-    private readonly string _preprocessInput, _preprocessOutput, _networkInput, _networkOutput;
+    private readonly InferenceSession _session;
+    private readonly OrtAllocator? _pinned;
+    private readonly long[] _featureDims;
 
     public ComputeDevice Device { get; }
+    internal InferenceSession Session => _session;
+    internal string InputName { get; }
+    internal string OutputName { get; }
+    /// <summary>The shape of <paramref name="count"/> images' features as the network gives them ([count, 512, 1, 1]).</summary>
+    internal long[] FeatureShape(int count) => [count, .. _featureDims];
 
     /// <param name="threads">ONNX Runtime's threads per call; 0 lets it use every core.</param>
     public ResNet18Model(ComputeDevice device, string? modelFolder = null, int threads = 0)
@@ -35,37 +41,61 @@ public sealed class ResNet18Model : IDisposable
     /// </param>
     public ResNet18Model(ComputeDevice device, string? modelFolder, int threads, bool poolMemory)
     {
+        Device = device;
+        _session = CreateSession(FusedModel(modelFolder), device, threads, poolMemory);
+        InputName = _session.InputNames[0];
+        OutputName = _session.OutputNames[0];
+        _featureDims = _session.OutputMetadata[OutputName].Dimensions[1..].Select(d => (long)d).ToArray(); // 512, 1, 1
+        try
+        {
+            // On the GPU, batches live in page-locked host memory: the card copies from it directly, without a staging copy.
+            if (device == ComputeDevice.Gpu)
+                _pinned = new OrtAllocator(_session, new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput));
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The preprocessing graph and the network as one ONNX model whose batch dimension is free.</summary>
+    public static byte[] FusedModel(string? modelFolder = null)
+    {
         modelFolder ??= Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
         var prepPath = Path.Combine(modelFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
         var netPath = Path.Combine(modelFolder, "ResNet18Onnx", "ResNet18.onnx");
         foreach (var path in new[] { prepPath, netPath })
             if (!File.Exists(path))
                 throw new FileNotFoundException($"The pretrained model file {path} is missing. It comes with the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18; rebuild the project to copy it.", path);
-        Device = device;
-        _preprocess = CreateSession(prepPath, device, threads, poolMemory);
-        try { _network = CreateSession(netPath, device, threads, poolMemory); }
-        catch { _preprocess.Dispose(); throw; }
-        _preprocessInput = _preprocess.InputNames[0];
-        _preprocessOutput = _preprocess.OutputNames[0];
-        _networkInput = _network.InputNames[0];
-        _networkOutput = _network.OutputNames[0];
+        return OnnxBatchRewriter.MakeBatchSymbolic(OnnxGraphFusion.Chain(File.ReadAllBytes(prepPath), File.ReadAllBytes(netPath)));
+    }
+
+    /// <summary>A batch's input and output memory, bound to this network; pinned host memory on the GPU.</summary>
+    public NetworkBatch CreateBatch(int capacity) => new(this, _pinned ?? OrtAllocator.DefaultInstance, capacity);
+
+    /// <summary>Featurizes the first <paramref name="count"/> images of <paramref name="batch"/> into its <see cref="NetworkBatch.Features"/>.</summary>
+    public void Featurize(NetworkBatch batch, int count)
+    {
+        if (batch.Model != this) throw new ArgumentException("The batch was made for another network.", nameof(batch));
+        batch.Run(count);
     }
 
     /// <summary>
     /// Featurizes <paramref name="count"/> images laid out as RGB planes (0-255) in
     /// <paramref name="pixels"/>, writing 512 values per image to <paramref name="features"/>.
+    /// For a single picture or a demonstration; the engine's batches go through <see cref="NetworkBatch"/>.
     /// </summary>
     public void Featurize(float[] pixels, int count, Span<float> features)
     {
         long[] shape = [count, 3, InputSize, InputSize];
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, count * PixelsPerImage), shape);
         using var runOptions = new RunOptions();
-        using var prepared = _preprocess.Run(runOptions, [_preprocessInput], [input], [_preprocessOutput]);
-        using var output = _network.Run(runOptions, [_networkInput], [prepared[0]], [_networkOutput]);
+        using var output = _session.Run(runOptions, [InputName], [input], [OutputName]);
         output[0].GetTensorDataAsSpan<float>()[..(count * FeatureCount)].CopyTo(features);
     }
 
-    private static InferenceSession CreateSession(string path, ComputeDevice device, int threads, bool poolMemory)
+    private static InferenceSession CreateSession(byte[] model, ComputeDevice device, int threads, bool poolMemory)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
         if (!poolMemory)
@@ -73,19 +103,19 @@ public sealed class ResNet18Model : IDisposable
             options.EnableCpuMemArena = false;
             options.EnableMemoryPattern = false;
         }
-        // The decoding thread shares the cores with inference: spinning workers would starve it.
+        // The preparing threads share the cores with inference: spinning workers would starve them.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (device == ComputeDevice.Gpu)
         {
             // Throws when CUDA cannot load; no quiet fallback to the CPU.
             options.AppendExecutionProvider_CUDA(0);
         }
-        return new InferenceSession(OnnxBatchRewriter.MakeBatchSymbolic(File.ReadAllBytes(path)), options);
+        return new InferenceSession(model, options);
     }
 
     public void Dispose()
     {
-        _network.Dispose();
-        _preprocess.Dispose();
+        _pinned?.Dispose();
+        _session.Dispose();
     }
 }

@@ -18,6 +18,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
     public RunEngine(DatasetCatalog catalog, DeviceProbe probe) : this(catalog, probe, new NetworkCache()) { }
 
     public const int CpuBatchSize = 8;
+    /// <summary>32 per call, two calls in flight (lessons 2 and 9 quote this figure).</summary>
     public const int GpuBatchSize = 32;
     private const int ExampleCount = 8;
     private static readonly TimeSpan CpuWindow = TimeSpan.FromSeconds(1);
@@ -48,10 +49,11 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
             var prepareSeconds = clock.Elapsed.TotalSeconds;
             var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
             Enter(RunStage.Featurize, $"{selection.Samples.Count} images through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch" +
-                (parallelism.Workers > 1 ? $", {parallelism.Workers} batches at a time" : ""));
+                (parallelism.Workers > 1 ? $", {parallelism.Workers} batches at a time" : "") +
+                (parallelism.Preparers > 1 ? $", {parallelism.Preparers} threads preparing images" : ""));
             var featurizeStart = CpuReading.Now();
             var window = featurizeStart;
-            var features = await new FeatureExtractor(model, batchSize, parallelism.Workers).RunAsync(selection.Samples,
+            var features = await new FeatureExtractor(model, batchSize, parallelism).RunAsync(selection.Samples,
                 new InlineProgress<FeaturizeProgress>(p =>
                 {
                     featurized = p.Done - p.Skipped;
