@@ -87,21 +87,33 @@ public static class Commands
     public static async Task<int> Bench(CliArguments cli, DatasetCatalog catalog, DeviceProbe probe, CliOutput output, CancellationToken cancellationToken)
     {
         var images = cli.Int("images", 200, 8, 10_000);
+        var preparationImages = cli.Int("prep-images", 2000, 8, 10_000);
+        var photos = cli.Int("photos", 32, 1, 1000);
         var device = probe.Choose(ParseDevice(cli.Text("device")));
         cli.RejectUnknown();
-        output.Progress.MarkupLineInterpolated($"[grey]bench: {images} built-in images on the {device.Device.ToId().ToUpperInvariant()}[/]");
+        void Say(string s) => output.Progress.MarkupLineInterpolated($"[grey]bench: {s}[/]");
+
+        var preparation = new Dictionary<string, PreparationSpeed>();
+        async Task Prepare(string name, Func<IReadOnlyList<ImageSample>> samples)
+        {
+            Say($"preparation alone, {name}: one thread, then {Environment.ProcessorCount}");
+            preparation[name] = await PreparationBenchmark.RunAsync(samples(), Environment.ProcessorCount, cancellationToken);
+        }
+        await Prepare("builtin", () => catalog.Open(BuiltinDataset.Name).Select(Math.Min(preparationImages, BuiltinDataset.MaxImages), 7, cancellationToken).Samples);
+        if (catalog.List().FirstOrDefault(d => d.Name == FashionMnistDataset.Name) is { Available: true })
+            await Prepare("fashionMnist", () => catalog.Open(FashionMnistDataset.Name).Select(preparationImages, 7, cancellationToken).Samples);
+        Say($"{photos} photos of 12 megapixels (drawn and saved on first use)");
+        await Prepare("photos", () => SyntheticPhotos.Ensure(catalog.GeneratedFolder, photos, cancellationToken));
+
+        Say($"{images} built-in images through the network on the {device.Device.ToId().ToUpperInvariant()}");
         var samples = catalog.Open(BuiltinDataset.Name).Select(images, 7, cancellationToken).Samples;
         var parallelism = FeaturizeParallelism.For(device.Device);
         using var model = new ResNet18Model(device.Device, threads: parallelism.ThreadsPerCall);
         var batch = device.Device == ComputeDevice.Gpu ? RunEngine.GpuBatchSize : RunEngine.CpuBatchSize;
-        var result = await FeaturizationBenchmark.RunAsync(model, batch, parallelism.Workers, samples,
-            new Progress<string>(s => output.Progress.MarkupLineInterpolated($"[grey]bench: {s}[/]")), cancellationToken);
+        var result = await FeaturizationBenchmark.RunAsync(model, batch, parallelism, samples, new Progress<string>(Say), cancellationToken)
+            with { Preparation = preparation };
         if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
-        var table = new Table().AddColumns("Measure", "Images/s");
-        table.AddRow("(a) ONNX Runtime alone, tensors in memory", result.RuntimeOnlyImagesPerSecond.ToString("0.0"));
-        table.AddRow("(b) engine featurization from image files", result.PipelineImagesPerSecond.ToString("0.0"));
-        table.AddRow("[bold]ratio b / a[/]", $"[bold]{result.Ratio:0.00}[/]");
-        output.Console.Write(table);
+        BenchTables.Write(output.Console, result);
         return ExitCodes.Success;
     }
 

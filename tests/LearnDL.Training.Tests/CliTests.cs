@@ -107,15 +107,26 @@ public class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task Bench_Json_GivesBothRatesAndTheirRatio()
+    public async Task Bench_Json_GivesBothRatesTheirRatio_AndPreparationAlonePerDataset()
     {
-        var (code, stdout, _) = await Run("bench", "--images", "16", "--device", "cpu", "--json");
+        var (code, stdout, _) = await Run("bench", "--images", "16", "--device", "cpu", "--prep-images", "16", "--photos", "2", "--json");
         Assert.Equal(0, code);
         var root = JsonDocument.Parse(stdout).RootElement;
         var a = root.GetProperty("runtimeOnlyImagesPerSecond").GetDouble();
         var b = root.GetProperty("pipelineImagesPerSecond").GetDouble();
         Assert.True(a > 0 && b > 0);
         Assert.Equal(b / a, root.GetProperty("ratio").GetDouble(), 6);
+        foreach (var (dataset, images) in new[] { ("builtin", 16), ("photos", 2) })
+        {
+            var p = root.GetProperty("preparation").GetProperty(dataset);
+            Assert.Equal(images, p.GetProperty("images").GetInt32());
+            Assert.Equal(Environment.ProcessorCount, p.GetProperty("threads").GetInt32());
+            var one = p.GetProperty("oneThreadImagesPerSecond").GetDouble();
+            var all = p.GetProperty("allCoresImagesPerSecond").GetDouble();
+            Assert.True(one > 0 && all > 0);
+            Assert.Equal(all / one, p.GetProperty("allCoresOverOneThread").GetDouble(), 6);
+            Assert.Equal(one / a, root.GetProperty("oneThreadOverNetwork").GetProperty(dataset).GetDouble(), 6);
+        }
     }
 
     [Fact]

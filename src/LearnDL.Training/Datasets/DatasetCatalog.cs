@@ -70,7 +70,10 @@ public sealed class DatasetCatalog(DatasetOptions options)
     }
 
     private SafeImageDecoder Limits => new(options.MaxImagePixels);
-    private BuiltinDataset Builtin => new(Path.Combine(options.DataFolder, "datasets"));
+    /// <summary>Where generated pictures are kept: the built-in tiles, the benchmark's photos.</summary>
+    public string GeneratedFolder => Path.Combine(options.DataFolder, "datasets");
+
+    private BuiltinDataset Builtin => new(GeneratedFolder);
     private FashionMnistDataset FashionMnist => new(options.FashionMnistFolder);
 
     private bool IsAllowed(string fullPath)

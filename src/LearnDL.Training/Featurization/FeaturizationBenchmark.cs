@@ -4,11 +4,18 @@ using LearnDL.Training.Datasets;
 namespace LearnDL.Training.Featurization;
 
 public sealed record BenchmarkResult(
-    int Images, string Device, int BatchSize, int Workers,
+    int Images, string Device, int BatchSize, int Workers, int Preparers,
     double RuntimeOnlyImagesPerSecond, double PipelineImagesPerSecond)
 {
     /// <summary>How close the whole pipeline gets to the runtime's own ceiling (1.0 = no overhead).</summary>
     public double Ratio => PipelineImagesPerSecond / RuntimeOnlyImagesPerSecond;
+
+    /// <summary>Preparation alone per dataset (builtin, fashionMnist, photos), measured apart from the network.</summary>
+    public IReadOnlyDictionary<string, PreparationSpeed> Preparation { get; init; } = new Dictionary<string, PreparationSpeed>();
+
+    /// <summary>How many times faster one preparing thread is than the network, per dataset: above 1, one thread keeps the network fed.</summary>
+    public IReadOnlyDictionary<string, double> OneThreadOverNetwork =>
+        Preparation.ToDictionary(p => p.Key, p => p.Value.OneThreadImagesPerSecond / RuntimeOnlyImagesPerSecond);
 }
 
 /// <summary>
@@ -18,7 +25,7 @@ public sealed record BenchmarkResult(
 /// </summary>
 public static class FeaturizationBenchmark
 {
-    public static async Task<BenchmarkResult> RunAsync(ResNet18Model model, int batchSize, int workers, IReadOnlyList<ImageSample> samples,
+    public static async Task<BenchmarkResult> RunAsync(ResNet18Model model, int batchSize, FeaturizeParallelism parallelism, IReadOnlyList<ImageSample> samples,
         IProgress<string>? progress, CancellationToken cancellationToken)
     {
         progress?.Report("decoding and resizing the images into memory for the runtime-only pass");
@@ -33,37 +40,37 @@ public static class FeaturizationBenchmark
         RuntimeOnly(model, tensors, Math.Min(batchSize, samples.Count), batchSize, 1, cancellationToken);
 
         double bestRuntime = double.MaxValue, bestPipeline = double.MaxValue;
-        var extractor = new FeatureExtractor(model, batchSize, workers);
+        var extractor = new FeatureExtractor(model, batchSize, parallelism);
         for (int round = 1; round <= 2; round++)
         {
             progress?.Report($"round {round}/2: runtime only");
             var start = Stopwatch.GetTimestamp();
-            RuntimeOnly(model, tensors, samples.Count, batchSize, workers, cancellationToken);
+            RuntimeOnly(model, tensors, samples.Count, batchSize, parallelism.Workers, cancellationToken);
             bestRuntime = Math.Min(bestRuntime, Stopwatch.GetElapsedTime(start).TotalSeconds);
 
             progress?.Report($"round {round}/2: pipeline from files");
             var set = await extractor.RunAsync(samples, null, cancellationToken);
             bestPipeline = Math.Min(bestPipeline, set.WallTime.TotalSeconds);
         }
-        return new(samples.Count, model.Device.ToString().ToLowerInvariant(), batchSize, workers,
+        return new(samples.Count, model.Device.ToString().ToLowerInvariant(), batchSize, parallelism.Workers, parallelism.Preparers,
             samples.Count / bestRuntime, samples.Count / bestPipeline);
     }
 
     /// <summary>
-    /// The runtime alone on tensors already in memory, with the same number of batches in flight as
-    /// the engine; copying a slice into a batch buffer is what any caller holding tensors would do.
+    /// The runtime alone on tensors already in memory, with the same number of batches in flight and
+    /// the same bound batches as the engine; copying a slice into a batch is what any caller holding
+    /// tensors would do.
     /// </summary>
     private static void RuntimeOnly(ResNet18Model model, float[] tensors, int images, int batchSize, int workers, CancellationToken cancellationToken) =>
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
         {
-            var batch = new float[batchSize * ResNet18Model.PixelsPerImage];
-            var features = new float[batchSize * ResNet18Model.FeatureCount];
+            using var batch = model.CreateBatch(batchSize);
             for (int i = worker * batchSize; i < images; i += workers * batchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, images - i);
-                Array.Copy(tensors, (long)i * ResNet18Model.PixelsPerImage, batch, 0, (long)count * ResNet18Model.PixelsPerImage);
-                model.Featurize(batch, count, features);
+                tensors.AsSpan(i * ResNet18Model.PixelsPerImage, count * ResNet18Model.PixelsPerImage).CopyTo(batch.Pixels);
+                model.Featurize(batch, count);
             }
         });
 }
