@@ -4,7 +4,7 @@ using LearnDL.Training.Training;
 
 namespace LearnDL.Cli;
 
-/// <summary>`learndl`: doctor, datasets, run, bench, classify, parallel.</summary>
+/// <summary>`learndl`: doctor, datasets, run, bench, classify, parallel, worker.</summary>
 public static class Cli
 {
     public const string Usage = """
@@ -17,6 +17,8 @@ public static class Cli
           learndl bench    [--images N] [--device cpu|gpu|auto] [--json]
           learndl classify --model PATH --image PATH [--json]
           learndl parallel [--gpu] [--json]           a matrix multiply done one, SIMD, all-core, library and GPU ways
+          learndl worker   --jobs "<PostgreSQL connection string>" [--device cpu|gpu|auto] [--slots N] [--name NAME]
+                           serve a class's runs from this machine (Ctrl+C drains, twice stops its runs)
 
         Folders come from LearnDL__DataFolder and LearnDL__FashionMnistFolder (environment); pictures
         over LearnDL__MaxImagePixels (default 40,000,000) are not decoded.
@@ -25,7 +27,10 @@ public static class Cli
 
     private static readonly HashSet<string> Flags = ["json", "help", "gpu"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <param name="cancellationToken">The first Ctrl+C: a run stops and reports; a worker drains.</param>
+    /// <param name="stopNow">The second Ctrl+C, for a worker: its runs stop now.</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken,
+        CancellationToken stopNow = default)
     {
         try
         {
@@ -47,6 +52,7 @@ public static class Cli
                 "bench" => await Commands.Bench(cli, new DatasetCatalog(options), probe, output, cancellationToken),
                 "classify" => Commands.Classify(cli, new SafeImageDecoder(options.MaxImagePixels), output),
                 "parallel" => Commands.Parallel(cli, probe, output, cancellationToken),
+                "worker" => await WorkerCommand.RunAsync(cli, options, probe, output, cancellationToken, stopNow),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
@@ -84,6 +90,16 @@ public static class Cli
         {
             await stderr.WriteLineAsync("cancelled.");
             return ExitCodes.Cancelled;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            await stderr.WriteLineAsync($"error: the jobs database (PostgreSQL) answered: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (LearnDL.Workers.WorkerRefusedException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.BadInput;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {

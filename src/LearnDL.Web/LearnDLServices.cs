@@ -9,6 +9,7 @@ using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
+using LearnDL.Web.Workers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
@@ -42,7 +43,8 @@ public static class LearnDLServices
             Directory.CreateDirectory(folder);
             db.UseSqlite($"Data Source={Path.Combine(folder, "learndl.db")}");
         });
-        // Runs: queue, worker, hub, store, API
+        // Runs: where they execute (this process, or worker machines), then queue, worker, hub, store, API
+        services.AddWorkers(builder.Configuration);
         services.AddRunService();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<CompareService>();
@@ -101,6 +103,7 @@ public static class LearnDLServices
         var lessons = app.Services.GetRequiredService<LessonCatalog>().All;
         app.Services.GetRequiredService<GpuReference>();
         app.Logger.LogInformation("{Count} lessons loaded.", lessons.Count);
+        await app.StartWorkersAsync();
         await app.StartRunServiceAsync();
 
         app.UseHosting(app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value.Hosting);
@@ -121,6 +124,7 @@ public static class LearnDLServices
         app.MapInstructorApi();
         app.MapStudentsApi();
         app.MapLessonApi();
+        app.MapWorkersApi();
         app.MapClassSignIn();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;

@@ -33,6 +33,8 @@ public sealed class RunRecord
 
     public string? Device { get; set; }
     public string? DeviceReason { get; set; }
+    /// <summary>Where it ran: "local" (the web app's own process) or the worker machine's name.</summary>
+    public string? Worker { get; set; }
     public string? RuntimeBuild { get; set; }
     public string? Error { get; set; }
     public double? TotalSeconds { get; set; }

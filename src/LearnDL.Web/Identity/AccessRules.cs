@@ -23,6 +23,9 @@ public static class Access
     /// <summary>The instructor of a class (nobody in personal mode, which has no class).</summary>
     public const string Instructor = "instructor";
 
+    /// <summary>Who sees and drains the worker machines: the instructor of a class, the learner on a personal server.</summary>
+    public const string Machines = "machines";
+
     public static readonly OperationAuthorizationRequirement See = new() { Name = nameof(See) };
     /// <summary>Stop a run for everyone on it.</summary>
     public static readonly OperationAuthorizationRequirement Stop = new() { Name = nameof(Stop) };
@@ -35,10 +38,12 @@ public static class Access
         services.AddAuthorizationBuilder()
             .AddPolicy(Joined, p => p.AddRequirements(new JoinedRequirement()))
             .AddPolicy(Instructor, p => p.RequireRole(nameof(OwnerRole.Instructor)))
+            .AddPolicy(Machines, p => p.AddRequirements(new MachinesRequirement()))
             // Every endpoint without a rule of its own (pages, /_blazor, /content) needs someone who joined.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().AddRequirements(new JoinedRequirement()).Build());
         // Registered by every wiring that needs the rules (the app, the run service, the datasets): once each.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, JoinedHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, MachinesHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, RunRules>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, UploadRules>());
         return services;
@@ -68,6 +73,17 @@ internal sealed class JoinedHandler(IOptions<LearnDLOptions> options) : Authoriz
         var owner = RunOwner.From(context.User);
         // A personal-mode learner's cookie from before class mode was switched on is no one in the class.
         if (owner is not null && (!options.Value.Class.IsOn || owner.Role != OwnerRole.Learner)) context.Succeed(requirement);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class MachinesRequirement : IAuthorizationRequirement;
+
+internal sealed class MachinesHandler(IOptions<LearnDLOptions> options) : AuthorizationHandler<MachinesRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, MachinesRequirement requirement)
+    {
+        if (RunOwner.From(context.User) is { } owner && Access.SeesEverything(owner, options.Value.Class.IsOn)) context.Succeed(requirement);
         return Task.CompletedTask;
     }
 }

@@ -12,6 +12,7 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
     private readonly Dictionary<string, Queue<QueueItem>> _waiting = [];
     private readonly LinkedList<string> _turns = new();
     private readonly List<QueueItem> _running = [];
+    private readonly Queue<QueueItem> _resumed = new();
 
     public ComputeDevice Device => device;
     public int Workers { get; set; } = workers;
@@ -28,9 +29,17 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
         queue.Enqueue(job);
     }
 
+    /// <summary>A run that runs on a worker already (the app restarted meanwhile): the next <see cref="TakeNext"/> hands it out to be followed again, whatever the pause or the capacity.</summary>
+    public void Resume(QueueItem job)
+    {
+        _running.Add(job);
+        _resumed.Enqueue(job);
+    }
+
     /// <summary>The next run to start, or null when paused, full or empty; it counts as running from here.</summary>
     public QueueItem? TakeNext()
     {
+        if (_resumed.TryDequeue(out var resumed)) return resumed;
         if (Paused || _running.Count >= Workers || _turns.First is not { } turn) return null;
         var owner = turn.Value;
         var queue = _waiting[owner];

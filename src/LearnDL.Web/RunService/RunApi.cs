@@ -15,7 +15,7 @@ public sealed record RunProgressBody(string? Stage, int Done, int Total, int Ski
 /// <summary>A run as the API reports it.</summary>
 public sealed record RunBody(
     Guid Id, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, string? DeviceReason,
-    int? QueuePosition, int Members, RunProgressBody Progress, CpuShare? Cpu, IReadOnlyList<EpochMetrics> EpochMetrics,
+    string? Worker, int? QueuePosition, int Members, RunProgressBody Progress, CpuShare? Cpu, IReadOnlyList<EpochMetrics> EpochMetrics,
     string? Error, RunResultBody? Result, string Page);
 
 /// <summary>An example prediction; the image is named by its class folder and file name, never by its path on the server.</summary>
@@ -116,7 +116,7 @@ public static class RunApi
     private static RunBody Body(Guid id, RunSnapshot s, DateTimeOffset createdAt, string dataset, int images, int epochs, string deviceRequested,
         RunRecord? record, RunResult? result, DateTimeOffset? finishedAt) =>
         new(id, s.Status, createdAt, s.StartedAt ?? record?.StartedAt, finishedAt, dataset, images, epochs, deviceRequested,
-            s.Device ?? record?.Device, s.DeviceReason ?? record?.DeviceReason, s.QueuePosition, s.Members,
+            s.Device ?? record?.Device, s.DeviceReason ?? record?.DeviceReason, s.Worker ?? record?.Worker, s.QueuePosition, s.Members,
             new RunProgressBody(s.Stage?.ToString().ToLowerInvariant(), s.Done, s.Total, s.Skipped, Math.Round(s.Percent, 1), s.ImagesPerSecond, s.ElapsedSeconds),
             s.Cpu, s.Epochs, s.Error, result is null ? null : RunResultBody.From(result), $"/runs/{id}");
 

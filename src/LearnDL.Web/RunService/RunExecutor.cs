@@ -1,22 +1,71 @@
+using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
+using LearnDL.Web.Data;
 
 namespace LearnDL.Web.RunService;
 
 /// <summary>
 /// Executes a run the queue has started: the seam between LearnDL's own rules (admission, turns, shared
-/// runs, positions: the queue) and the machine that does the work. What crosses it is plain data (a
+/// runs, positions: the queue) and the machines that do the work. What crosses it is plain data (a
 /// <see cref="RunSpec"/> in, <see cref="RunEvent"/>s and a <see cref="RunResult"/> out), so a run can
-/// execute in this process or on a worker machine; the model ends up where <see cref="ModelFiles"/> says.
+/// execute in this process (<see cref="InProcessRunExecutor"/>) or on a worker machine
+/// (<see cref="Workers.RemoteRunExecutor"/>); the model ends up where <see cref="ModelFiles"/> says.
 /// </summary>
 public interface IRunExecutor
 {
-    Task<RunResult> ExecuteAsync(RunSpec spec, IProgress<RunEvent> events, CancellationToken cancellationToken);
+    /// <summary>Runs it (or, after a restart, follows it where it already runs) and returns its result. A run that ended otherwise throws.</summary>
+    /// <param name="cancellationToken">Someone stopped this run.</param>
+    /// <param name="stopping">This app is stopping: a run in its process stops with it; one on a worker goes on
+    /// (<see cref="RunContinuesElsewhereException"/>) and is followed again after the restart.</param>
+    Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping);
+
+    /// <summary>Which device's line a request joins, and why; throws <see cref="DeviceUnavailableException"/> when it can never run.</summary>
+    Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request);
+
+    /// <summary>Why runs of this dataset (as the engine names it) cannot go where this executor sends them, or null.</summary>
+    string? DatasetProblem(string engineDataset, bool isUpload);
+
+    /// <summary>Of the runs that were running when the app stopped, those that go on elsewhere and can be followed again.</summary>
+    Task<IReadOnlyList<Guid>> ContinuingAsync(IReadOnlyCollection<Guid> runIds);
 }
 
-/// <summary>This server executes the run itself, with the engine every run shares (the default).</summary>
-public sealed class InProcessRunExecutor(RunEngine engine, ModelFiles models) : IRunExecutor
+/// <summary>Where a run reports what happens to it: its events, and the machine it runs on.</summary>
+public interface IRunEventSink : IProgress<RunEvent>
 {
-    public Task<RunResult> ExecuteAsync(RunSpec spec, IProgress<RunEvent> events, CancellationToken cancellationToken) =>
+    Task RanOnAsync(string worker);
+}
+
+/// <summary>A run that ended on a worker otherwise than completed (failed, cancelled, its worker gone), with the reason to store.</summary>
+public sealed class RunEndedException(RunStatus status, string message) : Exception(message)
+{
+    public RunStatus Status => status;
+}
+
+/// <summary>The app stopped following a run that goes on on a worker; the restarted app follows it again.</summary>
+public sealed class RunContinuesElsewhereException(string worker) : Exception($"The run goes on on {worker}.");
+
+/// <summary>This server executes the run itself, with the engine every run shares (the default).</summary>
+public sealed class InProcessRunExecutor(RunEngine engine, ModelFiles models, DeviceProbe probe) : IRunExecutor
+{
+    /// <summary>The name a run that ran in the web app's own process shows as its worker.</summary>
+    public const string Local = "local";
+
+    public async Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
+    {
+        await sink.RanOnAsync(Local);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         // Every run keeps its trained model, so its page can classify a new image and offer the file.
-        engine.RunAsync(spec.Options with { SaveModelPath = models.PathFor(spec.Id) }, events, cancellationToken);
+        return await engine.RunAsync(spec.Options with { SaveModelPath = models.PathFor(spec.Id) }, sink, either.Token);
+    }
+
+    public async Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request)
+    {
+        if (request != DeviceRequest.Cpu) await probe.ReportAsync();
+        return probe.Choose(request);
+    }
+
+    public string? DatasetProblem(string engineDataset, bool isUpload) => null;
+
+    /// <summary>A run in this process ended with it.</summary>
+    public Task<IReadOnlyList<Guid>> ContinuingAsync(IReadOnlyCollection<Guid> runIds) => Task.FromResult<IReadOnlyList<Guid>>([]);
 }

@@ -139,6 +139,13 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
         Signal(runId, queue: true);
     }
 
+    /// <summary>The machine the run runs on: "local", or a worker's name.</summary>
+    public void RanOn(Guid runId, string worker)
+    {
+        lock (_lock) Get(runId).Worker = worker;
+        Signal(runId, queue: true);
+    }
+
     /// <summary>Takes an engine event; cheap, so the engine can report every batch.</summary>
     public void Report(Guid runId, RunEvent e)
     {
@@ -249,7 +256,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
         public RunStatus Status = RunStatus.Queued;
         public int? QueuePosition;
         public RunStage? Stage;
-        public string? StageDetail, Device, DeviceReason, Error;
+        public string? StageDetail, Device, DeviceReason, Error, Worker;
         public int Done, Total, Skipped, Members = 1;
         public double ElapsedSeconds;
         public double? ImagesPerSecond;
@@ -287,7 +294,7 @@ public sealed class RunHub(TimeProvider time, ILogger<RunHub> logger)
             Id = id, Status = Status, QueuePosition = QueuePosition, Stage = Stage, StageDetail = StageDetail,
             Done = Done, Total = Total, Skipped = Skipped, ElapsedSeconds = ElapsedSeconds, StartedAt = StartedAt, ImagesPerSecond = ImagesPerSecond,
             Throughput = withSeries ? Throughput.ToList() : [], ImagesDone = withSeries ? ImagesDone.ToList() : [], Epochs = [.. Epochs],
-            Device = Device, DeviceReason = DeviceReason, Error = Error, Cpu = Cpu, Members = Members, Result = Result,
+            Device = Device, DeviceReason = DeviceReason, Error = Error, Cpu = Cpu, Members = Members, Result = Result, Worker = Worker,
         };
     }
 }

@@ -75,7 +75,7 @@ public sealed class RunQueue : IRunQueue
     private readonly RunHub _hub;
     private readonly DatasetDirectory _datasets;
     private readonly UploadedDatasets _uploads;
-    private readonly DeviceProbe _probe;
+    private readonly IRunExecutor _executor;
     private readonly ServerPaths _paths;
     private readonly TimeProvider _time;
     private readonly bool _shareIdentical;
@@ -86,10 +86,12 @@ public sealed class RunQueue : IRunQueue
     private readonly Dictionary<ComputeDevice, TaskCompletionSource> _wake = [];
     private RunLimits _limits;
 
-    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, DeviceProbe probe, ServerPaths paths,
+    private bool _capacityFromWorkers;
+
+    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, IRunExecutor executor, ServerPaths paths,
         IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        (_store, _hub, _datasets, _uploads, _probe, _paths, _time) = (store, hub, datasets, uploads, probe, paths, time);
+        (_store, _hub, _datasets, _uploads, _executor, _paths, _time) = (store, hub, datasets, uploads, executor, paths, time);
         var o = options.Value;
         _shareIdentical = o.ShareIdenticalRuns;
         _limits = new(o.MaxImagesPerRun, o.MaxEpochs, o.MaxQueuedRuns, o.MaxQueuedRunsPerOwner, o.MaxConcurrentCpuRuns, o.MaxConcurrentGpuRuns);
@@ -265,9 +267,29 @@ public sealed class RunQueue : IRunQueue
         lock (_lock)
         {
             _limits = limits;
-            _lanes[ComputeDevice.Cpu].Workers = limits.CpuWorkers;
-            _lanes[ComputeDevice.Gpu].Workers = limits.GpuWorkers;
+            if (!_capacityFromWorkers)
+            {
+                _lanes[ComputeDevice.Cpu].Workers = limits.CpuWorkers;
+                _lanes[ComputeDevice.Gpu].Workers = limits.GpuWorkers;
+            }
             foreach (var device in _lanes.Keys) Wake(device);
+        }
+        _hub.QueueChanged();
+    }
+
+    /// <summary>
+    /// With worker machines, how many runs a device's line may hand out at once is the slots of its live
+    /// workers (not the dashboard's numbers, which are this server's own): a run is handed to Hangfire only
+    /// when a slot is free, so the order stays LearnDL's.
+    /// </summary>
+    public void SetCapacity(ComputeDevice device, int slots)
+    {
+        lock (_lock)
+        {
+            _capacityFromWorkers = true;
+            if (_lanes[device].Workers == slots) return;
+            _lanes[device].Workers = slots;
+            Wake(device);
         }
         _hub.QueueChanged();
     }
@@ -343,12 +365,9 @@ public sealed class RunQueue : IRunQueue
         if (datasetProblem is not null) problems.Add(_paths.Hide(datasetProblem));
         else if (request.Images > info!.ImageCount) problems.Add($"{info.Title} has {info.ImageCount:N0} images; ask for fewer.");
         var engineDataset = upload && info is not null ? info.Name : request.Dataset.Trim();
+        if (datasetProblem is null && _executor.DatasetProblem(engineDataset, upload) is { } elsewhere) problems.Add(elsewhere);
         DeviceChoice? device = null;
-        try
-        {
-            if (request.Device != DeviceRequest.Cpu) await _probe.ReportAsync();
-            device = _probe.Choose(request.Device);
-        }
+        try { device = await _executor.ChooseDeviceAsync(request.Device); }
         catch (DeviceUnavailableException e) { problems.Add(e.Message); }
         return (problems, device, engineDataset);
     }
@@ -398,6 +417,37 @@ public sealed class RunQueue : IRunQueue
             back++;
         }
         return new(back, failed);
+    }
+
+    /// <summary>
+    /// Takes back runs that were running on worker machines when this app stopped and go on there: they
+    /// count as running again (against the limits and the capacity) and the workers of this app follow
+    /// them to their end, storing the result as for any run. Call it before the workers start.
+    /// </summary>
+    public void Resume(IEnumerable<WaitingRun> runs, IReadOnlyDictionary<string, string> names)
+    {
+        foreach (var (record, members) in runs)
+        {
+            var request = RestoredRequest(record);
+            if (request is null || record.Device is not { } deviceId || !DeviceNames.TryParse(deviceId, out var deviceRequest)) continue;
+            var device = deviceRequest == DeviceRequest.Gpu ? ComputeDevice.Gpu : ComputeDevice.Cpu;
+            var job = new RunJob(record.Id, request, record.Dataset, new DeviceChoice(device, record.DeviceReason ?? ""), RestoredOwner(record.OwnerId, names), record.CreatedAt);
+            if (members.Count > 0)
+            {
+                job.Members.Clear();
+                job.Members.AddRange(members);
+            }
+            job.Stored.TrySetResult();
+            lock (_lock)
+            {
+                _jobs[job.Id] = job;
+                if (request.Shared) _shared.TryAdd(request.SameRunKey, job);
+                job.State = JobState.Running;
+                _lanes[device].Resume(job);
+                _hub.Started(job.Id);
+                Wake(device);
+            }
+        }
     }
 
     /// <summary>The owner of a stored run. The role is read from the id's form (the instructor, a student, a personal-mode learner): it decides which uploads they may run.</summary>

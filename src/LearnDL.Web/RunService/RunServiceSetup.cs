@@ -39,18 +39,29 @@ public static class RunServiceSetup
         var services = app.Services;
         _ = services.GetRequiredService<DeviceProbe>().ReportAsync();
         var store = services.GetRequiredService<RunStore>();
-        var interrupted = await store.InitializeAsync();
+        // Runs on worker machines went on while this app was down: they are followed again, not interrupted.
+        await store.MigrateAsync();
+        var running = await store.UnfinishedAsync(RunStatus.Running);
+        var continuing = await services.GetRequiredService<IRunExecutor>().ContinuingAsync(running.Select(r => r.Record.Id).ToList());
+        var interrupted = await store.InitializeAsync(continuing);
         if (interrupted > 0)
             app.Logger.LogWarning("{Count} runs were cut off by the last stop and are marked interrupted.", interrupted);
+        var queue = services.GetRequiredService<RunQueue>();
+        if (continuing.Count > 0)
+        {
+            var goOn = running.Where(r => continuing.Contains(r.Record.Id)).ToList();
+            queue.Resume(goOn, await services.GetRequiredService<StudentRegistry>().NamesAsync(goOn.Select(w => w.Record.OwnerId)));
+            app.Logger.LogInformation("{Count} runs go on on worker machines and are followed again.", goOn.Count);
+        }
 
         var state = await services.GetRequiredService<ClassStateStore>().LoadAsync();
         if (services.GetRequiredService<QueueControls>().Apply(state) is { } applied)
             app.Logger.LogInformation("As the instructor left the class: {Applied}", applied);
 
-        var waiting = await store.WaitingAsync();
+        var waiting = await store.UnfinishedAsync();
         if (waiting.Count == 0) return;
         var names = await services.GetRequiredService<StudentRegistry>().NamesAsync(waiting.Select(w => w.Record.OwnerId));
-        var outcome = await services.GetRequiredService<RunQueue>().RestoreAsync(waiting, names);
+        var outcome = await queue.RestoreAsync(waiting, names);
         app.Logger.LogInformation("{Queued} runs that were waiting at the last stop are back in line; {Failed} could no longer run (marked failed, with the reason).",
             outcome.Queued, outcome.Failed);
     }

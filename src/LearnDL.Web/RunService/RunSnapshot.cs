@@ -28,6 +28,8 @@ public sealed record RunSnapshot
     public IReadOnlyList<EpochMetrics> Epochs { get; init; } = [];
     public string? Device { get; init; }
     public string? DeviceReason { get; init; }
+    /// <summary>Where it runs: "local" (this app's process) or a worker machine's name; null until it starts.</summary>
+    public string? Worker { get; init; }
     public string? Error { get; init; }
     /// <summary>How the cores were shared over the last second of featurization.</summary>
     public CpuShare? Cpu { get; init; }

@@ -13,7 +13,7 @@ public sealed record RunSummary(
     Guid Id, string OwnerId, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, RunStatus Status,
     string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, int Seed, string? Group, bool Shared, string? Error,
     double? TotalSeconds, double? FeaturizeSeconds, double? ImagesPerSecond, double? FeaturizeImagesPerSecond, double? Accuracy,
-    IReadOnlyList<StageTiming> Stages)
+    IReadOnlyList<StageTiming> Stages, string? Worker = null)
 {
     public string DeviceShown => Device ?? DeviceRequested;
 }
@@ -32,24 +32,32 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Creates or migrates the database; runs cut off mid-run by a stop are marked interrupted. Runs
-    /// that were still waiting stay queued: the queue takes them back (<see cref="WaitingAsync"/>).
+    /// Creates or migrates the database; runs cut off mid-run by a stop are marked interrupted, except
+    /// those that go on elsewhere (on worker machines) and will be followed again. Runs that were still
+    /// waiting stay queued: the queue takes them back (<see cref="UnfinishedAsync"/>).
     /// </summary>
-    public async Task<int> InitializeAsync()
+    public async Task<int> InitializeAsync(IReadOnlyCollection<Guid>? continuing = null)
     {
+        await MigrateAsync();
         await using var db = await factory.CreateDbContextAsync();
-        await db.Database.MigrateAsync();
-        return await db.Runs.Where(r => r.Status == RunStatus.Running)
+        var goOn = continuing?.ToList() ?? [];
+        return await db.Runs.Where(r => r.Status == RunStatus.Running && !goOn.Contains(r.Id))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RunStatus.Interrupted)
                 .SetProperty(r => r.Error, "The server stopped before this run finished. Start it again from the launcher."));
     }
 
-    /// <summary>Runs still waiting in the database (after a restart), oldest first, each with who is on it: its starter, then the others as they joined.</summary>
-    public async Task<IReadOnlyList<WaitingRun>> WaitingAsync()
+    public async Task MigrateAsync()
     {
         await using var db = await factory.CreateDbContextAsync();
-        var runs = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Queued).OrderBy(r => r.CreatedAt).ToListAsync();
+        await db.Database.MigrateAsync();
+    }
+
+    /// <summary>Runs left waiting (or running) in the database by the last stop, oldest first, each with who is on it: its starter, then the others as they joined.</summary>
+    public async Task<IReadOnlyList<WaitingRun>> UnfinishedAsync(RunStatus status = RunStatus.Queued)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var runs = await db.Runs.AsNoTracking().Where(r => r.Status == status).OrderBy(r => r.CreatedAt).ToListAsync();
         var ids = runs.Select(r => r.Id).ToList();
         var members = await db.RunMembers.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync();
         return runs.Select(r => new WaitingRun(r, members.Where(m => m.RunId == r.Id)
@@ -180,7 +188,7 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
     private static IQueryable<RunSummary> Slim(IQueryable<RunRecord> runs) => runs.Select(r => new RunSummary(
         r.Id, r.OwnerId, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Status, r.Dataset, r.Images, r.Epochs, r.DeviceRequested, r.Device,
         r.Seed, r.Group, r.Shared, r.Error, r.TotalSeconds, r.FeaturizeSeconds, r.ImagesPerSecond, r.FeaturizeImagesPerSecond, r.Accuracy,
-        StagesOf(r.StagesJson)));
+        StagesOf(r.StagesJson), r.Worker));
 
     private static IReadOnlyList<StageTiming> StagesOf(string? json) =>
         json is null ? [] : JsonSerializer.Deserialize<List<StageTiming>>(json, Json) ?? [];

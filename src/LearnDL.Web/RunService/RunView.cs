@@ -29,6 +29,7 @@ public sealed record RunView(RunRecord Record, RunSnapshot Snapshot, RunResult? 
             Epochs = result?.Epochs ?? [],
             Device = record.Device,
             DeviceReason = record.DeviceReason,
+            Worker = record.Worker,
             Error = record.Error,
         };
         // The database is the truth once a run has finished there; live state may lag by a moment.
@@ -45,6 +46,14 @@ public sealed record RunView(RunRecord Record, RunSnapshot Snapshot, RunResult? 
         RunStatus.Queued when Snapshot.QueuePosition is { } p => $"Queued (position {p} for the {(Snapshot.Device ?? Record.DeviceRequested).ToUpperInvariant()})",
         RunStatus.Running when Snapshot.Stage is { } stage => $"Running: {stage.Title()}",
         _ => Status.ToString(),
+    };
+
+    /// <summary>Where it runs or ran, in words: this server's process, or a worker machine.</summary>
+    public string? WorkerText => (Snapshot.Worker ?? Record.Worker) switch
+    {
+        null => null,
+        InProcessRunExecutor.Local => "on this server",
+        var name => $"on worker {name}",
     };
 
     /// <summary>How the cores were shared while featurizing: live, then the whole stage's figure.</summary>

@@ -38,22 +38,29 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, IRunEx
 
     private async Task RunAsync(RunJob job, CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation.Token, stopping);
-        var token = linked.Token;
         try
         {
-            token.ThrowIfCancellationRequested();
+            job.Cancellation.Token.ThrowIfCancellationRequested();
+            stopping.ThrowIfCancellationRequested();
             await store.UpdateAsync(job.Id, r =>
             {
                 r.Status = RunStatus.Running;
-                r.StartedAt = time.GetUtcNow();
+                r.StartedAt ??= time.GetUtcNow(); // a run followed again after a restart keeps its start
                 r.Device = job.Device.Device.ToId();
                 r.DeviceReason = job.Device.Reason;
             });
             // The device was chosen at admission (the lane depends on it); the run keeps that choice and its reason.
             var spec = new RunSpec(job.Id, job.Options with { Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu });
-            var result = await executor.ExecuteAsync(spec, new InlineProgress<RunEvent>(e => hub.Report(job.Id, e)), token);
+            var result = await executor.ExecuteAsync(spec, new Sink(job.Id, hub, store), job.Cancellation.Token, stopping);
             await CompleteAsync(job, result with { DeviceReason = job.Device.Reason });
+        }
+        catch (RunContinuesElsewhereException e)
+        {
+            logger.LogInformation("Run {RunId}: {Message} This app follows it again when it starts.", job.Id, e.Message);
+        }
+        catch (RunEndedException e)
+        {
+            await FinishAsync(job.Id, e.Status, e.Message);
         }
         catch (OperationCanceledException e) when (stopping.IsCancellationRequested)
         {
@@ -81,6 +88,18 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, IRunEx
         finally
         {
             queue.Complete(job);
+        }
+    }
+
+    /// <summary>Events go to the hub (and from there to the pages); where the run runs is stored and shown.</summary>
+    private sealed class Sink(Guid runId, RunHub hub, RunStore store) : IRunEventSink
+    {
+        public void Report(RunEvent value) => hub.Report(runId, value);
+
+        public async Task RanOnAsync(string worker)
+        {
+            hub.RanOn(runId, worker);
+            await store.UpdateAsync(runId, r => r.Worker = worker);
         }
     }
 

@@ -13,23 +13,39 @@ namespace LearnDL.Web.Tests.RunService;
 public class RunExecutorTests
 {
     /// <summary>The real in-process executor behind a wire: everything that crosses is written to JSON and read back.</summary>
-    private sealed class OverTheWire(InProcessRunExecutor real) : IRunExecutor
+    private sealed class OverTheWire(InProcessRunExecutor real) : Delegating(real)
     {
         public List<string> Specs { get; } = [];
         public int Events;
 
-        public async Task<RunResult> ExecuteAsync(RunSpec spec, IProgress<RunEvent> events, CancellationToken cancellationToken)
+        public override async Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
         {
             var sent = RunWire.Write(spec);
             lock (Specs) Specs.Add(sent);
-            var back = new InlineProgress<RunEvent>(e =>
-            {
-                Interlocked.Increment(ref Events);
-                events.Report(RunWire.Read<RunEvent>(RunWire.Write(e)));
-            });
-            var result = await real.ExecuteAsync(RunWire.Read<RunSpec>(sent), back, cancellationToken);
+            var result = await Real.ExecuteAsync(RunWire.Read<RunSpec>(sent), new WireSink(this, sink), cancellationToken, stopping);
             return RunWire.Read<RunResult>(RunWire.Write(result));
         }
+
+        private sealed class WireSink(OverTheWire wire, IRunEventSink sink) : IRunEventSink
+        {
+            public void Report(RunEvent value)
+            {
+                Interlocked.Increment(ref wire.Events);
+                sink.Report(RunWire.Read<RunEvent>(RunWire.Write(value)));
+            }
+
+            public Task RanOnAsync(string worker) => sink.RanOnAsync(worker);
+        }
+    }
+
+    /// <summary>The in-process executor's answers for everything but the execution a test replaces.</summary>
+    private abstract class Delegating(InProcessRunExecutor real) : IRunExecutor
+    {
+        protected InProcessRunExecutor Real => real;
+        public abstract Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping);
+        public Task<LearnDL.Training.Compute.DeviceChoice> ChooseDeviceAsync(LearnDL.Training.Compute.DeviceRequest request) => real.ChooseDeviceAsync(request);
+        public string? DatasetProblem(string engineDataset, bool isUpload) => real.DatasetProblem(engineDataset, isUpload);
+        public Task<IReadOnlyList<Guid>> ContinuingAsync(IReadOnlyCollection<Guid> runIds) => real.ContinuingAsync(runIds);
     }
 
     [Fact]
@@ -58,13 +74,14 @@ public class RunExecutorTests
         Assert.True(wire.Events > 3);
         Assert.Single(f.Hub.Snapshot(id)!.Epochs); // epoch metrics reached the live page through JSON
         Assert.True((await f.Store.GetAsync(id))!.Accuracy > 0);
+        Assert.Equal(InProcessRunExecutor.Local, (await f.Store.GetAsync(id))!.Worker); // where it ran, stored
         Assert.True(f.Get<ModelFiles>().Exists(id));
     }
 
     /// <summary>Work that gives up on a time-out of its own: nobody cancelled the run.</summary>
-    private sealed class TimingOut : IRunExecutor
+    private sealed class TimingOut(InProcessRunExecutor real) : Delegating(real)
     {
-        public async Task<RunResult> ExecuteAsync(RunSpec spec, IProgress<RunEvent> events, CancellationToken cancellationToken)
+        public override async Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
             await Task.Delay(TimeSpan.FromSeconds(30), timeout.Token);
@@ -75,7 +92,11 @@ public class RunExecutorTests
     [Fact]
     public async Task ATimeOutInsideTheWork_IsAFailureThatSaysSo_NotACancelNobodyAskedFor()
     {
-        await using var f = new QueueFixture(services: s => s.AddSingleton<IRunExecutor, TimingOut>());
+        await using var f = new QueueFixture(services: s =>
+        {
+            s.AddSingleton<InProcessRunExecutor>();
+            s.AddSingleton<IRunExecutor, TimingOut>();
+        });
         var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
         await worker.StartAsync(CancellationToken.None);
         Guid id;

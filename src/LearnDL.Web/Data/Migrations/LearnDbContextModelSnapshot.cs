@@ -220,6 +220,9 @@ namespace LearnDL.Web.Data.Migrations
                     b.Property<double?>("TotalSeconds")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("Worker")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");

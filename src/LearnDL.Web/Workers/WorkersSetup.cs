@@ -1,0 +1,71 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using LearnDL.Training.Compute;
+using LearnDL.Web.Identity;
+using LearnDL.Web.RunService;
+using LearnDL.Workers;
+
+namespace LearnDL.Web.Workers;
+
+/// <summary>
+/// Where runs execute. Nothing configured: in this app's process, as always. LearnDL:Workers:Engine =
+/// postgres with ConnectionStrings:Jobs: on `learndl worker` machines through Hangfire; this app is a
+/// Hangfire client only and keeps LearnDL's own rules (admission, limits, turns, shared runs).
+/// </summary>
+public static class WorkersSetup
+{
+    /// <summary>Registers the executor and the worker directory; call before the run service, which takes the in-process executor only when none is set.</summary>
+    public static IServiceCollection AddWorkers(this IServiceCollection services, IConfiguration configuration)
+    {
+        var settings = configuration.GetSection(WorkersOptions.Section).Get<WorkersOptions>() ?? new();
+        var jobs = configuration.GetConnectionString("Jobs");
+        if (settings.Problems(jobs) is { Count: > 0 } problems) throw new InvalidOperationException(string.Join(" ", problems));
+        services.AddSingleton(settings);
+        if (!settings.IsRemote)
+        {
+            services.AddSingleton<IWorkerDirectory, LocalWorkers>();
+            return services;
+        }
+        services.AddSingleton(_ => new JobsDatabase(jobs!));
+        services.AddSingleton(sp => sp.GetRequiredService<JobsDatabase>().CreateHangfireStorage());
+        services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<PostgreSqlStorage>()));
+        services.AddSingleton<RunExchange>();
+        services.AddSingleton<DatasetExchange>();
+        services.AddSingleton<WorkerRegistry>();
+        services.AddSingleton<JobsListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobsListener>());
+        services.AddSingleton<LiveWorkers>();
+        services.AddSingleton<WorkerDirectory>();
+        services.AddSingleton<IWorkerDirectory>(sp => sp.GetRequiredService<WorkerDirectory>());
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());
+        services.AddSingleton<IRunExecutor, RemoteRunExecutor>();
+        return services;
+    }
+
+    /// <summary>Before the run service starts: the shared tables exist, and no run is handed out before the live workers are known.</summary>
+    public static async Task StartWorkersAsync(this WebApplication app)
+    {
+        if (app.Services.GetService<WorkerDirectory>() is not { } directory) return;
+        await app.Services.GetRequiredService<JobsDatabase>().EnsureSchemaAsync();
+        _ = app.Services.GetRequiredService<PostgreSqlStorage>(); // prepares Hangfire's schema now, not at the first run
+        var queue = app.Services.GetRequiredService<RunQueue>();
+        foreach (var device in Enum.GetValues<ComputeDevice>()) queue.SetCapacity(device, 0);
+        await directory.RefreshAsync();
+        app.Logger.LogInformation("Runs go to worker machines through PostgreSQL: {Cpu}; {Gpu}.",
+            directory.CapacityLine(ComputeDevice.Cpu), directory.CapacityLine(ComputeDevice.Gpu));
+    }
+
+    /// <summary>GET /api/workers (the instructor in a class, the learner on a personal server) and POST /api/workers/{name}/drain.</summary>
+    public static void MapWorkersApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/workers").RequireAuthorization(Access.Machines);
+        api.MapGet("", (IWorkerDirectory directory) => Results.Ok(directory.Body()));
+        api.MapPost("{name}/drain", async (string name, IWorkerDirectory directory) =>
+            await directory.DrainAsync(name)
+                ? Results.Accepted("/api/workers", new { name, draining = true })
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such worker",
+                    detail: directory.Engine == WorkersOptions.InProcess
+                        ? "Runs execute in this app's own process: there is no worker machine to drain."
+                        : $"No worker called '{name}' is in the register."));
+    }
+}

@@ -1,0 +1,80 @@
+using Hangfire;
+using LearnDL.Training.Compute;
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Training;
+using Microsoft.Extensions.Logging;
+
+namespace LearnDL.Workers;
+
+/// <summary>
+/// The Hangfire job a worker performs for one run: it takes the run's one attempt, runs the same
+/// <see cref="RunEngine"/> as the web app, sends events as it goes and hands back the result and the
+/// model. Whatever happens, the job itself ends normally: the outcome is LearnDL's (in the attempt row),
+/// and Hangfire never retries a run.
+/// </summary>
+public sealed class RemoteRunJob(RunExchange exchange, DatasetExchange datasets, RunEngine engine, WorkerState state, ILogger<RemoteRunJob> logger)
+{
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+    public async Task RunAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var worker = state.Identity.Name;
+        var (spec, _) = await exchange.SpecAsync(runId, CancellationToken.None);
+        if (spec is null)
+        {
+            logger.LogWarning("Run {RunId} has no specification in the jobs database; nothing to do", runId);
+            return;
+        }
+        // A job fetched again (its worker died, Hangfire's invisibility timeout passed) finds the attempt taken and does nothing.
+        if (!await exchange.ClaimAsync(runId, worker, CancellationToken.None))
+        {
+            logger.LogInformation("Run {RunId} already has an attempt; this job does not run it again", runId);
+            return;
+        }
+        using var run = state.Begin(runId, cancellationToken);
+        var (outcome, message, handBack) = await AttemptAsync(spec, run);
+        if (!await exchange.FinishAsync(runId, outcome, message, handBack, CancellationToken.None))
+            logger.LogWarning("Run {RunId} ended ({Outcome}) after the web app had given up on it; its result is not kept", runId, outcome);
+        else
+            logger.LogInformation("Run {RunId} ended: {Outcome} {Message}", runId, outcome, message);
+    }
+
+    private async Task<(AttemptOutcome, string?, RunHandBack?)> AttemptAsync(RunSpec spec, RunningRun run)
+    {
+        var worker = state.Identity.Name;
+        var modelPath = Path.Combine(Path.GetTempPath(), $"learndl-worker-{spec.Id:N}.zip");
+        try
+        {
+            if (await exchange.CancelRequestedAsync(spec.Id, CancellationToken.None))
+                return (AttemptOutcome.Cancelled, "Cancelled before it started.", null);
+            var dataset = spec.Options.Dataset.StartsWith(DatasetExchange.Prefix, StringComparison.Ordinal)
+                ? FolderDataset.Prefix + await datasets.FetchAsync(spec.Options.Dataset, state.Identity.CacheFolder, run.Token)
+                : spec.Options.Dataset;
+            RunResult result;
+            await using (var events = new EventPublisher(exchange, spec.Id, worker, logger))
+                result = await engine.RunAsync(spec.Options with { Dataset = dataset, SaveModelPath = modelPath }, events, run.Token);
+            return (AttemptOutcome.Completed, null, new RunHandBack(result, await File.ReadAllBytesAsync(modelPath)));
+        }
+        catch (OperationCanceledException e) when (run.Reason == RunStopReason.Cancelled)
+        {
+            return (AttemptOutcome.Cancelled, e is RunCancelledException ? e.Message : "Cancelled before it started.", null);
+        }
+        catch (OperationCanceledException e)
+        {
+            // Its worker was stopped (a second Ctrl+C, or Hangfire shutting the server down).
+            return (AttemptOutcome.Interrupted, $"Worker {worker} was stopped during this run. {(e as RunCancelledException)?.Message}".Trim(), null);
+        }
+        catch (Exception e) when (e is DatasetException or DeviceUnavailableException or ArgumentException or InvalidDataException)
+        {
+            return (AttemptOutcome.Failed, $"{e.Message} (on worker {worker})", null);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} failed", spec.Id);
+            return (AttemptOutcome.Failed, $"The run failed unexpectedly on worker {worker}: {e.Message}", null);
+        }
+        finally
+        {
+            File.Delete(modelPath);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace LearnDL.Workers;
+
+/// <summary>
+/// A worker's life: announce itself, serve its queues through a Hangfire server with one worker per
+/// slot, heartbeat, hear cancel requests, and on a drain (Ctrl+C, or the instructor's button) take no
+/// new runs, finish the running ones, and leave the register.
+/// </summary>
+public sealed class WorkerService(
+    JobsDatabase database, PostgreSqlStorage storage, WorkerRegistry registry, WorkerState state, WorkerInfo announcement,
+    IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<WorkerService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var name = state.Identity.Name;
+        var server = new BackgroundJobServer(new BackgroundJobServerOptions
+        {
+            ServerName = name,
+            Queues = JobsDatabase.QueuesOf(announcement.Device, announcement.Datasets),
+            WorkerCount = state.Identity.Slots,
+            Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(scopes),
+            // Stopping (a drain) only stops fetching: the runs in progress go on until they end.
+            StopTimeout = TimeSpan.FromDays(1),
+            CancellationCheckInterval = TimeSpan.FromSeconds(5),
+        }, storage);
+        using var listening = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var cancels = ListenForCancelsAsync(listening.Token);
+        logger.LogInformation("Worker {Name} serves {Queues} with {Slots} slot(s)", name, string.Join(", ", JobsDatabase.QueuesOf(announcement.Device, announcement.Datasets)), state.Identity.Slots);
+        try
+        {
+            while (!state.Drained.Task.IsCompleted && !stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (await registry.HeartbeatAsync(name, state.Busy, stoppingToken) && !state.Draining)
+                    {
+                        logger.LogInformation("The instructor asked worker {Name} to drain", name);
+                        state.Drain();
+                    }
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                {
+                    logger.LogWarning("Heartbeat failed: {Message}", e.Message);
+                }
+                if (state.Draining) server.SendStop();
+                await Task.WhenAny(state.Drained.Task, Task.Delay(WorkerRegistry.HeartbeatInterval, stoppingToken));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        finally
+        {
+            state.StopAll();
+            server.SendStop();
+            await server.WaitForShutdownAsync(CancellationToken.None);
+            server.Dispose();
+            await listening.CancelAsync();
+            await cancels;
+            try { await registry.LeaveAsync(name, CancellationToken.None); }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException) { logger.LogWarning("Could not leave the register: {Message}", e.Message); }
+            logger.LogInformation("Worker {Name} left", name);
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>LISTEN for cancel requests: one reaches its run within a moment, not at the next poll.</summary>
+    private async Task ListenForCancelsAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await database.Source.OpenConnectionAsync(stop);
+                connection.Notification += (_, e) =>
+                {
+                    if (Guid.TryParse(e.Payload, out var runId)) state.Cancel(runId);
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {JobsDatabase.CancelChannel}", connection))
+                    await listen.ExecuteNonQueryAsync(stop);
+                while (true) await connection.WaitAsync(stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+            {
+                logger.LogWarning("Listening for cancels failed, retrying: {Message}", e.Message);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stop); } catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+}
