@@ -9,6 +9,15 @@ public class AppServer : IAsyncLifetime
     /// <summary>Settings the app starts with (LearnDL section), beyond its data folder.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
+    /// <summary>Environment variables the app starts with (ConnectionStrings__Jobs, say).</summary>
+    protected virtual IReadOnlyDictionary<string, string>? Environment => null;
+
+    /// <summary>What must run before the app starts (a database it needs).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>What goes after the app stopped.</summary>
+    protected virtual Task AfterStopAsync() => Task.CompletedTask;
+
     private AppProcess? _app;
     private IPlaywright? _playwright;
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("learndl-e2e-").FullName;
@@ -31,12 +40,21 @@ public class AppServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await AppProcess.StartAsync(AppContext.BaseDirectory, Settings, DataFolder);
+        await BeforeStartAsync();
+        _app = await AppProcess.StartAsync(AppContext.BaseDirectory, Settings, DataFolder, Environment);
         _playwright = await Playwright.CreateAsync();
         // Playwright's 5 s for an expectation is tight on a shared CI machine's two cores; what takes
         // longer than 15 s to show is a fault worth failing on.
         Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await Chromium.LaunchAsync(_playwright);
+    }
+
+    /// <summary>Kills the app (no graceful stop, like a power cut) and starts it again on the same data folder; its address changes.</summary>
+    public async Task KillAndRestartAsync()
+    {
+        await _app!.KillAsync();
+        await _app.DisposeAsync();
+        _app = await AppProcess.StartAsync(AppContext.BaseDirectory, Settings, DataFolder, Environment);
     }
 
     public async Task DisposeAsync()
@@ -49,6 +67,7 @@ public class AppServer : IAsyncLifetime
             // What the app printed, beside the test build, for reading after a failure.
             await File.WriteAllTextAsync(Path.Combine(AppContext.BaseDirectory, $"app-{GetType().Name}.log"), _app.Log);
         }
+        await AfterStopAsync();
         try { Directory.Delete(DataFolder, true); } catch (IOException) { }
     }
 }

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace LearnDL.Testing;
+
+/// <summary>
+/// A real `learndl worker` process (learndl.dll from a build output) with its own data folder: what the
+/// worker tests and the load test start, kill -9, or interrupt as Ctrl+C does.
+/// </summary>
+public sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringWriter _log = new();
+
+    public string Name { get; }
+    public string DataFolder { get; }
+
+    private WorkerProcess(Process process, string name, string dataFolder)
+    {
+        (_process, Name, DataFolder) = (process, name, dataFolder);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Log { get { lock (_log) return _log.ToString(); } }
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts `learndl worker` from <paramref name="folder"/> and waits until it says it joined (or exits).</summary>
+    public static async Task<WorkerProcess> StartAsync(string folder, string jobs, string name, string device = "cpu", int slots = 1,
+        string? dataFolder = null, bool waitUntilJoined = true)
+    {
+        dataFolder ??= Directory.CreateTempSubdirectory($"learndl-{name}-").FullName;
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "learndl.dll"), "worker", "--jobs", jobs, "--name", name, "--device", device, "--slots", slots.ToString()])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["LearnDL__DataFolder"] = dataFolder;
+        var worker = new WorkerProcess(Process.Start(start)!, name, dataFolder);
+        if (!waitUntilJoined) return worker;
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); !worker.Log.Contains($"worker {name} joined");)
+        {
+            if (worker.HasExited) throw new InvalidOperationException($"Worker {name} exited with code {worker.ExitCode}:\n{worker.Log}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Worker {name} did not join within 90 s:\n{worker.Log}");
+            await Task.Delay(100);
+        }
+        return worker;
+    }
+
+    /// <summary>The way a crash or a pulled cable would stop it: no goodbye.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>What Ctrl+C sends (SIGINT): the first drains, the second stops its runs.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString()]))!;
+        kill.WaitForExit();
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+}
