@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using LearnDL.Testing;
 using LearnDL.Training.Datasets;
 using LearnDL.Workers;
+using Microsoft.Playwright;
 
 namespace LearnDL.E2E;
 
@@ -224,6 +225,83 @@ public sealed class WorkerTests(WorkerClassServer app)
         using var http = Client();
         var workers = await http.GetFromJsonAsync<JsonObject>("/api/workers");
         Assert.DoesNotContain(workers!["workers"]!.AsArray(), w => w!["name"]!.GetValue<string>() == "lab-gpu");
+    }
+
+    [Fact]
+    public async Task ALearnerWatchesARunOnAWorkerLive_ClassifiesAPictureWithItsModel_AndRunsAnUploadedDatasetOnAWorker()
+    {
+        await WaitForWorkersAsync(2);
+        var page = await app.NewPageAsync(height: 1200);
+        await page.GotoAsync($"{app.BaseUrl}/runs/new?dataset=builtin&images=400&epochs=1&device=cpu");
+        await page.WaitForCircuitAsync();
+        await page.LaunchAsync(app);
+        // Live: the page follows the worker's events while the run is on it, then shows where it ran.
+        await Assertions.Expect(page.Locator("[data-status=Running]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        var id = Guid.Parse(new Uri(page.Url).AbsolutePath.Split('/').Last());
+        using var http = Client();
+        var run = (await http.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
+        Assert.Contains(run["worker"]!.GetValue<string>(), Labs);
+        var series = (await http.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!["progress"]!;
+        Assert.Equal(400, series["done"]!.GetValue<int>());
+
+        var picture = Path.Combine(app.DataFolder, "my-forest.png");
+        using (var tile = AerialTileGenerator.Draw(1, 9_500))
+        using (var png = tile.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100))
+            await File.WriteAllBytesAsync(picture, png.ToArray());
+        await page.Locator("[data-testid=classify-image] input[type=file]").ChooseFileAsync(picture);
+        await Assertions.Expect(page.Locator("[data-testid=classify-result]")).ToContainTextAsync("looks like", new() { Timeout = 30_000 });
+
+        // An upload travels to a worker once, by its content hash.
+        await page.GotoAsync(app.BaseUrl + "/datasets");
+        await page.WaitForCircuitAsync();
+        var upload = page.Locator("[data-testid=dataset-upload]");
+        var zipPath = Path.Combine(app.DataFolder, "tiles.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(zipPath, System.IO.Compression.ZipArchiveMode.Create))
+            foreach (var c in new[] { 0, 2 })
+                for (int i = 0; i < 5; i++)
+                {
+                    using var tile = AerialTileGenerator.Draw(c, 100 + i);
+                    using var png = tile.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+                    using var entry = zip.CreateEntry($"tiles/{AerialTileGenerator.ClassNames[c]}/{i}.png").Open();
+                    png.SaveTo(entry);
+                }
+        await upload.Locator("#upload-name").FillAsync("Tiles");
+        await upload.Locator("#upload-name").BlurAsync(); // the name binds on change
+        await upload.Locator("input[type=file]").ChooseFileAsync(zipPath);
+        await page.Locator("#import").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToContainTextAsync("Imported Tiles: 2 classes");
+        await page.GotoAsync(app.BaseUrl + "/runs/new?dataset=upload%3ATiles&images=10&epochs=1&device=cpu");
+        await page.WaitForCircuitAsync();
+        await page.LaunchAsync(app);
+        await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        var uploaded = (await http.GetFromJsonAsync<JsonObject>($"/api/runs/{new Uri(page.Url).AbsolutePath.Split('/').Last()}"))!;
+        Assert.Contains(uploaded["worker"]!.GetValue<string>(), Labs);
+        Assert.Equal(10, uploaded["result"]!["images"]!.GetValue<int>());
+        var cached = Directory.GetDirectories(Path.Combine(app.Workers[uploaded["worker"]!.GetValue<string>()].DataFolder, "worker-cache"));
+        Assert.Single(cached);
+        Assert.Equal(10, Directory.GetFiles(cached[0], "*.png", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public async Task AWorkerDrains_OnCtrlC_OrTheInstructorsDrain_AndLeavesTheRegister()
+    {
+        await WaitForWorkersAsync(2);
+        using var http = Client();
+        await using var byKey = await WorkerProcess.StartAsync(AppContext.BaseDirectory, app.Jobs.ConnectionString, "lab-3");
+        await using var byButton = await WorkerProcess.StartAsync(AppContext.BaseDirectory, app.Jobs.ConnectionString, "lab-4");
+        await WaitForWorkersAsync(4);
+        byKey.Interrupt(); // Ctrl+C: nothing running, so it leaves at once
+        Assert.Equal(0, await byKey.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("worker lab-3 left", byKey.Log, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("/api/workers/lab-4/drain", null)).StatusCode);
+        Assert.Equal(0, await byButton.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("/api/workers/lab-9/drain", null)).StatusCode);
+        // Both left the register: the app lists the two that stay.
+        List<string> names = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && !names.SequenceEqual(Labs); await Task.Delay(250))
+            names = (await http.GetFromJsonAsync<JsonObject>("/api/workers"))!["workers"]!.AsArray().Select(w => w!["name"]!.GetValue<string>()).ToList();
+        Assert.Equal(Labs, names);
     }
 
     private static object Run(int images, int seed) => new { dataset = "builtin", images, epochs = 1, device = "cpu", seed };
