@@ -82,13 +82,12 @@ public static class WorkerHost
         {
             return probe.Choose(request).Device;
         }
-        catch (DeviceUnavailableException e) when (report.MissingLibraries.Count > 0)
-        {
-            throw new DeviceUnavailableException($"This worker cannot serve the gpu queue. {e.Message} Missing: {string.Join(", ", report.MissingLibraries)}.");
-        }
         catch (DeviceUnavailableException e)
         {
-            throw new DeviceUnavailableException($"This worker cannot serve the gpu queue. {e.Message}");
+            // The probe's reason names the CUDA libraries the loader could not find; say them when it does not.
+            var missing = report.MissingLibraries.Count > 0 && !e.Message.Contains(report.MissingLibraries[0], StringComparison.Ordinal)
+                ? $" Missing: {string.Join(", ", report.MissingLibraries)}." : "";
+            throw new DeviceUnavailableException($"This worker cannot serve the gpu queue. {e.Message}{missing}");
         }
     }
 
