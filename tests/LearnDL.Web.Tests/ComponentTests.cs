@@ -100,8 +100,8 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("Running: Featurizing with ResNet18", cut.Markup));
         Assert.Contains("10 / 40 images", cut.Markup);
         Assert.Equal("25", cut.Find("[data-progress]").GetAttribute("data-progress"));
-        var throughput = (Scatter)cut.FindComponents<ChartView>()[0].Instance.Model.Data[0];
-        Assert.Equal([12.5], throughput.Y.Cast<double>());
+        var throughput = cut.FindComponents<SvgLineChart>()[0].Instance.Chart.Series[0];
+        Assert.Equal([12.5], throughput.Points.Select(p => p.Value));
 
         // Later events reach the open component (throttled, but never lost).
         hub.Report(id, new ImagesFeaturized(TimeSpan.FromSeconds(3), 30, 40, 0, 15));
@@ -109,8 +109,8 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() =>
         {
             Assert.Contains("30 / 40 images", cut.Markup);
-            var epochs = (Scatter)cut.FindComponents<ChartView>()[2].Instance.Model.Data[1];
-            Assert.Equal([0.85], epochs.Y.Cast<double>());
+            var epochs = cut.FindComponents<SvgLineChart>()[2].Instance.Chart.Series[1];
+            Assert.Equal([0.85], epochs.Points.Select(p => p.Value));
         });
 
         // Classmates whose identical Try-it joined this run, and how the cores were shared.

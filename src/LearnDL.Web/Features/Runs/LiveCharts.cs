@@ -1,5 +1,4 @@
 using LearnDL.Web.Data;
-using LearnDL.Web.Features.Shared;
 using LearnDL.Web.RunService;
 
 namespace LearnDL.Web.Features.Runs;
@@ -7,7 +6,8 @@ namespace LearnDL.Web.Features.Runs;
 /// <summary>
 /// The charts of one run page. While a run streams they are rebuilt at most once a second (at once
 /// when the stage, an epoch or the state changes): every redraw costs the browser, which on a
-/// laptop shares the cores with the run it is showing.
+/// laptop shares the cores with the run it is showing. The page draws them as light SVG while the
+/// run goes and with Plotly once it has finished.
 /// </summary>
 public sealed class LiveCharts(TimeProvider time)
 {
@@ -16,9 +16,9 @@ public sealed class LiveCharts(TimeProvider time)
     private long _builtAt;
     private (RunStatus, Training.Training.RunStage?, int) _shape;
 
-    public ChartModel? Throughput { get; private set; }
-    public ChartModel? ImagesDone { get; private set; }
-    public ChartModel? Epochs { get; private set; }
+    public LineChart? Throughput { get; private set; }
+    public LineChart? ImagesDone { get; private set; }
+    public LineChart? Epochs { get; private set; }
 
     public void Update(RunSnapshot s)
     {

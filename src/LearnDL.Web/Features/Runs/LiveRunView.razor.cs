@@ -1,16 +1,21 @@
 using LearnDL.Web.Data;
 using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace LearnDL.Web.Features.Runs;
 
-/// <summary>A run's live state: progress, charts, and the results once it is done.</summary>
-public partial class LiveRunView : IDisposable
+/// <summary>
+/// A run's live state: progress, charts, and the results once it is done. While its tab is hidden it
+/// draws nothing but a change of state (a finish, say), and catches up when the tab is shown again.
+/// </summary>
+public partial class LiveRunView : IAsyncDisposable
 {
     [Inject] public required RunHub Hub { get; set; }
     [Inject] public required RunStore Store { get; set; }
     [Inject] public required TimeProvider Time { get; set; }
+    [Inject] public required IJSRuntime JS { get; set; }
 
     [Parameter, EditorRequired] public Guid RunId { get; set; }
     /// <summary>Progress and throughput only, for embedding in a lesson.</summary>
@@ -18,13 +23,19 @@ public partial class LiveRunView : IDisposable
     /// <summary>Called when the run's state changes (e.g. it finishes), for parents that show more of it.</summary>
     [Parameter] public EventCallback<RunView> OnChanged { get; set; }
 
-    /// <summary>Twice a second is live enough for a progress bar, and half the work of the hub's fastest pace.</summary>
-    public static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// Once a second is live enough for a progress bar and a chart. Every update is work for the
+    /// browser, which on a learner's laptop shares the cores with the run it shows.
+    /// </summary>
+    public static readonly TimeSpan LiveInterval = TimeSpan.FromSeconds(1);
 
     private RunView? _view;
     private LiveCharts _charts = null!;
     private IDisposable? _subscription;
     private Guid? _watching;
+    private bool _hidden, _behind;
+    private DotNetObjectReference<LiveRunView>? _self;
+    private IJSObjectReference? _visibility;
 
     protected override void OnInitialized() => _charts = new LiveCharts(Time);
 
@@ -45,14 +56,48 @@ public partial class LiveRunView : IDisposable
         // opened from history subscribes to nothing.
         if (_view is not { IsActive: true } || _watching == RunId) return;
         _watching = RunId;
-        _subscription = Hub.Watch(RunId, () => InvokeAsync(async () =>
-        {
-            await RefreshAsync();
-            StateHasChanged();
-        }), LiveInterval);
+        _subscription = Hub.Watch(RunId, () => InvokeAsync(OnRunChangedAsync), LiveInterval);
         // Subscribe first, then read: whatever happened in between is not missed.
         await RefreshAsync();
         StateHasChanged();
+        await ObserveVisibilityAsync();
+    }
+
+    private async Task OnRunChangedAsync()
+    {
+        // Hidden: progress is not drawn (nobody sees it), a change of state still is (parents act on a finish).
+        if (_hidden && Hub.Snapshot(RunId, withSeries: false)?.Status == _view?.Status)
+        {
+            _behind = true;
+            return;
+        }
+        _behind = false;
+        await RefreshAsync();
+        StateHasChanged();
+    }
+
+    /// <summary>Called by wwwroot/js/page-visibility.js when the tab is hidden or shown.</summary>
+    [JSInvokable]
+    public Task OnVisibilityChanged(bool visible) => InvokeAsync(async () =>
+    {
+        _hidden = !visible;
+        if (_hidden || !_behind) return;
+        _behind = false;
+        await RefreshAsync();
+        StateHasChanged();
+    });
+
+    private async Task ObserveVisibilityAsync()
+    {
+        if (_visibility is not null) return;
+        try
+        {
+            _self ??= DotNetObjectReference.Create(this);
+            await using var module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/page-visibility.js");
+            _visibility = await module.InvokeAsync<IJSObjectReference>("observe", _self);
+        }
+        catch (JSDisconnectedException) { } // the tab closed meanwhile
+        catch (JSException) { } // a browser without modules: the page stays live, as it was
     }
 
     private async Task RefreshAsync()
@@ -88,5 +133,18 @@ public partial class LiveRunView : IDisposable
         _ => Color.Error,
     };
 
-    public void Dispose() => Unwatch();
+    public async ValueTask DisposeAsync()
+    {
+        Unwatch();
+        try
+        {
+            if (_visibility is not null)
+            {
+                await _visibility.InvokeVoidAsync("stop");
+                await _visibility.DisposeAsync();
+            }
+        }
+        catch (JSDisconnectedException) { } // the tab is gone, and its listener with it
+        _self?.Dispose();
+    }
 }

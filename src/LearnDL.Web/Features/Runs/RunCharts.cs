@@ -15,37 +15,35 @@ public static class RunCharts
     /// <summary>Stages a GPU speeds up (the CNN) and those it does not (everything around it).</summary>
     public static bool GpuAccelerates(string stage) => stage == "featurize";
 
-    public static ChartModel Throughput(RunSnapshot s)
+    public static LineChart Throughput(RunSnapshot s)
     {
         var points = s.Throughput;
         var summary = points.Count == 0 ? "Images per second: no images featurized yet."
             : $"Images per second while featurizing: {points[^1].Value:0.0} at {points[^1].Seconds:0.0} s (highest {points.Max(p => p.Value):0.0}).";
-        return Line("throughput", "Throughput (images/s)", "seconds", "images/s",
-            [Series("images/s", points.Select(p => p.Seconds), points.Select(p => p.Value))], Version(points), summary,
+        return Line("throughput", "Throughput (images/s)", "seconds", "images/s", [new("images/s", points)], Version(points), summary,
             Table(["seconds", "images/s"], points.Select(p => new[] { F(p.Seconds, "0.0"), F(p.Value, "0.0") })));
     }
 
-    public static ChartModel ImagesDone(RunSnapshot s)
+    public static LineChart ImagesDone(RunSnapshot s)
     {
         var points = s.ImagesDone;
         var summary = points.Count == 0 ? "Images featurized: none yet."
             : $"Images featurized: {points[^1].Value:0} of {s.Total} after {points[^1].Seconds:0.0} s.";
-        return Line("images", "Images featurized", "seconds", "images",
-            [Series("images", points.Select(p => p.Seconds), points.Select(p => p.Value))], Version(points), summary,
+        return Line("images", "Images featurized", "seconds", "images", [new("images", points)], Version(points), summary,
             Table(["seconds", "images"], points.Select(p => new[] { F(p.Seconds, "0.0"), F(p.Value, "0") })));
     }
 
-    public static ChartModel Epochs(IReadOnlyList<EpochMetrics> epochs)
+    public static LineChart Epochs(IReadOnlyList<EpochMetrics> epochs)
     {
-        var x = epochs.Select(e => (double)e.Epoch).ToList();
+        IReadOnlyList<ChartPoint> Points(Func<EpochMetrics, double> value) => [.. epochs.Select(e => new ChartPoint(e.Epoch, value(e)))];
         var summary = epochs.Count == 0 ? "Per-epoch accuracy: no epoch trained yet."
             : $"Held-out accuracy after epoch 1: {epochs[0].TestAccuracy:P1}; after epoch {epochs[^1].Epoch}: {epochs[^1].TestAccuracy:P1} (training accuracy {epochs[^1].TrainAccuracy:P1}).";
         return Line("epochs", "Per-epoch accuracy and loss", "epoch", "",
         [
-            Series("train accuracy", x, epochs.Select(e => e.TrainAccuracy)),
-            Series("held-out accuracy", x, epochs.Select(e => e.TestAccuracy)),
-            Series("train log-loss", x, epochs.Select(e => e.TrainLogLoss), dash: true),
-            Series("held-out log-loss", x, epochs.Select(e => e.TestLogLoss), dash: true),
+            new("train accuracy", Points(e => e.TrainAccuracy)),
+            new("held-out accuracy", Points(e => e.TestAccuracy)),
+            new("train log-loss", Points(e => e.TrainLogLoss), Dashed: true),
+            new("held-out log-loss", Points(e => e.TestLogLoss), Dashed: true),
         ], epochs.Count.ToString(), summary,
             Table(["epoch", "train accuracy", "held-out accuracy", "train log-loss", "held-out log-loss"],
                 epochs.Select(e => new[] { e.Epoch.ToString(), F(e.TrainAccuracy, "P1"), F(e.TestAccuracy, "P1"), F(e.TrainLogLoss, "0.000"), F(e.TestLogLoss, "0.000") })));
@@ -98,13 +96,13 @@ public static class RunCharts
             Table(["actual \\ predicted", .. result.Classes], result.ConfusionMatrix.Select((row, i) => (string[])[result.Classes[i], .. row.Select(c => c.ToString())])));
     }
 
-    private static Scatter Series(string name, IEnumerable<double> x, IEnumerable<double> y, bool dash = false) => new()
+    private static Scatter Series(LineSeries series) => new()
     {
-        Name = name,
+        Name = series.Name,
         Mode = ModeFlag.Lines | ModeFlag.Markers,
-        X = x.Cast<object>().ToList(),
-        Y = y.Select(v => (object)Math.Round(v, 4)).ToList(),
-        Line = dash ? new Line { Dash = "dot" } : null,
+        X = series.Points.Select(p => (object)p.Seconds).ToList(),
+        Y = series.Points.Select(p => (object)Math.Round(p.Value, 4)).ToList(),
+        Line = series.Dashed ? new Line { Dash = "dot" } : null,
     };
 
     /// <summary>Changes whenever the points do (a downsampled series can keep its count).</summary>
@@ -114,8 +112,8 @@ public static class RunCharts
 
     internal static ChartTable Table(IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows) => new(columns, rows.ToList());
 
-    private static ChartModel Line(string key, string title, string xTitle, string yTitle, IList<ITrace> traces, string version, string summary, ChartTable table) =>
-        new($"{key}:{version}", traces, BaseLayout(title, xTitle, yTitle), summary, table);
+    private static LineChart Line(string key, string title, string xTitle, string yTitle, IReadOnlyList<LineSeries> series, string version, string summary, ChartTable table) =>
+        new(title, xTitle, yTitle, series, new($"{key}:{version}", [.. series.Select(s => (ITrace)Series(s))], BaseLayout(title, xTitle, yTitle), summary, table));
 
     internal static Layout BaseLayout(string title, string xTitle, string yTitle) => new()
     {
