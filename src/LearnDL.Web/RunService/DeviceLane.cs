@@ -15,7 +15,13 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
     private readonly Queue<QueueItem> _resumed = new();
 
     public ComputeDevice Device => device;
+    /// <summary>Runs at once: this server's workers, or the slots of the live worker machines.</summary>
     public int Workers { get; set; } = workers;
+    /// <summary>
+    /// With worker machines: work that is not a run (a lesson's demonstration) still executes in this app,
+    /// this many at once, beside the runs on the workers. Null: everything shares <see cref="Workers"/>.
+    /// </summary>
+    public int? LocalSlots { get; set; }
     public bool Paused { get; set; }
     public IReadOnlyList<QueueItem> Running => _running;
 
@@ -40,9 +46,10 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
     public QueueItem? TakeNext()
     {
         if (_resumed.TryDequeue(out var resumed)) return resumed;
-        if (Paused || _running.Count >= Workers || _turns.First is not { } turn) return null;
+        if (Paused || _turns.First is not { } turn) return null;
         var owner = turn.Value;
         var queue = _waiting[owner];
+        if (!Fits(queue.Peek())) return null;
         var job = queue.Dequeue();
         _turns.RemoveFirst();
         if (queue.Count > 0) _turns.AddLast(owner);
@@ -50,6 +57,10 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
         _running.Add(job);
         return job;
     }
+
+    private bool Fits(QueueItem next) => LocalSlots is not { } local ? _running.Count < Workers
+        : next is WorkItem ? _running.Count(j => j is WorkItem) < local
+        : _running.Count(j => j is not WorkItem) < Workers;
 
     public void RemoveWaiting(QueueItem job)
     {

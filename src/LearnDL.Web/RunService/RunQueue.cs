@@ -267,7 +267,13 @@ public sealed class RunQueue : IRunQueue
         lock (_lock)
         {
             _limits = limits;
-            if (!_capacityFromWorkers)
+            // With worker machines the dashboard's numbers are this app's own: its lessons' demonstrations.
+            if (_capacityFromWorkers)
+            {
+                _lanes[ComputeDevice.Cpu].LocalSlots = limits.CpuWorkers;
+                _lanes[ComputeDevice.Gpu].LocalSlots = limits.GpuWorkers;
+            }
+            else
             {
                 _lanes[ComputeDevice.Cpu].Workers = limits.CpuWorkers;
                 _lanes[ComputeDevice.Gpu].Workers = limits.GpuWorkers;
@@ -287,8 +293,10 @@ public sealed class RunQueue : IRunQueue
         lock (_lock)
         {
             _capacityFromWorkers = true;
-            if (_lanes[device].Workers == slots) return;
-            _lanes[device].Workers = slots;
+            var lane = _lanes[device];
+            lane.LocalSlots ??= device == ComputeDevice.Gpu ? _limits.GpuWorkers : _limits.CpuWorkers;
+            if (lane.Workers == slots) return;
+            lane.Workers = slots;
             Wake(device);
         }
         _hub.QueueChanged();
