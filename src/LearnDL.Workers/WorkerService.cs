@@ -13,7 +13,7 @@ namespace LearnDL.Workers;
 /// new runs, finish the running ones, and leave the register.
 /// </summary>
 public sealed class WorkerService(
-    JobsDatabase database, PostgreSqlStorage storage, WorkerRegistry registry, WorkerState state, WorkerInfo announcement,
+    JobsDatabase database, PostgreSqlStorage storage, WorkerRegistry registry, RunExchange exchange, WorkerState state, WorkerInfo announcement,
     IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<WorkerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -82,6 +82,9 @@ public sealed class WorkerService(
                 };
                 await using (var listen = new NpgsqlCommand($"LISTEN {JobsDatabase.CancelChannel}", connection))
                     await listen.ExecuteNonQueryAsync(stop);
+                // NOTIFY does not replay: a cancel sent while this connection was down is read from its row.
+                foreach (var runId in state.Running)
+                    if (await exchange.CancelRequestedAsync(runId, stop)) state.Cancel(runId);
                 while (true) await connection.WaitAsync(stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }

@@ -9,6 +9,7 @@ public sealed class WorkerState(WorkerIdentity identity)
 
     public WorkerIdentity Identity => identity;
     public int Busy => _running.Count;
+    public IReadOnlyCollection<Guid> Running => [.. _running.Keys];
     public bool Draining { get; private set; }
     /// <summary>Completes when this worker has nothing left to run after it began draining.</summary>
     public TaskCompletionSource Drained { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
