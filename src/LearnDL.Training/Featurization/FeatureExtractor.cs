@@ -165,6 +165,8 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, Featuri
         for (int i = 0; i < kept.Count; i++)
             features.AsSpan(kept[i] * ResNet18Model.FeatureCount, ResNet18Model.FeatureCount).CopyTo(compact.AsSpan(i * ResNet18Model.FeatureCount));
         return new(kept, compact, skipped.OrderBy(s => s.Index).Select(s => s.Image).ToList(),
-            line.DecodeTime, line.ResizeTime, Stopwatch.GetElapsedTime(0, inferenceTicks), Stopwatch.GetElapsedTime(start));
+            // Per preparer, so that the stages still read as parts of the run's time however many prepared.
+            line.DecodeTime / parallelism.Preparers, line.ResizeTime / parallelism.Preparers,
+            Stopwatch.GetElapsedTime(0, inferenceTicks), Stopwatch.GetElapsedTime(start));
     }
 }
