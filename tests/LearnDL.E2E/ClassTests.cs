@@ -50,6 +50,11 @@ public class ClassTests(ClassAppServer app)
         await Assertions.Expect(tryIt.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
 
         var instructor = await InstructorAsync();
+        // Runs execute in this app's process: the one machine is this server, listed with no drain button.
+        var machines = instructor.Locator("[data-testid=workers-panel]");
+        await Assertions.Expect(machines.Locator("[data-testid=worker-row][data-worker=local]")).ToContainTextAsync("this server");
+        await Assertions.Expect(machines.Locator("[data-testid=worker-capacity-cpu]")).ToContainTextAsync("CPU: this server");
+        await Assertions.Expect(machines.Locator("[data-testid=worker-drain]")).ToHaveCountAsync(0);
         var results = instructor.Locator("#class-results");
         await Assertions.Expect(results).ToContainTextAsync("Grace Hopper");
         await Assertions.Expect(results).ToContainTextAsync("builtin");

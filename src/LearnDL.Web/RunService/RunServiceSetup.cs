@@ -15,6 +15,8 @@ public static class RunServiceSetup
         services.AddSingleton<NetworkCache>();
         services.AddSingleton<RunEngine>();
         services.TryAddSingleton<IRunExecutor, InProcessRunExecutor>();
+        // The machines pages show: this server alone, unless the worker machines were registered first (AddWorkers).
+        services.TryAddSingleton<Workers.IWorkerDirectory, Workers.LocalWorkers>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<RunHub>();
