@@ -49,6 +49,7 @@ public static class LearnDLServices
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<CompareService>();
         services.AddSingleton<RunClassifier>();
+        services.AddSingleton<RunAgain>();
         services.AddSingleton<LearnDL.Web.Features.Replay.ReplayPlanner>();
 
         // Owners and the class: the instructor, what they switch, and how the server is hosted (students are registered with the datasets)
