@@ -304,6 +304,19 @@ public sealed class WorkerTests(WorkerClassServer app)
         Assert.Equal(Labs, names);
     }
 
+    [Fact]
+    public async Task HangfiresOwnDashboard_IsAtInstructorJobs_ReadOnly()
+    {
+        using var http = Client();
+        var page = await http.GetStringAsync("/instructor/jobs");
+        Assert.Contains("LearnDL jobs", page);
+        var servers = await http.GetStringAsync("/instructor/jobs/servers");
+        Assert.Contains("lab-1", servers);
+        // Read-only: a command (requeue, delete) is refused.
+        using var requeue = await http.PostAsync("/instructor/jobs/jobs/succeeded/requeue", new FormUrlEncodedContent([new("jobs[]", "1")]));
+        Assert.False(requeue.IsSuccessStatusCode, $"requeue answered {(int)requeue.StatusCode}");
+    }
+
     private static object Run(int images, int seed) => new { dataset = "builtin", images, epochs = 1, device = "cpu", seed };
 
     private HttpClient Client(CookieContainer? cookies = null) =>

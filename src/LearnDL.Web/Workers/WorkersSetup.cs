@@ -29,6 +29,8 @@ public static class WorkersSetup
         services.AddSingleton(_ => new JobsDatabase(jobs!));
         services.AddSingleton(sp => sp.GetRequiredService<JobsDatabase>().CreateHangfireStorage());
         services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<PostgreSqlStorage>()));
+        // A Hangfire client only (no server here); its dashboard needs Hangfire's services.
+        services.AddHangfire((sp, hangfire) => hangfire.UseStorage(sp.GetRequiredService<PostgreSqlStorage>()));
         services.AddSingleton<RunExchange>();
         services.AddSingleton<DatasetExchange>();
         services.AddSingleton<WorkerRegistry>();
@@ -55,9 +57,21 @@ public static class WorkersSetup
             directory.CapacityLine(ComputeDevice.Cpu), directory.CapacityLine(ComputeDevice.Gpu));
     }
 
-    /// <summary>GET /api/workers (the instructor in a class, the learner on a personal server) and POST /api/workers/{name}/drain.</summary>
+    /// <summary>
+    /// GET /api/workers (the instructor in a class, the learner on a personal server) and POST /api/workers/{name}/drain;
+    /// with worker machines, Hangfire's own dashboard at /instructor/jobs, read-only, for the same people.
+    /// </summary>
     public static void MapWorkersApi(this WebApplication app)
     {
+        if (app.Services.GetService<PostgreSqlStorage>() is { } storage)
+            app.MapHangfireDashboard("/instructor/jobs", new DashboardOptions
+            {
+                // Who may see it is decided by the endpoint's policy, as for every other page (Hangfire's default allows local requests only).
+                Authorization = [],
+                IsReadOnlyFunc = _ => true,
+                DashboardTitle = "LearnDL jobs",
+                AppPath = "/instructor",
+            }, storage).RequireAuthorization(Access.Machines);
         var api = app.MapGroup("/api/workers").RequireAuthorization(Access.Machines);
         api.MapGet("", (IWorkerDirectory directory) => Results.Ok(directory.Body()));
         api.MapPost("{name}/drain", async (string name, IWorkerDirectory directory) =>
