@@ -60,7 +60,8 @@ public sealed class InProcessRunExecutor(RunEngine engine, ModelFiles models, De
 
     public async Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request)
     {
-        if (request != DeviceRequest.Cpu) await probe.ReportAsync();
+        // Only the GPU build needs the probe's report to choose; the CPU build answers at once.
+        if (request != DeviceRequest.Cpu && probe.Build.IsGpu) await probe.ReportAsync();
         return probe.Choose(request);
     }
 

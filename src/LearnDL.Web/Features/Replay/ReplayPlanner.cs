@@ -9,7 +9,7 @@ namespace LearnDL.Web.Features.Replay;
 public sealed record ReplayPlan(string Dataset, bool UsesFashionMnist, string DatasetNote, bool GpuUsable, string GpuNote);
 
 /// <summary>The article's experiment: 2000 images, one epoch, on the CPU and then, where it works, the GPU.</summary>
-public sealed class ReplayPlanner(DatasetDirectory datasets, DeviceProbe probe, IRunQueue queue)
+public sealed class ReplayPlanner(DatasetDirectory datasets, IRunExecutor executor, IRunQueue queue)
 {
     public const int Images = 2000;
     public const int Epochs = 1;
@@ -21,11 +21,24 @@ public sealed class ReplayPlanner(DatasetDirectory datasets, DeviceProbe probe, 
         var datasetNote = useFashion
             ? "Dataset: Fashion-MNIST (real 28x28 photos of clothing, 10 classes), a stratified 2000-image subset."
             : $"Fashion-MNIST is not installed on this server, so the replay uses the built-in aerial tiles instead. {FashionMnistDataset.InstallHint}";
-        var whyNotGpu = await probe.WhyNotGpuAsync();
+        var whyNotGpu = await WhyNotGpuAsync();
         var gpuNote = whyNotGpu is null
             ? "The GPU works here: the replay runs on the CPU and on the GPU, each in its own device's queue."
             : $"The replay runs on the CPU only. {whyNotGpu}";
         return new(useFashion ? FashionMnistDataset.Name : BuiltinDataset.Name, useFashion, datasetNote, whyNotGpu is null, gpuNote);
+    }
+
+    /// <summary>Why the replay cannot have a GPU run now (this server's, or a connected GPU worker's), or null.</summary>
+    private async Task<string?> WhyNotGpuAsync()
+    {
+        var auto = await executor.ChooseDeviceAsync(DeviceRequest.Auto);
+        if (auto.Device == ComputeDevice.Gpu) return null;
+        try
+        {
+            await executor.ChooseDeviceAsync(DeviceRequest.Gpu);
+            return auto.Reason; // with worker machines: none with a GPU is connected now
+        }
+        catch (DeviceUnavailableException e) { return e.Message; }
     }
 
     /// <summary>Queues the replay; shared, so a class replaying together watches one pair of runs.</summary>

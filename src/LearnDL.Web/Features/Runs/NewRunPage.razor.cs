@@ -13,7 +13,7 @@ public partial class NewRunPage
     [Inject] public required IRunQueue Queue { get; set; }
     [Inject] public required DatasetDirectory Datasets { get; set; }
     [Inject] public required UploadedDatasets Uploads { get; set; }
-    [Inject] public required DeviceProbe Probe { get; set; }
+    [Inject] public required IRunExecutor Executor { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
     [Inject] public required NavigationManager Navigation { get; set; }
 
@@ -39,7 +39,14 @@ public partial class NewRunPage
         if (PresetEpochs is { } e) Request.Epochs = e;
         if (DeviceNames.TryParse(PresetDevice, out var device)) Request.Device = device;
         if (PresetSeed is { } seed) Request.Seed = seed;
-        GpuProblem = await Probe.WhyNotGpuAsync();
+        GpuProblem = await WhyNotGpuAsync();
+    }
+
+    /// <summary>Why a GPU run cannot be asked for here (this server's GPU does not work), or null; with worker machines a GPU run may always wait for a GPU worker.</summary>
+    private async Task<string?> WhyNotGpuAsync()
+    {
+        try { await Executor.ChooseDeviceAsync(DeviceRequest.Gpu); return null; }
+        catch (DeviceUnavailableException e) { return e.Message; }
     }
 
     internal void OnDatasetChanged(string name)
