@@ -67,8 +67,10 @@ public class PreparationTests
     [Fact]
     public async Task SeveralPreparers_FinishingOutOfOrder_KeepEveryImageWithItsSample()
     {
-        // Sample 0 is slow, so batch 0 is finished after later batches; 7 and 13 cannot be read.
-        var samples = Enumerable.Range(0, 23).Select(i => (ImageSample)new Coded(i, DelayMs: i == 0 ? 300 : i % 3, Broken: i is 7 or 13)).ToList();
+        // Sample 0 waits until a later batch has arrived, so batch 0 is finished last; 7 and 13 cannot be read.
+        using var laterBatchArrived = new ManualResetEventSlim();
+        var samples = Enumerable.Range(0, 23).Select(i => (ImageSample)new Coded(i, DelayMs: i % 3, Broken: i is 7 or 13,
+            WaitFor: i == 0 ? laterBatchArrived : null)).ToList();
         var free = Channel.CreateBounded<PreparedBatch<PixelArray>>(4);
         var ready = Channel.CreateBounded<PreparedBatch<PixelArray>>(4);
         for (int i = 0; i < 4; i++) free.Writer.TryWrite(new PreparedBatch<PixelArray>(new PixelArray(5)));
@@ -80,6 +82,7 @@ public class PreparationTests
         await foreach (var batch in ready.Reader.ReadAllAsync())
         {
             arrived.Add(batch.Indices.Concat(batch.Skipped.Select(s => s.Index)).Min());
+            if (arrived[^1] > 0) laterBatchArrived.Set();
             for (int i = 0; i < batch.Count; i++)
                 Assert.Equal(batch.Indices[i], Coded.Decode(batch.Memory.Pixels.Slice(i * ResNet18Model.PixelsPerImage, ResNet18Model.PixelsPerImage)));
             Assert.Equal(batch.Indices.Order(), batch.Indices);
@@ -231,12 +234,13 @@ public class PreparationTests
         }
     }
 
-    /// <summary>A picture whose colour is its index (red: low byte, green: high byte), read after a delay, or not at all.</summary>
-    private sealed record Coded(int Index, int DelayMs, bool Broken, bool Throws = false) : ImageSample(Index % 2, $"sample {Index}")
+    /// <summary>A picture whose colour is its index (red: low byte, green: high byte), read after a delay or a signal, or not at all.</summary>
+    private sealed record Coded(int Index, int DelayMs, bool Broken, bool Throws = false, ManualResetEventSlim? WaitFor = null) : ImageSample(Index % 2, $"sample {Index}")
     {
         public override (SKBitmap? Bitmap, string? Problem) Read(int shortSide = SafeImageDecoder.NetworkSide)
         {
             Thread.Sleep(DelayMs);
+            WaitFor?.Wait(TimeSpan.FromSeconds(20)); // bounded: a failure, not a hang, if nothing else ran
             if (Throws) throw new IOException("disk gone");
             if (Broken) return (null, "is damaged.");
             var bitmap = new SKBitmap(8, 8, SKColorType.Rgba8888, SKAlphaType.Opaque);

@@ -10,6 +10,9 @@ public sealed record BenchmarkResult(
     /// <summary>How close the whole pipeline gets to the runtime's own ceiling (1.0 = no overhead).</summary>
     public double Ratio => PipelineImagesPerSecond / RuntimeOnlyImagesPerSecond;
 
+    /// <summary>Whether the batches were in page-locked memory (the GPU's pinned allocator).</summary>
+    public bool PageLockedBatches { get; init; }
+
     /// <summary>Preparation alone per dataset (builtin, fashionMnist, photos), measured apart from the network.</summary>
     public IReadOnlyDictionary<string, PreparationSpeed> Preparation { get; init; } = new Dictionary<string, PreparationSpeed>();
 
@@ -53,7 +56,7 @@ public static class FeaturizationBenchmark
             bestPipeline = Math.Min(bestPipeline, set.WallTime.TotalSeconds);
         }
         return new(samples.Count, model.Device.ToString().ToLowerInvariant(), batchSize, parallelism.Workers, parallelism.Preparers,
-            samples.Count / bestRuntime, samples.Count / bestPipeline);
+            samples.Count / bestRuntime, samples.Count / bestPipeline) { PageLockedBatches = model.BatchesPageLocked };
     }
 
     /// <summary>

@@ -46,18 +46,21 @@ public sealed class ResNet18Model : IDisposable
         InputName = _session.InputNames[0];
         OutputName = _session.OutputNames[0];
         _featureDims = _session.OutputMetadata[OutputName].Dimensions[1..].Select(d => (long)d).ToArray(); // 512, 1, 1
-        try
-        {
-            // On the GPU, batches live in page-locked host memory: the card copies from it directly, without a staging copy.
-            if (device == ComputeDevice.Gpu)
-                _pinned = new OrtAllocator(_session, new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput));
-        }
-        catch
-        {
-            _session.Dispose();
-            throw;
-        }
+        if (device == ComputeDevice.Gpu) _pinned = PinnedAllocator(_session);
     }
+
+    /// <summary>
+    /// On the GPU, batches live in page-locked host memory: the card copies from it directly, without a
+    /// staging copy. Ordinary memory works too, only slower, so a CUDA build without the pinned allocator still runs.
+    /// </summary>
+    private static OrtAllocator? PinnedAllocator(InferenceSession session)
+    {
+        try { return new OrtAllocator(session, new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput)); }
+        catch (OnnxRuntimeException) { return null; }
+    }
+
+    /// <summary>Whether batches are in page-locked memory (the GPU with its pinned allocator).</summary>
+    public bool BatchesPageLocked => _pinned is not null;
 
     /// <summary>The preprocessing graph and the network as one ONNX model whose batch dimension is free.</summary>
     public static byte[] FusedModel(string? modelFolder = null)
