@@ -242,6 +242,8 @@ public sealed class WorkerTests(WorkerClassServer app)
         using var http = Client();
         var run = (await http.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
         Assert.Contains(run["worker"]!.GetValue<string>(), Labs);
+        await Assertions.Expect(page.Locator("[data-testid=run-worker]")).ToContainTextAsync(run["worker"]!.GetValue<string>());
+        await page.ScreenshotAsync("run-on-worker.png");
         var series = (await http.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!["progress"]!;
         Assert.Equal(400, series["done"]!.GetValue<int>());
 
