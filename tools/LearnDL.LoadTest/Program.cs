@@ -4,9 +4,11 @@ using LearnDL.Testing;
 using Microsoft.Playwright;
 
 // The load test: the real app over loopback, real pages in headless Chromium, API clients.
-// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--pages 10] [--pollers 20] [--only watch,latency,class,pixel-bombs,pulse]
+// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--live-pages 4] [--pages 10] [--pollers 20] [--only watch,latency,class,pixel-bombs,pulse]
 //     [--max-image-pixels N] [--app FOLDER] [--out results.json]
 // --app: another build of the app to drive (the folder holding its LearnDL.Web.dll), an earlier version say.
+// watch: the run unwatched, with 1 live page, with --live-pages live pages (started from the launcher, as a learner does),
+//     and with a crowd of --pages pages + --pollers API pollers (--pages 0 --pollers 0 leaves the crowd out).
 // --max-image-pixels: the app's LearnDL:MaxImagePixels; pixel-bombs' "just under the limit" pictures are sized to it.
 var options = Arguments.Parse(args);
 void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
@@ -22,13 +24,13 @@ await using (var memory = new MemorySampler(app))
 {
     if (options.Runs("watch"))
     {
-        var watched = new WatchedRuns(app, browser, options.Images, options.Pages, options.Pollers);
+        var watched = new WatchedRuns(app, browser, options.Images, options.LivePages, options.Pages, options.Pollers);
         Log($"warming up: one {options.Images}-image run to generate the tiles");
         await watched.WarmUpAsync();
-        Log("the same run with no watcher, one live page, and a crowd");
+        Log($"the same run with no watcher, one live page, {watched.LivePagesLabel}, and a crowd ({watched.CrowdLabel})");
         var runs = await watched.MeasureAsync(options.Rounds, Log);
         report["watchedRuns"] = runs;
-        report["watchedSummary"] = Summaries.Watched(runs, options);
+        report["watchedSummary"] = watched.Summarize(runs);
     }
     if (options.Runs("latency"))
     {
@@ -74,7 +76,7 @@ var json = JsonSerializer.Serialize(report, Student.Json);
 Console.WriteLine(json);
 if (options.Out is { } path) await File.WriteAllTextAsync(path, json);
 
-internal sealed record Arguments(int Rounds, int Images, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out, string? App, long? MaxImagePixels)
+internal sealed record Arguments(int Rounds, int Images, int LivePages, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out, string? App, long? MaxImagePixels)
 {
     public bool Runs(string part) => Only.Count == 0 || Only.Contains(part);
 
@@ -83,7 +85,7 @@ internal sealed record Arguments(int Rounds, int Images, int Pages, int Pollers,
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         int Int(string name, int fallback) => int.TryParse(Value(name), out var v) ? v : fallback;
         var only = (Value("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        return new(Int("--rounds", 2), Int("--images", 1000), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"), Value("--app"),
+        return new(Int("--rounds", 2), Int("--images", 1000), Int("--live-pages", 4), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"), Value("--app"),
             long.TryParse(Value("--max-image-pixels"), out var max) ? max : null);
     }
 }
