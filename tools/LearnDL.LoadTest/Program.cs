@@ -10,8 +10,15 @@ using Microsoft.Playwright;
 // watch: the run unwatched, with 1 live page, with --live-pages live pages (started from the launcher, as a learner does),
 //     and with a crowd of --pages pages + --pollers API pollers (--pages 0 --pollers 0 leaves the crowd out).
 // --max-image-pixels: the app's LearnDL:MaxImagePixels; pixel-bombs' "just under the limit" pictures are sized to it.
+// --only workers (only when named: it needs PostgreSQL): worker machines, see WorkerLoad.cs; it runs before the app above starts, alone on the cores.
 var options = Arguments.Parse(args);
 void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+var workers = options.Only.Contains("workers") ? await new WorkerLoad(AppContext.BaseDirectory, options.App ?? AppContext.BaseDirectory, Log).MeasureAsync() : null;
+if (workers is not null && options.Only.Count == 1)
+{
+    await WorkerLoad.WriteAsync(workers, options.Out);
+    return;
+}
 
 await using var app = await AppProcess.StartAsync(options.App ?? AppContext.BaseDirectory,
     options.MaxImagePixels is { } max ? new Dictionary<string, string> { ["MaxImagePixels"] = max.ToString() } : null);
@@ -20,6 +27,7 @@ using var playwright = await Playwright.CreateAsync();
 await using var browser = await Chromium.LaunchAsync(playwright);
 
 var report = new Dictionary<string, object> { ["machine"] = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString() } };
+if (workers is not null) report["workers"] = workers;
 await using (var memory = new MemorySampler(app))
 {
     if (options.Runs("watch"))
@@ -72,6 +80,7 @@ await using (var memory = new MemorySampler(app))
 }
 
 Summaries.PrintTable(report, Console.Out);
+WorkerLoad.PrintTable(report, Console.Out);
 var json = JsonSerializer.Serialize(report, Student.Json);
 Console.WriteLine(json);
 if (options.Out is { } path) await File.WriteAllTextAsync(path, json);
