@@ -44,7 +44,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         for (var deadline = DateTime.UtcNow.AddSeconds(90); !worker.Log.Contains($"worker {name} joined");)
         {
             if (worker.HasExited) throw new InvalidOperationException($"Worker {name} exited with code {worker.ExitCode}:\n{worker.Log}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Worker {name} did not join within 90 s:\n{worker.Log}");
+            if (DateTime.UtcNow > deadline)
+            {
+                await worker.DisposeAsync(); // not left running behind a failed start
+                throw new TimeoutException($"Worker {name} did not join within 90 s:\n{worker.Log}");
+            }
             await Task.Delay(100);
         }
         return worker;

@@ -72,6 +72,8 @@ public sealed class JobsListener(JobsDatabase database, RunExchange exchange, IL
             var note = RunWire.Read<RunNote>(payload);
             if (!_followers.TryGetValue(note.Run, out var follower)) return;
             follower.Sink.Report(note.Event);
+            // The first news from a worker: the executor looks at the attempt now, so the page names the machine at once.
+            if (follower.HeardFrom(note.Worker)) follower.Wake();
             lock (_lock)
             {
                 _latencies.Enqueue((DateTimeOffset.UtcNow - note.Sent).TotalMilliseconds);
@@ -99,10 +101,14 @@ public sealed class JobsListener(JobsDatabase database, RunExchange exchange, IL
     public sealed class Follower(IRunEventSink sink, Action stop) : IDisposable
     {
         private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private string? _worker;
 
         public IRunEventSink Sink => sink;
 
         public void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+        /// <summary>True the first time a worker's name is heard (and again if another takes over).</summary>
+        public bool HeardFrom(string worker) => Interlocked.Exchange(ref _worker, worker) != worker;
 
         /// <summary>
         /// Waits for a wake, a token, or <paramref name="timeout"/>, whichever comes first; never throws.
