@@ -14,7 +14,8 @@ public static class Cli
           learndl datasets [--json]                 datasets, their classes and availability
           learndl run      [--dataset builtin|fashion-mnist|folder:PATH] [--images N] [--epochs E]
                            [--device cpu|gpu|auto] [--seed S] [--test-fraction F] [--save-model PATH] [--json]
-          learndl bench    [--images N] [--device cpu|gpu|auto] [--json]
+          learndl bench    [--images N] [--prep-images N] [--photos N] [--device cpu|gpu|auto] [--json]
+                           where the time goes: preparation (1 thread, all cores), the network, the pipeline
           learndl classify --model PATH --image PATH [--json]
           learndl parallel [--gpu] [--json]           a matrix multiply done one, SIMD, all-core, library and GPU ways
           learndl worker   --jobs "<PostgreSQL connection string>" [--device cpu|gpu|auto] [--slots N] [--name NAME]
