@@ -168,8 +168,24 @@ internal static class MachineCpu
     /// </summary>
     public static double BrowserSeconds(int appProcessId)
     {
-        var parents = new Dictionary<int, int>();
-        var seconds = new Dictionary<int, double>();
+        var processes = Processes();
+        var self = Environment.ProcessId;
+        bool Ours(int pid)
+        {
+            for (var p = pid; processes.TryGetValue(p, out var process); p = process.Parent)
+            {
+                if (p == appProcessId) return false;
+                if (process.Parent == self) return true;
+            }
+            return false;
+        }
+        return processes.Where(kv => kv.Key != self && Ours(kv.Key)).Sum(kv => kv.Value.Seconds);
+    }
+
+    /// <summary>Every live process's parent and CPU-seconds so far (user + system), from /proc.</summary>
+    public static IReadOnlyDictionary<int, (int Parent, double Seconds)> Processes()
+    {
+        var processes = new Dictionary<int, (int, double)>();
         foreach (var folder in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(folder), out var pid)) continue;
@@ -177,22 +193,11 @@ internal static class MachineCpu
             {
                 var stat = File.ReadAllText(Path.Combine(folder, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1]);
-                seconds[pid] = (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0; // utime, stime in USER_HZ
+                processes[pid] = (int.Parse(fields[1]), (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0); // utime, stime in USER_HZ
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { } // it ended meanwhile
         }
-        var self = Environment.ProcessId;
-        bool Ours(int pid)
-        {
-            for (var p = pid; parents.TryGetValue(p, out var parent); p = parent)
-            {
-                if (p == appProcessId) return false;
-                if (parent == self) return true;
-            }
-            return false;
-        }
-        return seconds.Where(kv => kv.Key != self && Ours(kv.Key)).Sum(kv => kv.Value);
+        return processes;
     }
 }
 

@@ -216,29 +216,16 @@ public sealed class WorkerLoad(string workerFolder, string appFolder, Action<str
     /// <summary>CPU-seconds of the live processes under these roots (this program and its children; the cluster's postmaster and its backends).</summary>
     private static double TreeCpuSeconds(IReadOnlyCollection<int> roots)
     {
-        var parents = new Dictionary<int, int>();
-        var seconds = new Dictionary<int, double>();
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(folder), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1]);
-                seconds[pid] = (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0; // utime, stime in USER_HZ
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { } // it ended meanwhile
-        }
+        var processes = MachineCpu.Processes();
         bool Ours(int pid)
         {
-            for (var p = pid; ; p = parents[p])
+            for (var p = pid; ; p = processes[p].Parent)
             {
                 if (roots.Contains(p)) return true;
-                if (!parents.ContainsKey(p) || parents[p] == p || p <= 1) return false;
+                if (!processes.ContainsKey(p) || processes[p].Parent == p || p <= 1) return false;
             }
         }
-        return seconds.Where(kv => Ours(kv.Key)).Sum(kv => kv.Value);
+        return processes.Where(kv => Ours(kv.Key)).Sum(kv => kv.Value.Seconds);
     }
 
     /// <summary>The postmaster of the cluster on <paramref name="port"/>: its command line names the port.</summary>

@@ -408,18 +408,10 @@ public sealed class RunQueue : IRunQueue
                     $"The server restarted while this run waited, and it cannot run now: {string.Join(" ", problems)}", _time.GetUtcNow());
                 continue;
             }
-            var job = new RunJob(record.Id, request!, engineDataset!, device!, owner, record.CreatedAt);
-            // Everyone on it as stored: its starter unless they left it, and everyone who joined it.
-            if (members.Count > 0)
-            {
-                job.Members.Clear();
-                job.Members.AddRange(members);
-            }
-            job.Stored.TrySetResult();
+            var job = Restored(record, members, request!, engineDataset!, device!, owner);
             lock (_lock)
             {
-                _jobs[job.Id] = job;
-                if (request!.Shared) _shared.TryAdd(request.SameRunKey, job);
+                Hold(job);
                 Enqueue(job);
             }
             back++;
@@ -439,23 +431,36 @@ public sealed class RunQueue : IRunQueue
             var request = RestoredRequest(record);
             if (request is null || record.Device is not { } deviceId || !DeviceNames.TryParse(deviceId, out var deviceRequest)) continue;
             var device = deviceRequest == DeviceRequest.Gpu ? ComputeDevice.Gpu : ComputeDevice.Cpu;
-            var job = new RunJob(record.Id, request, record.Dataset, new DeviceChoice(device, record.DeviceReason ?? ""), RestoredOwner(record.OwnerId, names), record.CreatedAt);
-            if (members.Count > 0)
-            {
-                job.Members.Clear();
-                job.Members.AddRange(members);
-            }
-            job.Stored.TrySetResult();
+            var job = Restored(record, members, request, record.Dataset, new DeviceChoice(device, record.DeviceReason ?? ""), RestoredOwner(record.OwnerId, names));
             lock (_lock)
             {
-                _jobs[job.Id] = job;
-                if (request.Shared) _shared.TryAdd(request.SameRunKey, job);
+                Hold(job);
                 job.State = JobState.Running;
                 _lanes[device].Resume(job);
                 _hub.Started(job.Id);
                 Wake(device);
             }
         }
+    }
+
+    /// <summary>A stored run taken back: everyone on it as stored (its starter unless they left it, and everyone who joined it), already in the database.</summary>
+    private static RunJob Restored(RunRecord record, IReadOnlyList<string> members, RunRequest request, string engineDataset, DeviceChoice device, RunOwner owner)
+    {
+        var job = new RunJob(record.Id, request, engineDataset, device, owner, record.CreatedAt);
+        if (members.Count > 0)
+        {
+            job.Members.Clear();
+            job.Members.AddRange(members);
+        }
+        job.Stored.TrySetResult();
+        return job;
+    }
+
+    /// <summary>Under the lock: the queue holds the run again, and an identical shared request may join it.</summary>
+    private void Hold(RunJob job)
+    {
+        _jobs[job.Id] = job;
+        if (job.Request.Shared) _shared.TryAdd(job.Request.SameRunKey, job);
     }
 
     /// <summary>The owner of a stored run. The role is read from the id's form (the instructor, a student, a personal-mode learner): it decides which uploads they may run.</summary>
