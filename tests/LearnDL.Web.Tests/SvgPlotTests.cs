@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Web.Features.Runs;
 using LearnDL.Web.RunService;
 
@@ -63,5 +64,19 @@ public class SvgPlotTests
         var (x, y) = plot.Lines.Single().Markers.Single();
         Assert.InRange(x, SvgPlot.Left, plot.PlotRight);
         Assert.InRange(y, SvgPlot.Top, plot.PlotBottom);
+    }
+}
+
+public class EpochSummaryTests
+{
+    private static EpochMetrics Epoch(int n, double test) => new(n, test + 0.02, 0.1, test, 0.2);
+
+    [Fact]
+    public void OneEpoch_IsSaidOnce_SeveralSayTheFirstAndTheLast()
+    {
+        Assert.Equal("Held-out accuracy after epoch 1: 96.3% (training accuracy 98.3%).",
+            RunCharts.Epochs([Epoch(1, 0.963)]).Model.Summary.Replace(" %", "%"));
+        Assert.Equal("Held-out accuracy after epoch 1: 80.0%; after epoch 3: 90.0% (training accuracy 92.0%).",
+            RunCharts.Epochs([Epoch(1, 0.8), Epoch(2, 0.85), Epoch(3, 0.9)]).Model.Summary.Replace(" %", "%"));
     }
 }

@@ -36,8 +36,12 @@ public static class RunCharts
     public static LineChart Epochs(IReadOnlyList<EpochMetrics> epochs)
     {
         IReadOnlyList<ChartPoint> Points(Func<EpochMetrics, double> value) => [.. epochs.Select(e => new ChartPoint(e.Epoch, value(e)))];
-        var summary = epochs.Count == 0 ? "Per-epoch accuracy: no epoch trained yet."
-            : $"Held-out accuracy after epoch 1: {epochs[0].TestAccuracy:P1}; after epoch {epochs[^1].Epoch}: {epochs[^1].TestAccuracy:P1} (training accuracy {epochs[^1].TrainAccuracy:P1}).";
+        var summary = epochs.Count switch
+        {
+            0 => "Per-epoch accuracy: no epoch trained yet.",
+            1 => $"Held-out accuracy after epoch 1: {epochs[0].TestAccuracy:P1} (training accuracy {epochs[0].TrainAccuracy:P1}).",
+            _ => $"Held-out accuracy after epoch 1: {epochs[0].TestAccuracy:P1}; after epoch {epochs[^1].Epoch}: {epochs[^1].TestAccuracy:P1} (training accuracy {epochs[^1].TrainAccuracy:P1}).",
+        };
         return Line("epochs", "Per-epoch accuracy and loss", "epoch", "",
         [
             new("train accuracy", Points(e => e.TrainAccuracy)),
