@@ -23,22 +23,12 @@ using Plotly.Blazor.Traces;
 namespace LearnDL.Web.Tests;
 
 /// <summary>Components rendered with bUnit over the real services and a real SQLite file.</summary>
-public class ComponentTests : BunitContext, IAsyncLifetime
+public class ComponentTests : RunServiceContext
 {
-    private readonly TempFolder _temp = new();
     private MemoryProgressStore Progress { get; } = new();
 
-    public ComponentTests()
+    public ComponentTests() : base(o => o.GpuPrices = [new() { Name = "Example cloud GPU", PerHour = 2m }])
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        var options = new LearnDLOptions { DataFolder = _temp.Path, GpuPrices = [new() { Name = "Example cloud GPU", PerHour = 2m }] };
-        Services.AddSingleton(Options.Create(options));
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddDatasets();
-        Services.AddSingleton(new DeviceProbe());
-        Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
-        Services.AddLogging();
-        Services.AddRunService();
         Services.AddSingleton<CompareService>();
         Services.AddSingleton(new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
         Services.AddSingleton(GpuReference.Load(Path.Combine(AppContext.BaseDirectory, "gpu-reference.json")));
@@ -52,20 +42,12 @@ public class ComponentTests : BunitContext, IAsyncLifetime
         // The app's own rules (Identity/AccessRules.cs) decide, not bUnit's stand-in for the authorization service.
         Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationService, Microsoft.AspNetCore.Authorization.DefaultAuthorizationService>();
         Services.AddScoped<CurrentOwner>();
-        Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
-        // As in the app: Interactive Server, circuit connected.
-        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
-        Services.GetRequiredService<RunStore>().InitializeAsync().GetAwaiter().GetResult();
-        Render<MudPopoverProvider>();
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's services are only async-disposable, so the context must be disposed asynchronously.
-    async Task IAsyncLifetime.DisposeAsync()
+    public override async Task InitializeAsync()
     {
-        await base.DisposeAsync();
-        _temp.Dispose();
+        await base.InitializeAsync();
+        Render<MudPopoverProvider>();
     }
 
     [Fact]

@@ -14,34 +14,13 @@ using MudBlazor.Services;
 namespace LearnDL.Web.Tests;
 
 /// <summary>The second edition's interactive pieces rendered with bUnit over the real run store: predictions, the explorers, the glossary.</summary>
-public class LessonComponentTests : BunitContext, IAsyncLifetime
+public class LessonComponentTests : RunServiceContext
 {
-    private readonly TempFolder _temp = new();
-
     public LessonComponentTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddSingleton(Options.Create(new LearnDLOptions { DataFolder = _temp.Path }));
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddDatasets();
-        Services.AddSingleton(new DeviceProbe());
-        Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
-        Services.AddLogging();
-        Services.AddRunService();
         Services.AddSingleton(new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons")));
         Services.AddSingleton(GpuReference.Load(Path.Combine(AppContext.BaseDirectory, "gpu-reference.json")));
         Services.AddSingleton<MeasuredSpeeds>();
-        Services.AddMudServices();
-        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
-        Services.GetRequiredService<RunStore>().InitializeAsync().GetAwaiter().GetResult();
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _temp.Dispose();
     }
 
     [Fact]

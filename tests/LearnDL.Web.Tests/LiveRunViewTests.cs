@@ -17,31 +17,17 @@ namespace LearnDL.Web.Tests;
 /// What a learner sees of a run while it goes: light SVG charts that grow, nothing drawn while the tab
 /// is hidden (and the latest state once it is shown again), Plotly's full charts once the run is done.
 /// </summary>
-public class LiveRunViewTests : BunitContext, IAsyncLifetime
+public class LiveRunViewTests : RunServiceContext
 {
-    private readonly TempFolder _temp = new();
     private readonly Guid _id = Guid.NewGuid();
 
-    public LiveRunViewTests()
-    {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddSingleton(Options.Create(new LearnDLOptions { DataFolder = _temp.Path }));
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddDatasets();
-        Services.AddSingleton(new DeviceProbe());
-        Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
-        Services.AddLogging();
-        Services.AddRunService();
-        Services.AddSingleton<RunClassifier>();
-        Services.AddMudServices();
-        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
-        Services.GetRequiredService<RunStore>().InitializeAsync().GetAwaiter().GetResult();
-    }
+    public LiveRunViewTests() => Services.AddSingleton<RunClassifier>();
 
     private RunHub Hub => Services.GetRequiredService<RunHub>();
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
+        await base.InitializeAsync();
         await Services.GetRequiredService<RunStore>().AddAsync(new RunRecord
         {
             Id = _id, CreatedAt = DateTimeOffset.UtcNow, Status = RunStatus.Running, Dataset = "builtin", Images = 40, Epochs = 2, DeviceRequested = "cpu",
@@ -50,12 +36,6 @@ public class LiveRunViewTests : BunitContext, IAsyncLifetime
         Hub.Started(_id);
         Hub.Report(_id, new StageStarted(TimeSpan.FromSeconds(1), RunStage.Featurize, "40 images"));
         Hub.Report(_id, new ImagesFeaturized(TimeSpan.FromSeconds(2), 10, 40, 0, 12.5));
-    }
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _temp.Dispose();
     }
 
     [Fact]
