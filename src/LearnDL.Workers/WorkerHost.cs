@@ -39,7 +39,7 @@ public static class WorkerHost
             settings.Slots, 0, false, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 0);
         var registry = new WorkerRegistry(database);
         await registry.AnnounceAsync(announcement, drain);
-        var state = new WorkerState(new WorkerIdentity(name, device.ToId(), settings.Slots,
+        var state = new WorkerState(new WorkerIdentity(name, settings.Slots,
             Path.Combine(datasetOptions.DataFolder, "worker-cache")));
         say($"worker {name} joined: {device.ToId().ToUpperInvariant()}{(device == ComputeDevice.Gpu ? $" ({report.GpuSummary})" : "")}, " +
             $"{settings.Slots} slot(s), {announcement.ImagesPerSecond:0.#} images/s, datasets {string.Join(", ", datasets)}. Ctrl+C drains; twice stops the runs.");

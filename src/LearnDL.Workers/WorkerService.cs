@@ -19,10 +19,11 @@ public sealed class WorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var name = state.Identity.Name;
+        var queues = JobsDatabase.QueuesOf(announcement.Device, announcement.Datasets);
         var server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             ServerName = name,
-            Queues = JobsDatabase.QueuesOf(announcement.Device, announcement.Datasets),
+            Queues = queues,
             WorkerCount = state.Identity.Slots,
             Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(scopes),
             // Stopping (a drain) only stops fetching: the runs in progress go on until they end.
@@ -31,7 +32,7 @@ public sealed class WorkerService(
         }, storage);
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var cancels = ListenForCancelsAsync(listening.Token);
-        logger.LogInformation("Worker {Name} serves {Queues} with {Slots} slot(s)", name, string.Join(", ", JobsDatabase.QueuesOf(announcement.Device, announcement.Datasets)), state.Identity.Slots);
+        logger.LogInformation("Worker {Name} serves {Queues} with {Slots} slot(s)", name, string.Join(", ", queues), state.Identity.Slots);
         try
         {
             while (!state.Drained.Task.IsCompleted && !stoppingToken.IsCancellationRequested)

@@ -83,4 +83,4 @@ public sealed class RunningRun : IDisposable
 }
 
 /// <summary>What a worker tells the class about itself when it joins.</summary>
-public sealed record WorkerIdentity(string Name, string Device, int Slots, string CacheFolder);
+public sealed record WorkerIdentity(string Name, int Slots, string CacheFolder);
