@@ -69,10 +69,22 @@ public sealed class ClassOptions
     /// <summary>Whether students see the class comparison page; the instructor can switch it at run time.</summary>
     public bool ShowClassComparison { get; set; }
     public int MaxNameLength { get; set; } = 40;
-    /// <summary>A code students must give to join (read out or written on the board); empty: a name is enough.</summary>
+    /// <summary>
+    /// A code students must give to join (read out or written on the board); empty: a name is enough. The
+    /// instructor can set or change it, and switch it on or off, on the dashboard.
+    /// </summary>
     public string JoinCode { get; set; } = "";
-    /// <summary>Names chosen from one network address in ten minutes: a lab behind one router, with retries.</summary>
-    public int JoinsPerAddressPer10Minutes { get; set; } = 60;
+    /// <summary>
+    /// New names one network address may make at once, how many more a minute after that, and at most in an hour
+    /// (renames are not counted). A classroom behind one router is one address: see Identity/NewNameAllowance.
+    /// </summary>
+    public int NewNamesPerAddressAtOnce { get; set; } = 30;
+    public int NewNamesPerAddressPerMinute { get; set; } = 30;
+    public int NewNamesPerAddressPerHour { get; set; } = 200;
+    /// <summary>Runs waiting or running from all the names made on one network address (a class behind one router shares it).</summary>
+    public int MaxQueuedRunsPerAddress { get; set; } = 30;
+    /// <summary>Runs waiting or running from all students together: the rest of the queue (MaxQueuedRuns) stays the instructor's.</summary>
+    public int MaxQueuedStudentRuns { get; set; } = 80;
     /// <summary>How long the instructor's sign-in lasts: a class day, not the students' sixty days.</summary>
     public int InstructorSessionHours { get; set; } = 12;
     /// <summary>The class pulse flags a student with no progress for this many minutes while others progress.</summary>
@@ -118,7 +130,15 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         errors.AddRange(RunService.LimitBounds.Problems(RunService.LimitBounds.Configured(options)).Select(p => "LearnDL:" + p));
         if (options.MaxImagePixels is < 1_000_000 or > 500_000_000) errors.Add("LearnDL:MaxImagePixels must be between 1,000,000 and 500,000,000 (a decoded picture takes 4 bytes a pixel).");
         if (options.Class.MaxNameLength is < 3 or > 100) errors.Add("LearnDL:Class:MaxNameLength must be between 3 and 100.");
-        if (options.Class.JoinsPerAddressPer10Minutes < 1) errors.Add("LearnDL:Class:JoinsPerAddressPer10Minutes must be at least 1.");
+        foreach (var (setting, value) in new[]
+        {
+            ("NewNamesPerAddressAtOnce", options.Class.NewNamesPerAddressAtOnce), ("NewNamesPerAddressPerMinute", options.Class.NewNamesPerAddressPerMinute),
+            ("NewNamesPerAddressPerHour", options.Class.NewNamesPerAddressPerHour), ("MaxQueuedRunsPerAddress", options.Class.MaxQueuedRunsPerAddress),
+            ("MaxQueuedStudentRuns", options.Class.MaxQueuedStudentRuns),
+        })
+            if (value is < 1 or > 10_000) errors.Add($"LearnDL:Class:{setting} must be between 1 and 10,000.");
+        if (options.Class.NewNamesPerAddressPerHour < options.Class.NewNamesPerAddressAtOnce)
+            errors.Add("LearnDL:Class:NewNamesPerAddressPerHour must be at least NewNamesPerAddressAtOnce.");
         if (options.Class.InstructorSessionHours is < 1 or > 24 * 30) errors.Add("LearnDL:Class:InstructorSessionHours must be between 1 and 720.");
         if (options.Class.StuckAfterMinutes is < 0.1 or > 240 or double.NaN) errors.Add("LearnDL:Class:StuckAfterMinutes must be between 0.1 and 240.");
         if (options.Class.StuckAfterFailedRuns is < 1 or > 20) errors.Add("LearnDL:Class:StuckAfterFailedRuns must be between 1 and 20.");

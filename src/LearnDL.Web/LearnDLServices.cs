@@ -55,6 +55,7 @@ public static class LearnDLServices
         // Owners and the class: the instructor, what they switch, and how the server is hosted (students are registered with the datasets)
         services.AddOwners();
         services.AddSingleton<ClassSettings>();
+        services.AddSingleton<StudentControls>();
         services.AddSingleton<ClassDemo>();
         services.AddSingleton<ClassResults>();
         services.AddClassSignIn();

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LearnDL.Web.Tests;
 
 /// <summary>The whole app in-process with its real database, queue and engine.</summary>
-public sealed class LearnDLFactory(string dataFolder, params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
+public class LearnDLFactory(string dataFolder, params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -31,7 +31,9 @@ public sealed partial class PulseLoad(IBrowser browser, string appFolder)
         await using var app = await AppProcess.StartAsync(appFolder, new Dictionary<string, string>
         {
             ["Class:InstructorPassphrase"] = Passphrase,
-            ["Class:JoinsPerAddressPer10Minutes"] = "500", // every student of the test comes from 127.0.0.1
+            // Every student of the test comes from 127.0.0.1, all at once.
+            ["Class:NewNamesPerAddressAtOnce"] = "500",
+            ["Class:NewNamesPerAddressPerHour"] = "500",
         });
         var questions = new LessonCatalog(Path.Combine(appFolder, "lessons")).All
             .SelectMany(l => l.Questions.Select(q => (Lesson: l.Slug, q.Id, Answers: q.Answers.Count))).ToList();

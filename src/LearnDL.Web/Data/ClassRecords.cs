@@ -5,10 +5,15 @@ public sealed class StudentRecord
 {
     public string Id { get; set; } = "";
     public string DisplayName { get; set; } = "";
-    /// <summary>The name folded for comparison (case, Unicode form), unique.</summary>
+    /// <summary>The name folded for comparison (case, look-alike letters: Identity/StudentNames.Key), unique.</summary>
     public string NormalizedName { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset LastSeenAt { get; set; }
+    /// <summary>
+    /// The network the name was made from (an IPv4 address, or an IPv6 /64; see Identity/StudentNetworks): new names
+    /// and queued runs are limited per network across names. Null when unknown (students of older versions).
+    /// </summary>
+    public string? JoinedFrom { get; set; }
 }
 
 /// <summary>A dataset someone uploaded as a zip: kept under the data folder in a folder named by its id.</summary>

@@ -19,6 +19,9 @@ public sealed class ClassStateRecord
     public int? CpuWorkers { get; set; }
     public int? GpuWorkers { get; set; }
     public bool? ShowClassComparison { get; set; }
+    /// <summary>Whether joining needs the class code, and the code (set on the dashboard; null: appsettings.json's Class:JoinCode).</summary>
+    public bool? RequireJoinCode { get; set; }
+    public string? JoinCode { get; set; }
     public DateTimeOffset? LimitsChangedAt { get; set; }
     /// <summary>When the instructor last cleared the class's records: the pulse counts no run started before it.</summary>
     public DateTimeOffset? RecordsClearedAt { get; set; }

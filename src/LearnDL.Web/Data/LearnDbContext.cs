@@ -30,6 +30,7 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         var student = model.Entity<StudentRecord>();
         student.HasIndex(s => s.NormalizedName).IsUnique();
         student.Property(s => s.DisplayName).HasMaxLength(100);
+        student.Property(s => s.JoinedFrom).HasMaxLength(64);
 
         var dataset = model.Entity<UploadedDatasetRecord>();
         dataset.HasIndex(d => d.NormalizedName).IsUnique();
@@ -45,5 +46,6 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
 
         // One row, always number 1: not generated.
         model.Entity<ClassStateRecord>().Property(c => c.Id).ValueGeneratedNever();
+        model.Entity<ClassStateRecord>().Property(c => c.JoinCode).HasMaxLength(100);
     }
 }

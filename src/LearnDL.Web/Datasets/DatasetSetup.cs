@@ -16,6 +16,8 @@ public static class DatasetSetup
         services.AddSingleton<UploadedDatasets>();
         // Uploads are named by the same rules as students.
         services.AddSingleton<StudentRegistry>();
+        services.AddSingleton<StudentNetworks>();
+        services.AddSingleton<NewNameAllowance>();
         // Who may see and delete an upload.
         services.AddAccessRules();
         return services;

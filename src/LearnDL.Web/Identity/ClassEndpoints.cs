@@ -13,40 +13,35 @@ namespace LearnDL.Web.Identity;
 public static class ClassEndpoints
 {
     public const string SignInLimit = "instructor-sign-in";
-    public const string JoinLimit = "join";
 
     /// <summary>
     /// At most 5 passphrase attempts a minute: enough for a typo, too few to guess. Counted per browser that
-    /// signed in before, otherwise per address (see <see cref="InstructorSession"/>). Joins are counted per
-    /// address (<see cref="ClassOptions.JoinsPerAddressPer10Minutes"/>): a lab behind one router joins in
-    /// one go, but one student cannot make a hundred names.
+    /// signed in before, otherwise per address (see <see cref="InstructorSession"/>). Joins are not rate-limited
+    /// here, where a rename cannot be told from a new name: new names are counted per network by
+    /// <see cref="NewNameAllowance"/>, so one student cannot lock out the room behind the same router.
     /// </summary>
-    public static IServiceCollection AddClassSignIn(this IServiceCollection services) => services.AddRateLimiter(limiter =>
+    public static IServiceCollection AddClassSignIn(this IServiceCollection services)
     {
-        limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        limiter.AddPolicy(SignInLimit, http => RateLimitPartition.GetFixedWindowLimiter(InstructorSession.AttemptsPartition(http),
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = 5, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        limiter.AddPolicy(JoinLimit, http => RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = http.RequestServices.GetRequiredService<IOptions<LearnDLOptions>>().Value.Class.JoinsPerAddressPer10Minutes,
-                Window = TimeSpan.FromMinutes(10), QueueLimit = 0,
-            }));
-        limiter.OnRejected = async (context, cancellationToken) =>
+        services.AddSingleton<ClassCode>();
+        return services.AddRateLimiter(limiter =>
         {
-            context.HttpContext.Response.ContentType = "text/plain";
-            await context.HttpContext.Response.WriteAsync(context.HttpContext.Request.Path.StartsWithSegments("/account/join")
-                ? "Too many names chosen from this address. Wait a few minutes, or ask the instructor."
-                : "Too many sign-in attempts. Wait a minute and try again.", cancellationToken);
-        };
-    });
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(SignInLimit, http => RateLimitPartition.GetFixedWindowLimiter(InstructorSession.AttemptsPartition(http),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 5, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.ContentType = "text/plain";
+                await context.HttpContext.Response.WriteAsync("Too many sign-in attempts. Wait a minute and try again.", cancellationToken);
+            };
+        });
+    }
 
     public static IEndpointRouteBuilder MapClassSignIn(this IEndpointRouteBuilder app)
     {
         // The token is checked here rather than by the framework's binding, so a forged or expired form
         // gets a plain 400 that says what to do, never an error page.
         var account = app.MapGroup("/account").AllowAnonymous().DisableAntiforgery();
-        account.MapPost("/join", JoinAsync).RequireRateLimiting(JoinLimit);
+        account.MapPost("/join", JoinAsync);
         account.MapPost("/instructor-sign-in", SignInAsync).RequireRateLimiting(SignInLimit);
         account.MapPost("/sign-out", async (HttpContext http, IAntiforgery antiforgery) =>
         {
@@ -67,18 +62,19 @@ public static class ClassEndpoints
         return (form[field].ToString(), form["returnUrl"].ToString());
     }
 
-    private static async Task<IResult> JoinAsync(HttpContext http, IAntiforgery antiforgery, StudentRegistry students, IOptions<LearnDLOptions> options)
+    private static async Task<IResult> JoinAsync(HttpContext http, IAntiforgery antiforgery, StudentRegistry students, ClassCode code, IOptions<LearnDLOptions> options)
     {
         if (await ReadAsync(http, antiforgery, "name") is not var (name, returnUrl)) return Expired();
         if (!options.Value.Class.IsOn) return Results.LocalRedirect("/");
         var current = RunOwner.From(http.User);
         var me = current?.Role == OwnerRole.Student ? current.Id : null;
         // A student changing their name has shown the code already.
-        var (owner, problem) = me is null && !Passphrase.MatchesJoinCode(http.Request.Form["code"].ToString(), options.Value.Class)
-            ? (null, "That is not this class's code. Ask your instructor for it.")
-            : await students.JoinAsync(name, me);
+        var (owner, refusal) = me is null && !code.Admits(http.Request.Form["code"].ToString())
+            ? (null, new JoinRefusal("That is not this class's code. Ask your instructor for it."))
+            : await students.JoinAsync(name, me, StudentNetworks.Of(http.Connection.RemoteIpAddress));
+        // Refused: back to the form with the reason (a network that made too many names is told how long to wait).
         if (owner is null)
-            return Results.LocalRedirect($"/join?error={Uri.EscapeDataString(problem!)}&name={Uri.EscapeDataString(name ?? "")}&returnUrl={Uri.EscapeDataString(Local(returnUrl))}");
+            return Results.LocalRedirect($"/join?error={Uri.EscapeDataString(refusal!.Problem)}&name={Uri.EscapeDataString(name ?? "")}&returnUrl={Uri.EscapeDataString(Local(returnUrl))}");
         await http.SignInAsync(OwnerCookie.Scheme, owner.ToPrincipal(OwnerCookie.Scheme), new AuthenticationProperties { IsPersistent = true });
         return Results.LocalRedirect(Local(returnUrl));
     }

@@ -33,13 +33,13 @@ public static class Passphrase
     }
 
     /// <summary>
-    /// Whether a joining student gave the class code (<see cref="ClassOptions.JoinCode"/>; any answer when none
-    /// is set). Case and surrounding spaces do not matter: it is read out in a classroom.
+    /// Whether a joining student gave the class code (see <see cref="ClassCode"/>; any answer when there is none).
+    /// Case and surrounding spaces do not matter: it is read out in a classroom.
     /// </summary>
-    public static bool MatchesJoinCode(string attempt, ClassOptions options) =>
-        string.IsNullOrWhiteSpace(options.JoinCode) || CryptographicOperations.FixedTimeEquals(
+    public static bool MatchesJoinCode(string attempt, string code) =>
+        string.IsNullOrWhiteSpace(code) || CryptographicOperations.FixedTimeEquals(
             SHA256.HashData(Encoding.UTF8.GetBytes(attempt.Trim().ToUpperInvariant())),
-            SHA256.HashData(Encoding.UTF8.GetBytes(options.JoinCode.Trim().ToUpperInvariant())));
+            SHA256.HashData(Encoding.UTF8.GetBytes(code.Trim().ToUpperInvariant())));
 
     private static bool TryParse(string text, out int iterations, out byte[] salt, out byte[] hash)
     {

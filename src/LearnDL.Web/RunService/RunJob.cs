@@ -16,6 +16,8 @@ public abstract class QueueItem(Guid id, DeviceChoice device, RunOwner owner, Da
     public DeviceChoice Device => device;
     public RunOwner Owner => owner;
     public DateTimeOffset SubmittedAt => submittedAt;
+    /// <summary>The network the owner's name was made from (students only): the queue counts runs per network. Set under the queue's lock.</summary>
+    public string? Network { get; set; }
 
     /// <summary>Changed only under the queue's lock.</summary>
     public JobState State { get; set; } = JobState.Admitting;

@@ -31,6 +31,13 @@ public interface IRunQueue
     /// </summary>
     Task<CancelOutcome> CancelAsync(Guid runId, string? byOwnerId = null);
 
+    /// <summary>
+    /// Everything of one person at once (a student removed, or the instructor's "stop all of their runs"): the
+    /// runs and work that are theirs alone stop while waiting, and while running too when <paramref name="running"/>;
+    /// shared runs that others are on go on without them.
+    /// </summary>
+    Task<CancelledRuns> CancelAllOfAsync(string ownerId, bool running);
+
     /// <summary>Stops (or restarts) a device's queue: running runs finish, waiting ones wait.</summary>
     void SetPaused(ComputeDevice device, bool paused);
 
@@ -49,6 +56,9 @@ public interface IRunQueue
 
 /// <summary>How a cancel went: the run is stopping, the person got off a shared run, it had ended, or they are not on it.</summary>
 public enum CancelOutcome { NotInProgress, Cancelled, Left, NotAMember }
+
+/// <summary>What <see cref="IRunQueue.CancelAllOfAsync"/> did: runs (or work) stopped, and shared runs the person got off.</summary>
+public sealed record CancelledRuns(int Stopped, int Left);
 
 /// <summary>The limits that hold a class together; start from appsettings.json.</summary>
 public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int CpuWorkers, int GpuWorkers);
@@ -77,8 +87,10 @@ public sealed class RunQueue : IRunQueue
     private readonly UploadedDatasets _uploads;
     private readonly IRunExecutor _executor;
     private readonly ServerPaths _paths;
+    private readonly StudentNetworks _networks;
     private readonly TimeProvider _time;
     private readonly bool _shareIdentical;
+    private readonly int _maxPerNetwork, _maxForStudents;
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, QueueItem> _jobs = [];
     private readonly Dictionary<string, RunJob> _shared = [];
@@ -89,11 +101,12 @@ public sealed class RunQueue : IRunQueue
     private bool _capacityFromWorkers;
 
     public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, IRunExecutor executor, ServerPaths paths,
-        IOptions<LearnDLOptions> options, TimeProvider time)
+        StudentNetworks networks, IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        (_store, _hub, _datasets, _uploads, _executor, _paths, _time) = (store, hub, datasets, uploads, executor, paths, time);
+        (_store, _hub, _datasets, _uploads, _executor, _paths, _networks, _time) = (store, hub, datasets, uploads, executor, paths, networks, time);
         var o = options.Value;
         _shareIdentical = o.ShareIdenticalRuns;
+        (_maxPerNetwork, _maxForStudents) = (o.Class.MaxQueuedRunsPerAddress, o.Class.MaxQueuedStudentRuns);
         _limits = new(o.MaxImagesPerRun, o.MaxEpochs, o.MaxQueuedRuns, o.MaxQueuedRunsPerOwner, o.MaxConcurrentCpuRuns, o.MaxConcurrentGpuRuns);
         _lanes = new()
         {
@@ -123,8 +136,8 @@ public sealed class RunQueue : IRunQueue
             }
             else
             {
-                CheckLimits(owner);
-                job = new RunJob(Guid.NewGuid(), request, engineDataset!, device!, owner, _time.GetUtcNow());
+                var network = CheckLimits(owner);
+                job = new RunJob(Guid.NewGuid(), request, engineDataset!, device!, owner, _time.GetUtcNow()) { Network = network };
                 _jobs[job.Id] = job;
                 if (request.Shared) _shared[request.SameRunKey] = job;
             }
@@ -138,7 +151,7 @@ public sealed class RunQueue : IRunQueue
         var item = new WorkItem(Guid.NewGuid(), title, work, choice, owner, _time.GetUtcNow());
         lock (_lock)
         {
-            CheckLimits(owner);
+            item.Network = CheckLimits(owner);
             _jobs[item.Id] = item;
             item.State = JobState.Waiting;
             _lanes[device].Enqueue(item);
@@ -148,14 +161,26 @@ public sealed class RunQueue : IRunQueue
         return new(item.Id, item.Started.Task, item.Completion.Task);
     }
 
-    /// <summary>Under the lock: refuses an admission that a limit does not allow.</summary>
-    private void CheckLimits(RunOwner owner)
+    /// <summary>
+    /// Under the lock: refuses an admission that a limit does not allow; returns the owner's network. Besides the
+    /// server's and each person's limits, students are counted together (the rest of the queue stays the
+    /// instructor's) and by the network their names were made from, so many names made by one student do not
+    /// buy more places than one network's share.
+    /// </summary>
+    private string? CheckLimits(RunOwner owner)
     {
         if (_jobs.Count >= _limits.MaxQueuedRuns)
             throw new RunRejectedException([$"The queue is full: {_limits.MaxQueuedRuns} runs are waiting or running (the server's limit, MaxQueuedRuns). Try again when one finishes."], limitReached: true);
         var mine = _jobs.Values.Count(j => j.Owner.Id == owner.Id);
         if (mine >= _limits.MaxQueuedRunsPerOwner)
             throw new RunRejectedException([$"You already have {mine} runs waiting or running; the limit is {_limits.MaxQueuedRunsPerOwner} per person (MaxQueuedRunsPerOwner). Wait for one to finish, or cancel one."], limitReached: true);
+        if (owner.Role != OwnerRole.Student) return null;
+        if (_jobs.Values.Count(j => j.Owner.Role == OwnerRole.Student) >= _maxForStudents)
+            throw new RunRejectedException([$"The class's students have {_maxForStudents} runs waiting or running, the most this server takes from students at once (Class:MaxQueuedStudentRuns). Try again when one finishes."], limitReached: true);
+        var network = _networks.Of(owner.Id);
+        if (network is not null && _jobs.Values.Count(j => j.Network == network) >= _maxPerNetwork)
+            throw new RunRejectedException([$"{_maxPerNetwork} runs from your network (everyone who joined from the same address) are waiting or running, the most this server takes from one network (Class:MaxQueuedRunsPerAddress). Try again when one finishes."], limitReached: true);
+        return network;
     }
 
     private async Task<Admission> AdmitAsync(RunJob job, string? group)
@@ -249,6 +274,23 @@ public sealed class RunQueue : IRunQueue
             _hub.QueueChanged();
         }
         return CancelOutcome.Cancelled;
+    }
+
+    public async Task<CancelledRuns> CancelAllOfAsync(string ownerId, bool running)
+    {
+        List<Guid> theirs;
+        lock (_lock)
+            theirs = _jobs.Values.Where(j => j.State != JobState.Finished && (j is RunJob run ? run.Members.Contains(ownerId) : j.Owner.Id == ownerId))
+                .Where(j => running || j.State != JobState.Running || j is RunJob { Members.Count: > 1 })
+                .Select(j => j.Id).ToList();
+        var (stopped, left) = (0, 0);
+        foreach (var id in theirs)
+            switch (await CancelAsync(id, ownerId))
+            {
+                case CancelOutcome.Cancelled: stopped++; break;
+                case CancelOutcome.Left: left++; break;
+            }
+        return new(stopped, left);
     }
 
     public void SetPaused(ComputeDevice device, bool paused)
@@ -459,6 +501,7 @@ public sealed class RunQueue : IRunQueue
     /// <summary>Under the lock: the queue holds the run again, and an identical shared request may join it.</summary>
     private void Hold(RunJob job)
     {
+        job.Network = _networks.Of(job.Owner.Id);
         _jobs[job.Id] = job;
         if (job.Request.Shared) _shared.TryAdd(job.Request.SameRunKey, job);
     }

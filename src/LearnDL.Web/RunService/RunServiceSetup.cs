@@ -43,6 +43,8 @@ public static class RunServiceSetup
         var store = services.GetRequiredService<RunStore>();
         // Runs on worker machines went on while this app was down: they are followed again, not interrupted.
         await store.MigrateAsync();
+        // Names keyed by the current rules, and the networks they were made from, before any run is taken back.
+        await services.GetRequiredService<StudentRegistry>().StartAsync();
         var running = await store.UnfinishedAsync(RunStatus.Running);
         var continuing = await services.GetRequiredService<IRunExecutor>().ContinuingAsync(running.Select(r => r.Record.Id).ToList());
         var interrupted = await store.InitializeAsync(continuing);

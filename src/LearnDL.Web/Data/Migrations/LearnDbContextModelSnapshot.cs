@@ -34,6 +34,10 @@ namespace LearnDL.Web.Data.Migrations
                     b.Property<int?>("GpuWorkers")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("JoinCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTimeOffset?>("LimitsChangedAt")
                         .HasColumnType("TEXT");
 
@@ -51,6 +55,9 @@ namespace LearnDL.Web.Data.Migrations
 
                     b.Property<DateTimeOffset?>("RecordsClearedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool?>("RequireJoinCode")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool?>("ShowClassComparison")
                         .HasColumnType("INTEGER");
@@ -245,6 +252,10 @@ namespace LearnDL.Web.Data.Migrations
                     b.Property<string>("DisplayName")
                         .IsRequired()
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JoinedFrom")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTimeOffset>("LastSeenAt")
