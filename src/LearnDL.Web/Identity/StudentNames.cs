@@ -56,12 +56,16 @@ public static partial class StudentNames
 
     private static string[] Forms(string name) => [Key(name), Skeleton(name), Skeleton(name.ToUpperInvariant())];
 
-    /// <summary>UTS #39's skeleton: NFD, every character replaced by its prototype, NFD again.</summary>
+    /// <summary>
+    /// UTS #39's skeleton: NFD, default-ignorable characters removed, every character replaced by its prototype,
+    /// NFD again. (New names cannot hold ignorables; names stored before these checks may, and compare without them.)
+    /// </summary>
     public static string Skeleton(string text)
     {
         var skeleton = new StringBuilder(text.Length);
         foreach (var rune in text.Normalize(NormalizationForm.FormD).EnumerateRunes())
         {
+            if (IsIgnorable(rune.Value)) continue;
             var at = UnicodeTables.ConfusableSources.BinarySearch(rune.Value);
             if (at >= 0) skeleton.Append(Prototypes[at]);
             else skeleton.Append(rune.ToString());
