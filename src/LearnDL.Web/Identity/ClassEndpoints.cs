@@ -69,12 +69,12 @@ public static class ClassEndpoints
         var current = RunOwner.From(http.User);
         var me = current?.Role == OwnerRole.Student ? current.Id : null;
         // A student changing their name has shown the code already.
-        var (owner, refusal) = me is null && !code.Admits(http.Request.Form["code"].ToString())
-            ? (null, new JoinRefusal("That is not this class's code. Ask your instructor for it."))
+        var (owner, problem) = me is null && !code.Admits(http.Request.Form["code"].ToString())
+            ? (null, "That is not this class's code. Ask your instructor for it.")
             : await students.JoinAsync(name, me, StudentNetworks.Of(http.Connection.RemoteIpAddress));
         // Refused: back to the form with the reason (a network that made too many names is told how long to wait).
         if (owner is null)
-            return Results.LocalRedirect($"/join?error={Uri.EscapeDataString(refusal!.Problem)}&name={Uri.EscapeDataString(name ?? "")}&returnUrl={Uri.EscapeDataString(Local(returnUrl))}");
+            return Results.LocalRedirect($"/join?error={Uri.EscapeDataString(problem!)}&name={Uri.EscapeDataString(name ?? "")}&returnUrl={Uri.EscapeDataString(Local(returnUrl))}");
         await http.SignInAsync(OwnerCookie.Scheme, owner.ToPrincipal(OwnerCookie.Scheme), new AuthenticationProperties { IsPersistent = true });
         return Results.LocalRedirect(Local(returnUrl));
     }

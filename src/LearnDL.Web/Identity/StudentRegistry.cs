@@ -11,9 +11,6 @@ namespace LearnDL.Web.Identity;
 /// </summary>
 public sealed record StudentRow(string Id, string Name, DateTimeOffset JoinedAt, DateTimeOffset LastSeenAt, int Runs, int? Burst = null);
 
-/// <summary>Why a name was not given: the reason, and whether it was the network's allowance of new names (then wait, not rename).</summary>
-public sealed record JoinRefusal(string Problem, bool TooManyNames = false);
-
 /// <summary>
 /// The class's students: display names are cleaned (<see cref="StudentNames"/>), unique within the class up to
 /// case and look-alike letters, and changeable; the network each name was made from is kept, and new names
@@ -65,10 +62,10 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
     /// Signs up a new student from <paramref name="network"/> (see <see cref="StudentNetworks.Of(System.Net.IPAddress)"/>),
     /// or renames one; null owner with the reason when the name cannot be used.
     /// </summary>
-    public async Task<(RunOwner? Owner, JoinRefusal? Refusal)> JoinAsync(string? rawName, string? studentId, string? network = null)
+    public async Task<(RunOwner? Owner, string? Problem)> JoinAsync(string? rawName, string? studentId, string? network = null)
     {
         var (name, problem) = Clean(rawName);
-        if (name is null) return (null, new(problem!));
+        if (name is null) return (null, problem);
         var key = StudentNames.Key(name);
         await using var db = await factory.CreateDbContextAsync();
         var now = time.GetUtcNow();
@@ -76,12 +73,12 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
         // The key's unique index guards against two at once; the other forms of look-alike are compared here.
         var others = await db.Students.Where(s => s.Id != (me == null ? "" : me.Id)).Select(s => s.DisplayName).ToListAsync();
         if (others.Any(other => StudentNames.LookAlike(other, name)))
-            return (null, new($"Someone in this class is already called {name}, or a name that looks the same. Add an initial or choose another name."));
+            return (null, $"Someone in this class is already called {name}, or a name that looks the same. Add an initial or choose another name.");
         var isNew = me is null;
         if (isNew)
         {
             if (!allowance.TryTake(network, out var wait))
-                return (null, new($"Many names were just made from your network (a class joining at once?). Wait {Seconds(wait)} and press Join again.", TooManyNames: true));
+                return (null, $"Many names were just made from your network (a class joining at once?). Wait {Seconds(wait)} and press Join again.");
             me = new StudentRecord { Id = "student-" + Guid.NewGuid().ToString("N")[..16], CreatedAt = now, JoinedFrom = network };
             db.Students.Add(me);
         }
@@ -90,7 +87,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
         catch (DbUpdateException)
         {
             if (isNew) allowance.GiveBack(network);
-            return (null, new($"Someone in this class has just taken the name {name}. Choose another."));
+            return (null, $"Someone in this class has just taken the name {name}. Choose another.");
         }
         if (isNew) networks.Set(me.Id, network);
         return (new RunOwner(me.Id, me.DisplayName, OwnerRole.Student), null);
@@ -142,7 +139,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
     {
         await using (var db = await factory.CreateDbContextAsync())
             if (!await db.Students.AnyAsync(s => s.Id == studentId)) return "There is no such student.";
-        return (await JoinAsync(rawName, studentId)).Refusal?.Problem;
+        return (await JoinAsync(rawName, studentId)).Problem;
     }
 
     /// <summary>
