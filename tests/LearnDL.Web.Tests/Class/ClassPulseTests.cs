@@ -309,6 +309,11 @@ public class ClassPulseTests : ClassAppTests
             Assert.Contains("less than 2 s after another answer", f["reason"]!.GetValue<string>());
         });
 
+        // The instructor's panel lists them, with why.
+        var dashboard = await instructor.Http.GetStringAsync("/instructor");
+        Assert.Contains("Answers flagged as too fast", dashboard);
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(dashboard, "data-testid=\"pulse-flagged\""));
+
         // The panel's CSV says so too: the question is "flagged" for them, not "wrong".
         var csv = (await instructor.Http.GetStringAsync("/api/instructor/answers.csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         var column = csv[0].Split(',').ToList().IndexOf($"{lesson.Slug}/{question.Id}");
