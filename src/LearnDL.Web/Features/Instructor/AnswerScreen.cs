@@ -25,7 +25,7 @@ public sealed class AnswerScreen(double minSecondsBetweenAnswers, double minSeco
 {
     public static AnswerScreen From(ClassOptions options) => new(options.MinSecondsBetweenAnswers, options.MinSecondsAfterOpening);
 
-    public string TooSoonAfterOpening => $"answered less than {Seconds(minSecondsAfterOpening)} s after opening the lesson";
+    public string TooSoonAfterOpening => $"less than {Seconds(minSecondsAfterOpening)} s after opening the lesson";
 
     public string TooCloseToAnother => $"less than {Seconds(minSecondsBetweenAnswers)} s after another answer";
 

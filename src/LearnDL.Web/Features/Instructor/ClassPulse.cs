@@ -163,13 +163,13 @@ public sealed class ClassPulse : IDisposable
         return new(lesson.Slug, lesson.Title, opened.Count, finished.Count, spent.Count == 0 ? null : ClassResults.Median(spent));
     }
 
-    /// <summary>Students with flagged answers, the earliest first: how many, and why in words.</summary>
+    /// <summary>Students with flagged answers, the earliest first: how many, and why in words ("less than 2 s after another answer (54)").</summary>
     private static List<PulseFlagged> Flagged(PulseData data)
     {
         var names = data.Students.ToDictionary(s => s.Id, s => s.Name);
         return [.. data.Flags.GroupBy(f => f.Key.StudentId).Where(g => names.ContainsKey(g.Key))
             .Select(g => new PulseFlagged(g.Key, names[g.Key], g.Count(),
-                string.Join("; ", g.GroupBy(f => f.Value).OrderByDescending(r => r.Count()).Select(r => $"{r.Count()} {r.Key}")),
+                string.Join("; ", g.GroupBy(f => f.Value).OrderByDescending(r => r.Count()).Select(r => $"{r.Key} ({r.Count()})")),
                 g.Min(f => f.Key.At)))
             .OrderBy(f => f.Since)];
     }
