@@ -93,6 +93,13 @@ public sealed class ClassOptions
     public int StuckAfterFailedRuns { get; set; } = 2;
     /// <summary>... or this many questions in a row answered wrong at the first try.</summary>
     public int StuckAfterWrongFirstTries { get; set; } = 3;
+    /// <summary>
+    /// Two answers of one student closer together than this are flagged, both, and kept out of the pulse's
+    /// figures: nobody reads a question, or the explanation of a wrong answer, and chooses again that fast. 0: off.
+    /// </summary>
+    public double MinSecondsBetweenAnswers { get; set; } = 2;
+    /// <summary>An answer sooner than this after the student opened the lesson is flagged too (the questions sit under the lesson's text). 0: off.</summary>
+    public double MinSecondsAfterOpening { get; set; } = 3;
 
     public bool IsOn => !string.IsNullOrWhiteSpace(InstructorPassphrase) || !string.IsNullOrWhiteSpace(InstructorPassphraseHash);
 }
@@ -143,6 +150,8 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (options.Class.StuckAfterMinutes is < 0.1 or > 240 or double.NaN) errors.Add("LearnDL:Class:StuckAfterMinutes must be between 0.1 and 240.");
         if (options.Class.StuckAfterFailedRuns is < 1 or > 20) errors.Add("LearnDL:Class:StuckAfterFailedRuns must be between 1 and 20.");
         if (options.Class.StuckAfterWrongFirstTries is < 1 or > 20) errors.Add("LearnDL:Class:StuckAfterWrongFirstTries must be between 1 and 20.");
+        if (options.Class.MinSecondsBetweenAnswers is < 0 or > 60 or double.NaN) errors.Add("LearnDL:Class:MinSecondsBetweenAnswers must be between 0 (off) and 60.");
+        if (options.Class.MinSecondsAfterOpening is < 0 or > 60 or double.NaN) errors.Add("LearnDL:Class:MinSecondsAfterOpening must be between 0 (off) and 60.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphrase) && options.Class.InstructorPassphrase.Trim().Length < 8)
             errors.Add("LearnDL:Class:InstructorPassphrase must be at least 8 characters.");
         if (!string.IsNullOrWhiteSpace(options.Class.InstructorPassphraseHash) && !Identity.Passphrase.IsHash(options.Class.InstructorPassphraseHash))

@@ -209,4 +209,56 @@ public class LessonProgressTests
         Assert.Equal(0, state.AnswerTo(lesson, bottleneck));
         Assert.Equal(4, changes);
     }
+
+    /// <summary>
+    /// On the lesson's page the opening is written after the first render; a click can arrive while it is (the
+    /// circuit runs the next event during the await). The answer waits for it, so the class pulse never sees an
+    /// answer before the opening; an answer the pulse refuses (lesson not opened) is shown graded but not kept.
+    /// </summary>
+    [Fact]
+    public async Task Progress_AnAnswerWhileTheOpeningIsBeingWritten_WaitsForIt_AndARefusedAnswerIsNotKept()
+    {
+        var catalog = new LessonCatalog(Path.Combine(AppContext.BaseDirectory, "lessons"));
+        var lesson = catalog.Find("transfer-learning")!;
+        var bottleneck = lesson.Questions.First(q => q.Id == "bottleneck");
+        var activity = new SlowActivity();
+        var store = new MemoryProgressStore();
+        var progress = new LessonProgress(store, activity);
+
+        var opening = progress.OpenedAsync(lesson);
+        var answering = progress.AnswerAsync(lesson, bottleneck, 0);
+        Assert.False(answering.IsCompleted);
+        Assert.Equal(["opening"], activity.Log);
+        activity.Opened.SetResult();
+        await opening;
+        Assert.True((await answering).Correct);
+        Assert.Equal(["opening", "opened", "answered"], activity.Log);
+        Assert.Equal(0, store.State.AnswerTo(lesson, bottleneck));
+
+        activity.Refuse = true;
+        var other = lesson.Questions.First(q => q.Id == "cat");
+        Assert.Equal(0, (await progress.AnswerAsync(lesson, other, 0)).Chosen); // graded for the reader
+        Assert.Null(await progress.TryAnswerAsync(lesson, other, 0));
+        Assert.Null(store.State.AnswerTo(lesson, other)); // not kept
+    }
+
+    private sealed class SlowActivity : ILessonActivity
+    {
+        public List<string> Log { get; } = [];
+        public TaskCompletionSource Opened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool Refuse { get; set; }
+
+        public async Task OpenedAsync(Lesson lesson)
+        {
+            Log.Add("opening");
+            await Opened.Task;
+            Log.Add("opened");
+        }
+
+        public Task<bool> AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome)
+        {
+            Log.Add("answered");
+            return Task.FromResult(!Refuse);
+        }
+    }
 }

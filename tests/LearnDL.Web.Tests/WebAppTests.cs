@@ -4,6 +4,7 @@ using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,10 +13,14 @@ namespace LearnDL.Web.Tests;
 /// <summary>The whole app in-process with its real database, queue and engine.</summary>
 public class LearnDLFactory(string dataFolder, params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
 {
+    /// <summary>Services a test puts in place of the app's own (a clock it controls), after the app registered its own.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("LearnDL:DataFolder", dataFolder).UseEnvironment("Production");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        if (TestServices is { } services) builder.ConfigureTestServices(services);
     }
 }
 

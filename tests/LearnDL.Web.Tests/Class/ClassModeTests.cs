@@ -53,6 +53,10 @@ public abstract class ClassAppTests : IDisposable
 
     protected ClassAppTests() => _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase));
 
+    /// <summary>The same app with some of its services replaced (a clock the test controls).</summary>
+    protected ClassAppTests(Action<IServiceCollection> services) =>
+        _factory = new LearnDLFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase)) { TestServices = services };
+
     public void Dispose()
     {
         _factory.Dispose();

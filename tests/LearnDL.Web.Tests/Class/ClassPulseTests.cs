@@ -14,9 +14,21 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace LearnDL.Web.Tests.Class;
 
-/// <summary>The class pulse, through HTTP against the whole app: students answer, the instructor reads the figures, the API and the CSV agree.</summary>
+/// <summary>
+/// The class pulse, through HTTP against the whole app: students open lessons and answer, the instructor reads the
+/// figures, the API and the CSV agree. The pulse's clock is the test's: a person's pace, or a script's, costs no waiting.
+/// </summary>
 public class ClassPulseTests : ClassAppTests
 {
+    /// <summary>A person's pace: reading a question (or the explanation of a wrong answer) before choosing.</summary>
+    private static readonly TimeSpan HumanPace = TimeSpan.FromSeconds(10);
+
+    private readonly FakeTimeProvider _clock;
+
+    public ClassPulseTests() : this(new FakeTimeProvider(DateTimeOffset.UtcNow)) { }
+
+    private ClassPulseTests(FakeTimeProvider clock) : base(s => s.AddSingleton(sp => ActivatorUtilities.CreateInstance<ClassPulse>(sp, clock))) => _clock = clock;
+
     private LessonCatalog Catalog => _factory.Services.GetRequiredService<LessonCatalog>();
 
     /// <summary>The first question of the course with at least two wrong answers, and its answers by kind.</summary>
@@ -27,12 +39,21 @@ public class ClassPulseTests : ClassAppTests
         return (lesson, question, question.Answers.FindIndex(a => a.Correct), wrong[0], wrong[1]);
     }
 
-    private static async Task<JsonObject> AnswerAsync(Visitor student, Lesson lesson, CheckQuestion question, int answer)
+    /// <summary>Answers at a person's pace (the clock moves on first), as a student who opened the lesson; the answer is kept.</summary>
+    private async Task<JsonObject> AnswerAsync(Visitor student, Lesson lesson, CheckQuestion question, int answer)
     {
-        var response = await student.Http.PostAsJsonAsync($"/api/lessons/{lesson.Slug}/questions/{question.Id}/answers", new { answer });
+        _clock.Advance(HumanPace);
+        var response = await PostAnswerAsync(student, lesson, question, answer);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
     }
+
+    private static Task<HttpResponseMessage> PostAnswerAsync(Visitor student, Lesson lesson, CheckQuestion question, int answer) =>
+        student.Http.PostAsJsonAsync($"/api/lessons/{lesson.Slug}/questions/{question.Id}/answers", new { answer });
+
+    /// <summary>Opens the lesson, as its page does when it is shown to the student.</summary>
+    private static async Task OpenAsync(Visitor student, Lesson lesson) =>
+        Assert.Equal(HttpStatusCode.OK, (await student.Http.PostAsync($"/api/lessons/{lesson.Slug}/opened", null)).StatusCode);
 
     private static async Task<JsonObject> PulseAsync(Visitor instructor) => (await instructor.Http.GetFromJsonAsync<JsonObject>("/api/instructor/pulse"))!;
 
@@ -57,7 +78,7 @@ public class ClassPulseTests : ClassAppTests
         await AnswerAsync(students[0], lesson, question, wrongB); // a later wrong answer changes no first try
 
         var pulse = await PulseAsync(instructor);
-        Assert.Equal(["lessons", "questions", "stuck"], pulse.Select(p => p.Key).Order());
+        Assert.Equal(["flagged", "lessons", "questions", "stuck"], pulse.Select(p => p.Key).Order());
         var q = QuestionIn(pulse, lesson, question);
         Assert.Equal(["answered", "commonWrongAnswer", "firstTryCorrect", "firstTryCorrectShare", "id", "lesson", "text"], q.Select(p => p.Key).Order());
         Assert.Equal(5, q["answered"]!.GetValue<int>());
@@ -98,6 +119,8 @@ public class ClassPulseTests : ClassAppTests
         var idle = await StudentAsync("Idle");
         var busy = await StudentAsync("Busy");
         var questions = Catalog.All.SelectMany(l => l.Questions.Select(q => (l, q))).Take(3).ToList();
+        foreach (var s in new[] { wrong, idle, busy })
+            foreach (var l in questions.Select(p => p.l).Distinct()) await OpenAsync(s, l);
         foreach (var (l, q) in questions) await AnswerAsync(wrong, l, q, q.Answers.FindIndex(a => !a.Correct));
 
         // Two runs of one student cancelled in a row (the queue paused, so they end before they start).
@@ -117,7 +140,7 @@ public class ClassPulseTests : ClassAppTests
             var id = await db.Students.Where(s => s.DisplayName == "Idle").Select(s => s.Id).SingleAsync();
             var past = DateTimeOffset.UtcNow.AddMinutes(-20);
             await db.Students.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.CreatedAt, past));
-            foreach (var e in await db.LearningEvents.Where(e => e.StudentId == id).ToListAsync()) e.At = past;
+            foreach (var e in await db.LearningEvents.Where(e => e.StudentId == id).ToListAsync()) e.At = e.At.AddMinutes(-20); // at the pace they happened
             await db.SaveChangesAsync();
         }
         await AnswerAsync(busy, lesson, question, question.Answers.FindIndex(a => a.Correct));
@@ -132,6 +155,7 @@ public class ClassPulseTests : ClassAppTests
 
         // A right first try ends the wrong streak.
         var (l4, q4) = Catalog.All.SelectMany(l => l.Questions.Select(q => (l, q))).Skip(3).First();
+        await OpenAsync(wrong, l4);
         await AnswerAsync(wrong, l4, q4, q4.Answers.FindIndex(a => a.Correct));
         Assert.DoesNotContain((await PulseAsync(instructor))["stuck"]!.AsArray(), s => s!["student"]!.GetValue<string>() == "Wrong Way");
     }
@@ -143,6 +167,8 @@ public class ClassPulseTests : ClassAppTests
         var (lesson, question, right, wrongA, _) = AQuestion();
         var old = await StudentAsync("Old Name");
         var fresh = await StudentAsync("New Name");
+        await OpenAsync(old, lesson);
+        await OpenAsync(fresh, lesson);
         await AnswerAsync(old, lesson, question, wrongA); // the first try, before the cookie was lost
         await AnswerAsync(fresh, lesson, question, right);
         var ids = (await instructor.Http.GetFromJsonAsync<JsonArray>("/api/instructor/students"))!.ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["id"]!.GetValue<string>());
@@ -151,7 +177,7 @@ public class ClassPulseTests : ClassAppTests
 
         Assert.Equal(HttpStatusCode.NoContent, (await instructor.Http.PostAsync($"/api/instructor/students/{ids["Old Name"]}/merge-into/{ids["New Name"]}", null)).StatusCode);
         Assert.Equal(0, await EventsOf(ids["Old Name"]));
-        Assert.Equal(2, await EventsOf(ids["New Name"]));
+        Assert.Equal(4, await EventsOf(ids["New Name"])); // each opened the lesson and answered
         var q = QuestionIn(await PulseAsync(instructor), lesson, question);
         Assert.Equal(1, q["answered"]!.GetValue<int>()); // one student now, whose first try was the old identity's wrong one
         Assert.Equal(0, q["firstTryCorrect"]!.GetValue<int>());
@@ -161,6 +187,7 @@ public class ClassPulseTests : ClassAppTests
         Assert.Equal(0, QuestionIn(await PulseAsync(instructor), lesson, question)["answered"]!.GetValue<int>());
 
         var another = await StudentAsync("Another");
+        await OpenAsync(another, lesson);
         await AnswerAsync(another, lesson, question, right);
         Assert.Equal(HttpStatusCode.Forbidden, (await another.Http.DeleteAsync("/api/instructor/pulse")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await new Visitor(_factory).Http.GetAsync("/api/instructor/pulse")).StatusCode);
@@ -213,6 +240,7 @@ public class ClassPulseTests : ClassAppTests
         var instructor = await InstructorAsync();
         var (lesson, question, right, wrongA, _) = AQuestion();
         var students = await Task.WhenAll(Enumerable.Range(1, 30).Select(i => StudentAsync($"Student {i}")));
+        await Task.WhenAll(students.Select(s => OpenAsync(s, lesson)));
         var pulse = _factory.Services.GetRequiredService<ClassPulse>();
         await PulseAsync(instructor);
         var before = pulse.Computations;
@@ -223,6 +251,178 @@ public class ClassPulseTests : ClassAppTests
         await PulseAsync(instructor);
         // Thirty answers invalidate it; the instructor's reads compute it again once (the queue's own changes may add one).
         Assert.InRange(pulse.Computations - before, 1, 2);
+    }
+
+    // Issue 20, item 8: the review's 25 names sent 1,350 answers in 11 s, wrong first and right 4 ms later (every
+    // question of the course), and moved the first-try share from 3/3 to 3/28, named their wrong answer the most
+    // chosen, and grew "may need help" by 25. Here five names do the same.
+    [Fact]
+    public async Task Pulse_TheReviewsBurst_WrongThenRight4msLater_MovesNoFigure_AndIsFlagged()
+    {
+        var instructor = await InstructorAsync();
+        var (lesson, question, right, _, _) = AQuestion();
+        foreach (var name in new[] { "Ada", "Bob", "Cy" })
+        {
+            var honest = await StudentAsync(name);
+            await OpenAsync(honest, lesson);
+            await AnswerAsync(honest, lesson, question, right);
+        }
+        var before = await PulseAsync(instructor);
+        Assert.Equal(1.0, QuestionIn(before, lesson, question)["firstTryCorrectShare"]!.GetValue<double>());
+
+        var course = Catalog.All.SelectMany(l => l.Questions.Select(q => (l, q))).ToList();
+        var sybils = await Task.WhenAll(Enumerable.Range(1, 5).Select(i => StudentAsync($"Sybil {i}")));
+        // As the review sent them (no lesson opened): refused, every one.
+        foreach (var (l, q) in course.Take(3))
+        {
+            var refused = await PostAnswerAsync(sybils[0], l, q, q.Answers.FindIndex(a => !a.Correct));
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains("Open the lesson first", await refused.Content.ReadAsStringAsync());
+        }
+        // Opening every lesson first, and even waiting a person's pace before the burst: kept, but flagged.
+        foreach (var sybil in sybils)
+        {
+            foreach (var l in Catalog.All) await OpenAsync(sybil, l);
+            _clock.Advance(HumanPace);
+            foreach (var (l, q) in course)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await PostAnswerAsync(sybil, l, q, q.Answers.FindIndex(a => !a.Correct))).StatusCode);
+                _clock.Advance(TimeSpan.FromMilliseconds(4));
+                Assert.Equal(HttpStatusCode.OK, (await PostAnswerAsync(sybil, l, q, q.Answers.FindIndex(a => a.Correct))).StatusCode);
+                _clock.Advance(TimeSpan.FromMilliseconds(4));
+            }
+        }
+
+        var after = await PulseAsync(instructor);
+        var figure = QuestionIn(after, lesson, question);
+        Assert.Equal(3, figure["answered"]!.GetValue<int>());
+        Assert.Equal(1.0, figure["firstTryCorrectShare"]!.GetValue<double>()); // still 3 of 3
+        Assert.Null(figure["commonWrongAnswer"]);
+        Assert.Equal(before["questions"]!.ToJsonString(), after["questions"]!.ToJsonString()); // no question moved
+        Assert.Equal(before["stuck"]!.ToJsonString(), after["stuck"]!.ToJsonString()); // nobody new "may need help"
+        Assert.All(after["lessons"]!.AsArray(), l => Assert.Equal(0, l!["finished"]!.GetValue<int>())); // all "right", none finished
+        var flagged = after["flagged"]!.AsArray().Select(f => f!.AsObject()).ToList();
+        Assert.Equal(sybils.Select((_, i) => $"Sybil {i + 1}"), flagged.Select(f => f["student"]!.GetValue<string>()).Order());
+        Assert.All(flagged, f =>
+        {
+            Assert.Equal(2 * course.Count, f["answers"]!.GetValue<int>());
+            Assert.Contains("less than 2 s after another answer", f["reason"]!.GetValue<string>());
+        });
+
+        // The instructor's panel lists them, with why.
+        var dashboard = await instructor.Http.GetStringAsync("/instructor");
+        Assert.Contains("Answers flagged as too fast", dashboard);
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(dashboard, "data-testid=\"pulse-flagged\""));
+
+        // The panel's CSV says so too: the question is "flagged" for them, not "wrong".
+        var csv = (await instructor.Http.GetStringAsync("/api/instructor/answers.csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var column = csv[0].Split(',').ToList().IndexOf($"{lesson.Slug}/{question.Id}");
+        Assert.Equal("flagged", csv.Single(r => r.StartsWith("Sybil 1,")).Split(',')[column]);
+        Assert.Equal("Sybil 1,0,0", string.Join(',', csv.Single(r => r.StartsWith("Sybil 1,")).Split(',').Take(3)));
+    }
+
+    // "Many questions answered within seconds of opening": the questions sit under the lesson's text.
+    [Fact]
+    public async Task Pulse_AnswersWithinSecondsOfOpeningTheLesson_AreFlagged_AndNotCounted()
+    {
+        var instructor = await InstructorAsync();
+        var (lesson, question, _, wrongA, _) = AQuestion();
+        var quick = await StudentAsync("Quick");
+        await OpenAsync(quick, lesson);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await PostAnswerAsync(quick, lesson, question, wrongA)).StatusCode);
+
+        var pulse = await PulseAsync(instructor);
+        Assert.Equal(0, QuestionIn(pulse, lesson, question)["answered"]!.GetValue<int>());
+        var flagged = Assert.Single(pulse["flagged"]!.AsArray())!;
+        Assert.Equal("Quick", flagged["student"]!.GetValue<string>());
+        Assert.Contains("less than 3 s after opening the lesson", flagged["reason"]!.GetValue<string>());
+        var id = (await instructor.Http.GetFromJsonAsync<JsonArray>("/api/instructor/students"))!.Single()!["id"]!.GetValue<string>();
+        Assert.Contains("not counted", await instructor.Http.GetStringAsync($"/instructor/students/{id}"));
+    }
+
+    // "Lessons count as finished without ever being opened."
+    [Fact]
+    public async Task Pulse_AnswersToALessonNeverOpened_AreRefused_AndCountAsNeitherAnsweredNorFinished()
+    {
+        var instructor = await InstructorAsync();
+        var lesson = Catalog.All.First(l => l.Questions.Any());
+        var student = await StudentAsync("Never Opened");
+        foreach (var q in lesson.Questions)
+        {
+            _clock.Advance(HumanPace);
+            var refused = await PostAnswerAsync(student, lesson, q, q.Answers.FindIndex(a => a.Correct));
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var problem = (await refused.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal("Open the lesson first", problem["title"]!.GetValue<string>());
+            Assert.Contains($"/lessons/{lesson.Slug}", problem["detail"]!.GetValue<string>());
+        }
+
+        var pulse = await PulseAsync(instructor);
+        Assert.All(lesson.Questions, q => Assert.Equal(0, QuestionIn(pulse, lesson, q)["answered"]!.GetValue<int>()));
+        var figures = pulse["lessons"]!.AsArray().Single(l => l!["slug"]!.GetValue<string>() == lesson.Slug)!;
+        Assert.Equal((0, 0), (figures["opened"]!.GetValue<int>(), figures["finished"]!.GetValue<int>()));
+        await using (var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal(0, await db.LearningEvents.CountAsync());
+            Assert.Equal(0, await db.Progress.CountAsync()); // not even in the student's own progress
+        }
+
+        // Opened, then answered: counted and finished.
+        await OpenAsync(student, lesson);
+        foreach (var q in lesson.Questions) await AnswerAsync(student, lesson, q, q.Answers.FindIndex(a => a.Correct));
+        figures = (await PulseAsync(instructor))["lessons"]!.AsArray().Single(l => l!["slug"]!.GetValue<string>() == lesson.Slug)!;
+        Assert.Equal((1, 1), (figures["opened"]!.GetValue<int>(), figures["finished"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task Pulse_AnHonestStudent_WhoOpenedAndAnsweredAtAPersonsPace_IsCounted_AndADoubleClickIsNoBurst()
+    {
+        var instructor = await InstructorAsync();
+        var lesson = Catalog.All.First(l => l.Questions.Count() >= 2);
+        var questions = lesson.Questions.ToList();
+        var wrong = questions[0].Answers.FindIndex(a => !a.Correct);
+        var honest = await StudentAsync("Honest");
+        await OpenAsync(honest, lesson);
+        _clock.Advance(TimeSpan.FromMinutes(3)); // reads the lesson
+        Assert.Equal(HttpStatusCode.OK, (await PostAnswerAsync(honest, lesson, questions[0], wrong)).StatusCode);
+        _clock.Advance(TimeSpan.FromMilliseconds(150)); // the same button clicked twice
+        Assert.Equal(HttpStatusCode.OK, (await PostAnswerAsync(honest, lesson, questions[0], wrong)).StatusCode);
+        foreach (var q in questions) await AnswerAsync(honest, lesson, q, q.Answers.FindIndex(a => a.Correct));
+
+        var pulse = await PulseAsync(instructor);
+        Assert.Empty(pulse["flagged"]!.AsArray());
+        var first = QuestionIn(pulse, lesson, questions[0]);
+        Assert.Equal((1, 0), (first["answered"]!.GetValue<int>(), first["firstTryCorrect"]!.GetValue<int>()));
+        Assert.Equal(questions[0].Answers[wrong].Text, first["commonWrongAnswer"]!.GetValue<string>());
+        Assert.All(questions.Skip(1), q => Assert.Equal(1.0, QuestionIn(pulse, lesson, q)["firstTryCorrectShare"]!.GetValue<double>()));
+        var figures = pulse["lessons"]!.AsArray().Single(l => l!["slug"]!.GetValue<string>() == lesson.Slug)!;
+        Assert.Equal((1, 1), (figures["opened"]!.GetValue<int>(), figures["finished"]!.GetValue<int>()));
+        // From opening to the last right answer, on the pulse's clock: 3 min + 0.15 s + one pace per question.
+        Assert.Equal(180.15 + HumanPace.TotalSeconds * questions.Count, figures["medianSeconds"]!.GetValue<double>(), 3);
+    }
+
+    // Issue 20, item 9: an answer body "{}" was recorded as answer 0.
+    [Fact]
+    public async Task Answer_WithoutAValidAnswerIndex_Is400WithAPlainMessage_AndNothingIsRecorded()
+    {
+        var (lesson, question, _, _, _) = AQuestion();
+        var student = await StudentAsync("Vague");
+        await OpenAsync(student, lesson);
+        _clock.Advance(HumanPace);
+        var url = $"/api/lessons/{lesson.Slug}/questions/{question.Id}/answers";
+        foreach (var body in new[] { "{}", "{\"answer\":null}", "{\"answer\":\"first\"}", "{\"answer\":1.5}", "[]", "", "{\"answer\":99}", "{\"answer\":-1}", "{\"other\":0}" })
+        {
+            var response = await student.Http.PostAsync(url, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {response.StatusCode}");
+            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal("No such answer", problem["title"]!.GetValue<string>());
+            Assert.Contains($"where N is 0 to {question.Answers.Count - 1}", problem["detail"]!.GetValue<string>());
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, (await student.Http.PostAsync(url, new FormUrlEncodedContent([KeyValuePair.Create("answer", "0")]))).StatusCode);
+        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync();
+        Assert.Equal(0, await db.LearningEvents.CountAsync(e => e.Kind == LearningEventKind.Answered));
+        Assert.DoesNotContain(await db.Progress.Select(p => p.Key).ToListAsync(), k => k.StartsWith("answer:"));
     }
 }
 
@@ -306,5 +506,18 @@ public class ClassPulseOptionsTests
         Assert.Contains(failures, f => f.StartsWith("LearnDL:Class:StuckAfterFailedRuns"));
         Assert.Contains(failures, f => f.StartsWith("LearnDL:Class:StuckAfterWrongFirstTries"));
         Assert.DoesNotContain(new ValidateLearnDLOptions().Validate(null, new LearnDLOptions()).Failures ?? [], f => f.Contains("StuckAfter"));
+    }
+
+    [Fact]
+    public void Validate_BurstTimingsOutOfBounds_FailNamingTheSetting_AndZeroTurnsARuleOff()
+    {
+        var options = new LearnDLOptions();
+        options.Class.MinSecondsBetweenAnswers = -1;
+        options.Class.MinSecondsAfterOpening = double.NaN;
+        var failures = new ValidateLearnDLOptions().Validate(null, options).Failures ?? [];
+        Assert.Contains(failures, f => f.StartsWith("LearnDL:Class:MinSecondsBetweenAnswers"));
+        Assert.Contains(failures, f => f.StartsWith("LearnDL:Class:MinSecondsAfterOpening"));
+        options.Class.MinSecondsBetweenAnswers = options.Class.MinSecondsAfterOpening = 0;
+        Assert.DoesNotContain(new ValidateLearnDLOptions().Validate(null, options).Failures ?? [], f => f.Contains("MinSeconds"));
     }
 }

@@ -13,9 +13,7 @@ public sealed class ClassActivity(ClassPulse pulse, Func<Task<RunOwner?>> owner)
             await pulse.RecordAsync(student.Id, LearningEventKind.Opened, lesson);
     }
 
-    public async Task AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome)
-    {
-        if (await owner() is { Role: OwnerRole.Student } student)
-            await pulse.RecordAsync(student.Id, LearningEventKind.Answered, lesson, question, outcome);
-    }
+    public async Task<bool> AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome) =>
+        await owner() is not { Role: OwnerRole.Student } student
+        || await pulse.RecordAsync(student.Id, LearningEventKind.Answered, lesson, question, outcome);
 }

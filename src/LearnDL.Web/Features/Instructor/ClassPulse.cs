@@ -16,11 +16,14 @@ public sealed record PulseQuestion(string Lesson, string Id, string Text, int An
 /// <summary>A student who may need help: why, the lesson they are on (slug and title), and since when.</summary>
 public sealed record PulseStuck(string StudentId, string Student, string? Lesson, string? LessonTitle, string Reason, DateTimeOffset Since);
 
+/// <summary>A student whose answers came faster than a person answers (see <see cref="AnswerScreen"/>): how many, why, since when. Kept out of the figures.</summary>
+public sealed record PulseFlagged(string StudentId, string Student, int Answers, string Reason, DateTimeOffset Since);
+
 /// <summary>The class's learning, as the instructor's panel and <c>GET /api/instructor/pulse</c> show it.</summary>
 public sealed record ClassPulseView(IReadOnlyList<PulseLesson> Lessons, IReadOnlyList<PulseQuestion> Questions, IReadOnlyList<PulseStuck> Stuck,
-    int Students, DateTimeOffset At)
+    int Students, DateTimeOffset At, IReadOnlyList<PulseFlagged> Flagged)
 {
-    public static readonly ClassPulseView Empty = new([], [], [], 0, DateTimeOffset.MinValue);
+    public static readonly ClassPulseView Empty = new([], [], [], 0, DateTimeOffset.MinValue, []);
 }
 
 /// <summary>
@@ -56,29 +59,45 @@ public sealed class ClassPulse : IDisposable
     /// <summary>How many times the pulse was computed: the load test's and the tests' measure of its cost.</summary>
     public int Computations { get; private set; }
 
-    /// <summary>Keeps what a student did (class mode only), and tells the pulse's watchers.</summary>
-    public async Task RecordAsync(string studentId, LearningEventKind kind, Lesson lesson, CheckQuestion? question = null, CheckOutcome? outcome = null)
+    /// <summary>
+    /// Keeps what a student did (class mode only), and tells the pulse's watchers. An answer to a lesson the
+    /// student has not opened is not kept (false): the pulse counts answers of students who were shown the lesson.
+    /// </summary>
+    public async Task<bool> RecordAsync(string studentId, LearningEventKind kind, Lesson lesson, CheckQuestion? question = null, CheckOutcome? outcome = null)
     {
-        if (!_options.Value.Class.IsOn) return;
+        if (!_options.Value.Class.IsOn) return true;
         var now = _time.GetUtcNow();
         await using var db = await _factory.CreateDbContextAsync();
-        db.LearningEvents.Add(new LearningEventRecord
+        var record = new LearningEventRecord
         {
             StudentId = studentId, Kind = kind, Lesson = lesson.Slug, Question = question?.Id, Answer = outcome?.Chosen, Correct = outcome?.Correct, At = now,
-        });
-        // A lesson is finished the first time every one of its check questions has been answered right.
-        if (kind == LearningEventKind.Answered && outcome is { Correct: true }
-            && !await db.LearningEvents.AnyAsync(e => e.StudentId == studentId && e.Lesson == lesson.Slug && e.Kind == LearningEventKind.Finished))
+        };
+        if (kind == LearningEventKind.Answered)
         {
-            var right = await db.LearningEvents
-                .Where(e => e.StudentId == studentId && e.Lesson == lesson.Slug && e.Kind == LearningEventKind.Answered && e.Correct == true)
-                .Select(e => e.Question!).Distinct().ToListAsync();
-            right.Add(question!.Id);
-            if (lesson.Questions.All(q => right.Contains(q.Id)))
+            var earlier = await db.LearningEvents.AsNoTracking().Where(e => e.StudentId == studentId).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync();
+            if (!earlier.Any(e => e.Lesson == lesson.Slug && e.Kind == LearningEventKind.Opened)) return false;
+            db.LearningEvents.Add(record);
+            if (outcome is { Correct: true } && !earlier.Any(e => e.Lesson == lesson.Slug && e.Kind == LearningEventKind.Finished)
+                && Finishes(lesson, [.. earlier, record]))
                 db.LearningEvents.Add(new LearningEventRecord { StudentId = studentId, Kind = LearningEventKind.Finished, Lesson = lesson.Slug, At = now });
         }
+        else db.LearningEvents.Add(record);
         await db.SaveChangesAsync();
         Invalidate();
+        return true;
+    }
+
+    /// <summary>
+    /// A lesson is finished the first time every one of its check questions has been answered right, by answers
+    /// the pulse counts (none of that question's answers flagged).
+    /// </summary>
+    private bool Finishes(Lesson lesson, IReadOnlyList<LearningEventRecord> events)
+    {
+        var flags = AnswerScreen.From(_options.Value.Class).Flag(events);
+        var answers = events.Where(e => e.Kind == LearningEventKind.Answered && e.Lesson == lesson.Slug).ToList();
+        var flagged = answers.Where(flags.ContainsKey).Select(e => e.Question).ToHashSet();
+        var right = answers.Where(e => e.Correct == true && !flagged.Contains(e.Question)).Select(e => e.Question).ToHashSet();
+        return lesson.Questions.All(q => right.Contains(q.Id));
     }
 
     /// <summary>Something changed: the next read computes the pulse again, and the panels hear of it (coalesced by the hub).</summary>
@@ -121,29 +140,44 @@ public sealed class ClassPulse : IDisposable
     private async Task<ClassPulseView> ComputeAsync()
     {
         var now = _time.GetUtcNow();
-        var data = await PulseData.LoadAsync(_factory, _state.Current.RecordsClearedAt);
+        var data = await PulseData.LoadAsync(_factory, _state.Current.RecordsClearedAt, AnswerScreen.From(_options.Value.Class));
         var lessons = _catalog.All;
         var title = lessons.ToDictionary(l => l.Slug, l => l.Title);
         return new ClassPulseView(
             lessons.Select(l => LessonFigures(l, data)).ToList(),
             QuestionFigures(lessons, data),
             Stuck(data, title, now),
-            data.Students.Count, now);
+            data.Students.Count, now,
+            Flagged(data));
     }
 
+    /// <summary>Finished counts students who opened the lesson and none of whose answers in it were flagged.</summary>
     private static PulseLesson LessonFigures(Lesson lesson, PulseData data)
     {
         var events = data.Events.Where(e => e.Lesson == lesson.Slug).ToList();
         var opened = events.Where(e => e.Kind == LearningEventKind.Opened).GroupBy(e => e.StudentId).ToDictionary(g => g.Key, g => g.Min(e => e.At));
-        var finished = events.Where(e => e.Kind == LearningEventKind.Finished).GroupBy(e => e.StudentId).ToDictionary(g => g.Key, g => g.Min(e => e.At));
-        var spent = finished.Where(f => opened.ContainsKey(f.Key)).Select(f => (f.Value - opened[f.Key]).TotalSeconds).Where(s => s >= 0).ToList();
+        var flagged = events.Where(data.Flags.ContainsKey).Select(e => e.StudentId).ToHashSet();
+        var finished = events.Where(e => e.Kind == LearningEventKind.Finished && opened.ContainsKey(e.StudentId) && !flagged.Contains(e.StudentId))
+            .GroupBy(e => e.StudentId).ToDictionary(g => g.Key, g => g.Min(e => e.At));
+        var spent = finished.Select(f => (f.Value - opened[f.Key]).TotalSeconds).Where(s => s >= 0).ToList();
         return new(lesson.Slug, lesson.Title, opened.Count, finished.Count, spent.Count == 0 ? null : ClassResults.Median(spent));
+    }
+
+    /// <summary>Students with flagged answers, the earliest first: how many, and why in words ("less than 2 s after another answer (54)").</summary>
+    private static List<PulseFlagged> Flagged(PulseData data)
+    {
+        var names = data.Students.ToDictionary(s => s.Id, s => s.Name);
+        return [.. data.Flags.GroupBy(f => f.Key.StudentId).Where(g => names.ContainsKey(g.Key))
+            .Select(g => new PulseFlagged(g.Key, names[g.Key], g.Count(),
+                string.Join("; ", g.GroupBy(f => f.Value).OrderByDescending(r => r.Count()).Select(r => $"{r.Key} ({r.Count()})")),
+                g.Min(f => f.Key.At)))
+            .OrderBy(f => f.Since)];
     }
 
     /// <summary>Every check question, the hardest (lowest first-try share) first; questions nobody answered yet last, in course order.</summary>
     private static List<PulseQuestion> QuestionFigures(IReadOnlyList<Lesson> lessons, PulseData data)
     {
-        var firstTries = data.FirstTries();
+        var firstTries = data.FirstTries().Where(f => f.Flagged is null).ToList();
         return lessons.SelectMany(l => l.Questions.Select(q => (l, q))).Select(p =>
         {
             var firsts = firstTries.Where(f => f.Lesson == p.l.Slug && f.Question == p.q.Id).ToList();
@@ -166,8 +200,10 @@ public sealed class ClassPulse : IDisposable
             data.Events.Where(e => e.StudentId == s.Id).Select(e => (DateTimeOffset?)e.At).Max(),
             data.Runs.Where(r => r.StudentId == s.Id).Select(r => (DateTimeOffset?)r.At).Max()));
         var firstTries = data.FirstTries();
+        var flagged = data.Flags.Keys.Select(e => e.StudentId).ToHashSet();
         var stuck = new List<PulseStuck>();
-        foreach (var student in data.Students)
+        // A student with flagged answers is listed under flagged instead: their answers say nothing of how they are doing.
+        foreach (var student in data.Students.Where(s => !flagged.Contains(s.Id)))
         {
             var reasons = new List<(string Reason, DateTimeOffset Since)>();
             var last = lastActivity[student.Id];
@@ -200,16 +236,20 @@ public sealed class ClassPulse : IDisposable
     public void Dispose() => _queueWatch.Dispose();
 }
 
-/// <summary>What the pulse is computed from, read in three queries: the students, their lesson records, and the runs they were on.</summary>
+/// <summary>
+/// What the pulse is computed from, read in three queries: the students, their lesson records, and the runs they
+/// were on; with the answers the <see cref="AnswerScreen"/> flagged (and why).
+/// </summary>
 internal sealed record PulseData(
-    IReadOnlyList<PulseData.Student> Students, IReadOnlyList<LearningEventRecord> Events, IReadOnlyList<PulseData.Run> Runs)
+    IReadOnlyList<PulseData.Student> Students, IReadOnlyList<LearningEventRecord> Events, IReadOnlyList<PulseData.Run> Runs,
+    IReadOnlyDictionary<LearningEventRecord, string> Flags)
 {
     public sealed record Student(string Id, string Name, DateTimeOffset CreatedAt);
 
     /// <summary>A run a student was on (started or joined), from when they were on it to how it ended.</summary>
     public sealed record Run(string StudentId, Guid Id, RunStatus Status, DateTimeOffset At, DateTimeOffset EndedAt);
 
-    public static async Task<PulseData> LoadAsync(IDbContextFactory<LearnDbContext> factory, DateTimeOffset? clearedAt, string? studentId = null)
+    public static async Task<PulseData> LoadAsync(IDbContextFactory<LearnDbContext> factory, DateTimeOffset? clearedAt, AnswerScreen screen, string? studentId = null)
     {
         await using var db = await factory.CreateDbContextAsync();
         var students = await db.Students.AsNoTracking().Where(s => studentId == null || s.Id == studentId)
@@ -223,21 +263,27 @@ internal sealed record PulseData(
             .Where(r => r.CreatedAt >= since)
             .Select(r => new Run(r.OwnerId, r.Id, r.Status, r.JoinedAt > r.CreatedAt ? r.JoinedAt : r.CreatedAt, r.FinishedAt ?? r.CreatedAt)).ToList();
         var known = ids.ToHashSet();
-        return new(students, [.. events.Where(e => known.Contains(e.StudentId))], runs);
+        List<LearningEventRecord> kept = [.. events.Where(e => known.Contains(e.StudentId))];
+        return new(students, kept, runs, screen.Flag(kept));
     }
 
-    /// <summary>Each student's first answer to each question they answered, with how many tries in all.</summary>
+    /// <summary>Each student's first answer to each question they answered, with how many tries in all, and why it is flagged if one of them was.</summary>
     public IReadOnlyList<FirstTry> FirstTries() => _firstTries ??= [.. Events.Where(e => e.Kind == LearningEventKind.Answered && e.Question is not null)
         .GroupBy(e => (e.StudentId, e.Lesson, e.Question))
         .Select(g =>
         {
             var first = g.First(); // ordered by time: as they happened (a merged student's too)
             return new FirstTry(g.Key.StudentId, g.Key.Lesson, g.Key.Question!, first.Answer, first.Correct, first.At, g.Count(),
-                g.Where(e => e.Correct == true).Select(e => (DateTimeOffset?)e.At).FirstOrDefault());
+                g.Where(e => e.Correct == true).Select(e => (DateTimeOffset?)e.At).FirstOrDefault(),
+                g.Select(e => Flags.GetValueOrDefault(e)).FirstOrDefault(r => r is not null));
         })];
 
     private IReadOnlyList<FirstTry>? _firstTries;
 }
 
-/// <summary>A student's first answer to one question: which, whether right, when, how many tries in all, and when they got it right.</summary>
-public sealed record FirstTry(string StudentId, string Lesson, string Question, int? Answer, bool? Correct, DateTimeOffset At, int Tries, DateTimeOffset? RightAt);
+/// <summary>
+/// A student's first answer to one question: which, whether right, when, how many tries in all, when they got it right,
+/// and why the pulse does not count it (one of the answers to it was flagged), if so.
+/// </summary>
+public sealed record FirstTry(string StudentId, string Lesson, string Question, int? Answer, bool? Correct, DateTimeOffset At, int Tries, DateTimeOffset? RightAt,
+    string? Flagged = null);

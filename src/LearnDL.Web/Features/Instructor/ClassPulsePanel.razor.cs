@@ -34,6 +34,15 @@ public partial class ClassPulsePanel : IDisposable
         }
     }
 
+    private string FlaggedRules
+    {
+        get
+        {
+            var c = Options.Value.Class;
+            return $"Answers count once a student opened the lesson. Faster than a person answers (less than {c.MinSecondsAfterOpening:0.#} s after opening the lesson, or two answers less than {c.MinSecondsBetweenAnswers:0.#} s apart) is a script or a burst: those questions count for nothing of that student, who is listed here instead of under who may need help.";
+        }
+    }
+
     private static string StudentLink(string id) => "/instructor/students/" + Uri.EscapeDataString(id);
 
     protected override async Task OnInitializedAsync() => _view = await Pulse.GetAsync();

@@ -52,6 +52,7 @@ public static class InstructorApi
             firstTryCorrectShare = q.FirstTryCorrectShare, commonWrongAnswer = q.CommonWrongAnswer,
         }),
         stuck = view.Stuck.Select(s => new { student = s.Student, lesson = s.Lesson, reason = s.Reason, since = s.Since }),
+        flagged = view.Flagged.Select(f => new { student = f.Student, answers = f.Answers, reason = f.Reason, since = f.Since }),
     };
 
     private static async Task<IResult> PauseAsync(string device, QueueControls controls, bool paused)

@@ -3,12 +3,13 @@ using System.Text;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Lessons;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.Features.Instructor;
 
-/// <summary>A check question as one student answered it.</summary>
+/// <summary>A check question as one student answered it; <paramref name="Flagged"/> says why the pulse does not count it, if it does not.</summary>
 public sealed record StudentAnswer(string Lesson, string LessonTitle, string Question, string QuestionText, string? FirstAnswer, bool FirstTryCorrect,
-    int Tries, DateTimeOffset FirstAt, DateTimeOffset? RightAt);
+    int Tries, DateTimeOffset FirstAt, DateTimeOffset? RightAt, string? Flagged = null);
 
 /// <summary>A lesson as one student went through it.</summary>
 public sealed record StudentLesson(string Slug, string Title, DateTimeOffset OpenedAt, DateTimeOffset? FinishedAt);
@@ -20,11 +21,13 @@ public sealed record StudentRun(Guid Id, string Dataset, int Images, int Epochs,
 public sealed record StudentWorkView(string Id, string Name, IReadOnlyList<StudentLesson> Lessons, IReadOnlyList<StudentAnswer> Answers, IReadOnlyList<StudentRun> Runs);
 
 /// <summary>One student's work, and every student's first tries as CSV, from the same records as the class pulse.</summary>
-public sealed class StudentWork(IDbContextFactory<LearnDbContext> factory, LessonCatalog catalog, ClassStateStore state)
+public sealed class StudentWork(IDbContextFactory<LearnDbContext> factory, LessonCatalog catalog, ClassStateStore state, IOptions<LearnDLOptions> options)
 {
+    private AnswerScreen Screen => AnswerScreen.From(options.Value.Class);
+
     public async Task<StudentWorkView?> FindAsync(string studentId)
     {
-        var data = await PulseData.LoadAsync(factory, state.Current.RecordsClearedAt, studentId);
+        var data = await PulseData.LoadAsync(factory, state.Current.RecordsClearedAt, Screen, studentId);
         if (data.Students.Count == 0) return null;
         var lessons = catalog.All.ToDictionary(l => l.Slug);
         var opened = data.Events.Where(e => e.Kind == LearningEventKind.Opened).GroupBy(e => e.Lesson)
@@ -36,7 +39,7 @@ public sealed class StudentWork(IDbContextFactory<LearnDbContext> factory, Lesso
             var question = lessons.GetValueOrDefault(f.Lesson)?.Questions.FirstOrDefault(q => q.Id == f.Question);
             var chosen = question is not null && f.Answer is { } a && a >= 0 && a < question.Answers.Count ? question.Answers[a].Text : null;
             return new StudentAnswer(f.Lesson, lessons.GetValueOrDefault(f.Lesson)?.Title ?? f.Lesson, f.Question, question?.Text ?? f.Question, chosen,
-                f.Correct == true, f.Tries, f.At, f.RightAt);
+                f.Correct == true, f.Tries, f.At, f.RightAt, f.Flagged);
         }).OrderBy(a => a.FirstAt).ToList();
         await using var db = await factory.CreateDbContextAsync();
         var runIds = data.Runs.Select(r => r.Id).ToList();
@@ -48,19 +51,21 @@ public sealed class StudentWork(IDbContextFactory<LearnDbContext> factory, Lesso
 
     /// <summary>
     /// One row per student, one column per check question (lesson/question, in course order): "right" or
-    /// "wrong" at the first try, empty when not answered. Names are defused as in the results' CSV.
+    /// "wrong" at the first try, "flagged" when the pulse does not count it (answered faster than a person answers),
+    /// empty when not answered. Names are defused as in the results' CSV.
     /// </summary>
     public async Task<string> FirstTriesCsvAsync()
     {
-        var data = await PulseData.LoadAsync(factory, state.Current.RecordsClearedAt);
+        var data = await PulseData.LoadAsync(factory, state.Current.RecordsClearedAt, Screen);
         var questions = catalog.All.SelectMany(l => l.Questions.Select(q => LessonCatalog.QuestionKey(l.Slug, q.Id))).ToList();
-        var firsts = data.FirstTries().ToDictionary(f => (f.StudentId, LessonCatalog.QuestionKey(f.Lesson, f.Question)), f => f.Correct == true);
+        var firsts = data.FirstTries().ToDictionary(f => (f.StudentId, LessonCatalog.QuestionKey(f.Lesson, f.Question)),
+            f => f.Flagged is not null ? "flagged" : f.Correct == true ? "right" : "wrong");
         var csv = new StringBuilder();
         csv.AppendJoin(',', ["student", "answered", "first_try_right", .. questions.Select(ClassResults.Cell)]).Append("\r\n");
         foreach (var s in data.Students.OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase))
         {
-            var cells = questions.Select(q => firsts.TryGetValue((s.Id, q), out var right) ? (right ? "right" : "wrong") : "").ToList();
-            csv.AppendJoin(',', [ClassResults.Cell(s.Name), cells.Count(c => c.Length > 0).ToString(CultureInfo.InvariantCulture),
+            var cells = questions.Select(q => firsts.GetValueOrDefault((s.Id, q), "")).ToList();
+            csv.AppendJoin(',', [ClassResults.Cell(s.Name), cells.Count(c => c is "right" or "wrong").ToString(CultureInfo.InvariantCulture),
                 cells.Count(c => c == "right").ToString(CultureInfo.InvariantCulture), .. cells]).Append("\r\n");
         }
         return csv.ToString();

@@ -1,16 +1,18 @@
+using System.Text.Json;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace LearnDL.Web.Features.Lessons;
 
-/// <summary>An answer to a check question, sent by a client other than the lesson's page (a script, the load test).</summary>
-public sealed record AnswerBody(int Answer);
+/// <summary>An answer to a check question, sent by a client other than the lesson's page (a script, the load test): <c>{"answer": 2}</c>.</summary>
+public sealed record AnswerBody(int? Answer);
 
 /// <summary>
 /// /api/lessons: what a lesson's page does, for other clients: open a lesson, answer a check question.
 /// A student's answer is kept with them and reaches the class pulse exactly as one chosen on the page;
 /// anyone else (the instructor, a personal-mode learner, whose progress lives in their browser) is only graded.
+/// A student's answer counts once they opened the lesson (here or on its page); before, it is refused (409).
 /// </summary>
 public static class LessonApi
 {
@@ -24,16 +26,36 @@ public static class LessonApi
             await progress.OpenedAsync(lesson);
             return Results.Ok(new { kept = true });
         });
-        api.MapPost("{slug}/questions/{id}/answers", async (string slug, string id, AnswerBody body, HttpContext http, LessonCatalog catalog, IServiceProvider services) =>
+        api.MapPost("{slug}/questions/{id}/answers", async (string slug, string id, HttpContext http, LessonCatalog catalog, IServiceProvider services) =>
         {
             if (catalog.Find(slug) is not { } lesson || lesson.Questions.FirstOrDefault(q => q.Id == id) is not { } question)
                 return Results.Problem(statusCode: 404, title: "No such question");
-            if (body.Answer < 0 || body.Answer >= question.Answers.Count)
-                return Results.Problem(statusCode: 400, title: "No such answer", detail: $"The question has {question.Answers.Count} answers, numbered from 0.");
-            var outcome = Progress(http, services) is { } progress ? await progress.AnswerAsync(lesson, question, body.Answer) : question.Grade(body.Answer);
-            return Results.Ok(new { correct = outcome.Correct, explanation = outcome.Explanation, correctAnswer = outcome.CorrectAnswer });
+            // The body is read here, not bound: "{}" would bind as answer 0, and a malformed body would answer 400 with no word of why.
+            if (await AnswerInAsync(http.Request) is not { } answer || answer < 0 || answer >= question.Answers.Count)
+                return Results.Problem(statusCode: 400, title: "No such answer",
+                    detail: $"Say which answer you chose: send {{\"answer\": N}} as JSON, where N is 0 to {question.Answers.Count - 1} (the question's {question.Answers.Count} answers in order).");
+            if (Progress(http, services) is not { } progress) return Graded(question.Grade(answer));
+            return await progress.TryAnswerAsync(lesson, question, answer) is { } outcome
+                ? Graded(outcome)
+                : Results.Problem(statusCode: 409, title: "Open the lesson first",
+                    detail: $"An answer counts once you have opened the lesson: open /lessons/{lesson.Slug} (or POST /api/lessons/{lesson.Slug}/opened), then answer.");
         });
         return app;
+    }
+
+    private static IResult Graded(CheckOutcome outcome) =>
+        Results.Ok(new { correct = outcome.Correct, explanation = outcome.Explanation, correctAnswer = outcome.CorrectAnswer });
+
+    /// <summary>The whole number the body names as <c>answer</c>; null for anything else ({}, no body, not JSON, 1.5).</summary>
+    private static async Task<int?> AnswerInAsync(HttpRequest request)
+    {
+        if (!request.HasJsonContentType()) return null;
+        try
+        {
+            var body = await request.ReadFromJsonAsync<AnswerBody>(request.HttpContext.RequestAborted);
+            return body?.Answer;
+        }
+        catch (JsonException) { return null; }
     }
 
     /// <summary>A student's progress, kept in the database and told to the class pulse; null for everyone else.</summary>

@@ -57,7 +57,8 @@ public sealed class BrowserProgressStore(ProtectedLocalStorage storage) : IProgr
 public interface ILessonActivity
 {
     Task OpenedAsync(Lesson lesson);
-    Task AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome);
+    /// <summary>False when the answer is not kept: the reader never opened the lesson.</summary>
+    Task<bool> AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome);
 }
 
 /// <summary>The activity of the owner <paramref name="owner"/> finds (a circuit's, or an API call's).</summary>
@@ -70,6 +71,8 @@ public delegate ILessonActivity LessonActivityFor(Func<Task<LearnDL.Web.Identity
 public sealed class LessonProgress(IProgressStore store, ILessonActivity? activity = null)
 {
     private ProgressState? _state;
+    // The lessons this circuit opened, while the opening is being written: an answer waits for it (a click can arrive meanwhile).
+    private readonly Dictionary<string, Task> _opening = [];
 
     public event Action? Changed;
 
@@ -83,17 +86,24 @@ public sealed class LessonProgress(IProgressStore store, ILessonActivity? activi
     }
 
     /// <summary>The reader opened the lesson's page (once per visit): it is read, and the class pulse hears of it.</summary>
-    public async Task OpenedAsync(Lesson lesson)
+    public Task OpenedAsync(Lesson lesson) => _opening[lesson.Slug] = OpenAsync(lesson);
+
+    private async Task OpenAsync(Lesson lesson)
     {
         await MarkReadAsync(lesson);
         if (activity is not null) await activity.OpenedAsync(lesson);
     }
 
-    /// <summary>Grades the answer, remembers it, and returns what to show the reader.</summary>
-    public async Task<CheckOutcome> AnswerAsync(Lesson lesson, CheckQuestion question, int answer)
+    /// <summary>Grades the answer, remembers it (unless it is not kept: see <see cref="TryAnswerAsync"/>), and returns what to show the reader.</summary>
+    public async Task<CheckOutcome> AnswerAsync(Lesson lesson, CheckQuestion question, int answer) =>
+        await TryAnswerAsync(lesson, question, answer) ?? question.Grade(answer);
+
+    /// <summary>Grades the answer and remembers it; null, with nothing kept, when the reader never opened the lesson (class mode).</summary>
+    public async Task<CheckOutcome?> TryAnswerAsync(Lesson lesson, CheckQuestion question, int answer)
     {
         var outcome = question.Grade(answer);
-        if (activity is not null) await activity.AnsweredAsync(lesson, question, outcome);
+        if (_opening.TryGetValue(lesson.Slug, out var opening)) await opening;
+        if (activity is not null && !await activity.AnsweredAsync(lesson, question, outcome)) return null;
         var state = await GetAsync();
         var answers = new Dictionary<string, int>(state.Answers) { [LessonCatalog.QuestionKey(lesson.Slug, question.Id)] = answer };
         await SaveAsync(state with { Answers = answers });
