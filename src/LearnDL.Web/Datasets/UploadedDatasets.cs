@@ -176,9 +176,12 @@ public sealed class UploadedDatasets(
                     (uploads.QuotaPerAddressBytes - used.Address - addressReserved, "the QuotaPerAddressBytes of your network address", used.Address, uploads.QuotaPerAddressBytes,
                         $"uploads from your network address (under every name used from it) already take {Sizes.Megabytes(used.Address)}, all that one address may use " +
                         "(QuotaPerAddressBytes). Delete one of yours, or ask the instructor."),
-                    (StudentsShare - used.All - allReserved, "the students' share of QuotaTotalBytes", used.All, StudentsShare,
-                        $"the class's uploads already take {Sizes.Megabytes(used.All)}, all that students may use (QuotaTotalBytes less InstructorReserveBytes). " +
-                        "Ask the instructor to delete some."),
+                    Options.Class.IsOn
+                        ? (StudentsShare - used.All - allReserved, "the students' share of QuotaTotalBytes", used.All, StudentsShare,
+                            $"the class's uploads already take {Sizes.Megabytes(used.All)}, all that students may use (QuotaTotalBytes less InstructorReserveBytes). " +
+                            "Ask the instructor to delete some.")
+                        : (uploads.QuotaTotalBytes - used.All - allReserved, "the server's QuotaTotalBytes", used.All, uploads.QuotaTotalBytes,
+                            $"the server's uploads already take {Sizes.Megabytes(used.All)}, the whole quota (QuotaTotalBytes). Delete some first."),
                 ];
             var tightest = limits.MinBy(l => l.Room);
             if (tightest.Room <= 0)

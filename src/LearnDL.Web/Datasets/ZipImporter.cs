@@ -172,13 +172,15 @@ public static partial class ZipImporter
 
     /// <summary>
     /// Keeps an unpacked picture as <paramref name="target"/> (without extension): as it came when it is no larger than a
-    /// run uses, else decoded at a reduced size and re-encoded. True when downscaled, false when kept; null and why when skipped.
+    /// run uses, else decoded at a reduced size and re-encoded. True when downscaled, false when not; null and why when skipped.
     /// </summary>
     private static (bool? Downscaled, string? Problem) Store(string unpacked, string target, string extension, SafeImageDecoder pictures, ImportSizes sizes)
     {
         var (decoded, declared, lossy, problem) = pictures.Measure(unpacked, StoredShortSide);
         if (problem is not null) return (null, problem);
-        if (Math.Min(declared.Width, declared.Height) <= StoredShortSide && Math.Max(declared.Width, declared.Height) <= StoredLongSide)
+        // Small pictures are kept as they came, unless the file is far larger than its pixels (padding, huge metadata).
+        if (Math.Min(declared.Width, declared.Height) <= StoredShortSide && Math.Max(declared.Width, declared.Height) <= StoredLongSide
+            && new FileInfo(unpacked).Length <= 4L * declared.Width * declared.Height + 64 * 1024)
         {
             var kept = target + extension.ToLowerInvariant();
             File.Move(unpacked, kept);
@@ -201,7 +203,7 @@ public static partial class ZipImporter
             var path = target + (jpeg ? ".jpg" : ".png");
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write)) data.SaveTo(file);
             sizes.AddStored(data.Size);
-            return (true, null);
+            return (small is not null, null);
         }
     }
 

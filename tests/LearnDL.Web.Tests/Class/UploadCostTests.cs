@@ -90,11 +90,12 @@ public class UploadCostTests : IDisposable
     {
         var uploads = Start();
         // The review's huge-PNG zip made small: 6,300 x 6,300 transparent PNGs become 1,200 x 1,200 (stored entries, so
-        // no ratio stops them), beside camera-sized JPEG photos and one small picture that is kept as it came.
+        // no ratio stops them), beside camera-sized JPEG photos, one small picture that is kept as it came, and one padded
+        // with 300 KB after its end, re-encoded to what its pixels need.
         var zip = Zips.Stored(
             ("set/red/0.png", HostilePictures.PngRgba(1200)), ("set/red/1.png", HostilePictures.PngRgba(1100)),
             ("set/blue/0.jpg", HostilePictures.Photo(1600, 1200, SKEncodedImageFormat.Jpeg)), ("set/blue/1.jpg", HostilePictures.Photo(1200, 1600, SKEncodedImageFormat.Jpeg)),
-            ("set/blue/2.png", Zips.Png(9, side: 40)));
+            ("set/blue/2.png", Zips.Png(9, side: 40)), ("set/red/2.png", [.. Zips.Png(200, side: 40), .. new byte[300_000]]));
         var outcome = await Import(uploads, zip, "big", Student("Ada"), "10.0.0.1");
         Assert.True(outcome.Accepted, outcome.Message);
         Assert.Contains("4 pictures were larger than runs use and are kept at 256 pixels on their shorter side.", outcome.Message);
@@ -107,12 +108,15 @@ public class UploadCostTests : IDisposable
             ["red/00000.png"] = (256, 256), ["red/00001.png"] = (256, 256), // drawings stay lossless
             ["blue/00000.jpg"] = (341, 256), ["blue/00001.jpg"] = (256, 341), // photos stay JPEG
             ["blue/00002.png"] = (40, 40), // small enough: as it came
+            ["red/00002.png"] = (40, 40),
         }, stored);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "blue/00002.png")), Zips.Png(9, side: 40));
+        Assert.True(new FileInfo(Path.Combine(folder, "red/00002.png")).Length < 10_000);
         Assert.Equal(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length), outcome.Dataset!.Bytes);
         Assert.True(outcome.Dataset.Bytes < 200_000, $"{outcome.Dataset.Bytes} bytes stored");
 
         // What a run opens is that folder: every picture decodes at most 256 on its shorter side (not 1,200 x 1,200 x 4 bytes).
-        var selection = new FolderDataset(folder).Select(5, seed: 1);
+        var selection = new FolderDataset(folder).Select(6, seed: 1);
         foreach (var sample in selection.Samples)
         {
             using var image = sample.Decode();
@@ -120,7 +124,7 @@ public class UploadCostTests : IDisposable
         }
         var queue = _factory!.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var run = await queue.SubmitAsync(new RunRequest { Dataset = "upload:big", Images = 5, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, Student("Ada"));
+        var run = await queue.SubmitAsync(new RunRequest { Dataset = "upload:big", Images = 6, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, Student("Ada"));
         for (var deadline = DateTime.UtcNow.AddSeconds(60); (await store.GetSummaryAsync(run.RunId))!.Status is not (RunStatus.Completed or RunStatus.Failed) && DateTime.UtcNow < deadline;)
             await Task.Delay(100);
         Assert.Equal(RunStatus.Completed, (await store.GetSummaryAsync(run.RunId))!.Status);
