@@ -181,3 +181,25 @@ public class UploadCostTests : IDisposable
         await AssertOnlyKept([.. kept]);
     }
 }
+
+/// <summary>Settings that would only break mid-class fail the start, naming the setting.</summary>
+public class UploadAndClassifyOptionsTests
+{
+    [Fact]
+    public void Validate_UploadAndClassifyLimitsOutOfBounds_FailNamingTheSetting()
+    {
+        var options = new LearnDLOptions();
+        options.Uploads.MaxArchiveCompressionRatio = 1;
+        options.Uploads.MaxDecodedMegapixels = 0;
+        options.Uploads.InstructorReserveBytes = options.Uploads.QuotaTotalBytes;
+        options.Classify.MaxConcurrent = 0;
+        options.Classify.PerMinute = 0;
+        options.Classify.CachedModels = 0;
+        options.Classify.MemoryBytes = 1024;
+        var failures = new ValidateLearnDLOptions().Validate(null, options).Failures ?? [];
+        foreach (var setting in new[] { "Uploads:MaxArchiveCompressionRatio", "Uploads:MaxDecodedMegapixels", "InstructorReserveBytes less than QuotaTotalBytes",
+            "Classify:MaxConcurrent", "Classify:Burst and PerMinute", "Classify:CachedModels", "Classify:MemoryBytes" })
+            Assert.Contains(failures, f => f.Contains(setting));
+        Assert.DoesNotContain(new ValidateLearnDLOptions().Validate(null, new LearnDLOptions()).Failures ?? [], f => f.Contains("Uploads") || f.Contains("Classify"));
+    }
+}
