@@ -183,7 +183,9 @@ public sealed class UploadedDatasets(
                         : (uploads.QuotaTotalBytes - used.All - allReserved, "the server's QuotaTotalBytes", used.All, uploads.QuotaTotalBytes,
                             $"the server's uploads already take {Sizes.Megabytes(used.All)}, the whole quota (QuotaTotalBytes). Delete some first."),
                 ];
-            var tightest = limits.MinBy(l => l.Room);
+            // One import never sets aside more than one upload may unpack to, so the instructor's does not hold up the class's.
+            (long Room, string Name, long Used, long Limit, string Full) perUpload = (uploads.MaxUnpackedBytes, "one upload's MaxUnpackedBytes", 0, uploads.MaxUnpackedBytes, "");
+            var tightest = limits.Append(perUpload).MinBy(l => l.Room);
             if (tightest.Room <= 0)
                 return (0, tightest.Name, limits.FirstOrDefault(l => l.Used >= l.Limit).Full
                     ?? "other uploads being imported right now have taken the room that is left. Try again when they are done.");
