@@ -119,7 +119,6 @@ public static partial class ZipImporter
     /// <summary>What one import has unpacked, decoded and stored so far, held to its limits.</summary>
     private sealed class ImportSizes(ImportLimits limits, long zipBytes)
     {
-        public ImportLimits Limits => limits;
         public long Unpacked;
         public long Decoded;
         public long Stored;
