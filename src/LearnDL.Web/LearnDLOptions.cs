@@ -43,6 +43,9 @@ public sealed class LearnDLOptions
     /// <summary>Running behind a reverse proxy, or on HTTPS.</summary>
     public HostingOptions Hosting { get; set; } = new();
 
+    /// <summary>What classifying a picture with a run's model may cost: one at a time per person, a few a minute, within a memory bound.</summary>
+    public ClassifyOptions Classify { get; set; } = new();
+
     /// <summary>Where uploaded datasets are kept: under the data folder, never under wwwroot.</summary>
     public string UploadsFolder => Path.Combine(ResolvedDataFolder, "uploads");
 
@@ -116,6 +119,30 @@ public sealed class UploadOptions
     /// <summary>Disk that one person's uploads may take, and all uploads together.</summary>
     public long QuotaPerOwnerBytes { get; set; } = 500L * 1024 * 1024;
     public long QuotaTotalBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+    /// <summary>Largest ratio of unpacked to packed bytes for the whole zip: a zip of pictures is about 1:1, BMPs a few to one.</summary>
+    public double MaxArchiveCompressionRatio { get; set; } = 20;
+    /// <summary>Pixels one upload may decode to store its large pictures downscaled (a 40-megapixel PNG takes about a second).</summary>
+    public long MaxDecodedMegapixels { get; set; } = 500;
+    /// <summary>Disk that the uploads of one network address may take, under every name used from it (the instructor's not counted).</summary>
+    public long QuotaPerAddressBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+    /// <summary>Part of QuotaTotalBytes kept for the instructor: students' uploads together stop short of it.</summary>
+    public long InstructorReserveBytes { get; set; } = 1L * 1024 * 1024 * 1024;
+}
+
+public sealed class ClassifyOptions
+{
+    /// <summary>Classifications running at once on the whole server; the rest wait their turn (briefly), so a run keeps its cores.</summary>
+    public int MaxConcurrent { get; set; } = 1;
+    /// <summary>Classifications one person may start in a burst ...</summary>
+    public int Burst { get; set; } = 5;
+    /// <summary>... and per minute after it.</summary>
+    public int PerMinute { get; set; } = 6;
+    /// <summary>Memory all classifications in progress may take together: each counts its upload, its picture's declared pixels x 4 bytes and its model.</summary>
+    public long MemoryBytes { get; set; } = 512L * 1024 * 1024;
+    /// <summary>Runs' models kept loaded for the next picture (the least recently used is let go).</summary>
+    public int CachedModels { get; set; } = 4;
+    /// <summary>How long a classification waits for a turn before it is refused, in seconds.</summary>
+    public double WaitSeconds { get; set; } = 30;
 }
 
 public sealed class HostingOptions
@@ -158,6 +185,18 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
             errors.Add("LearnDL:Class:InstructorPassphraseHash is not a hash made by `dotnet run --project src/LearnDL.Web -- --hash-passphrase` (see the README).");
         if (options.Uploads.MaxZipBytes < 1024 || options.Uploads.MaxUnpackedBytes < options.Uploads.MaxZipBytes / 2)
             errors.Add("LearnDL:Uploads limits are too small (MaxZipBytes at least 1 KB, MaxUnpackedBytes at least half of it).");
+        if (options.Uploads.MaxArchiveCompressionRatio < 2 || options.Uploads.MaxCompressionRatio < 2)
+            errors.Add("LearnDL:Uploads:MaxArchiveCompressionRatio and MaxCompressionRatio must be at least 2 (pictures barely compress).");
+        if (options.Uploads.MaxDecodedMegapixels < 1)
+            errors.Add("LearnDL:Uploads:MaxDecodedMegapixels must be at least 1.");
+        if (options.Uploads.QuotaPerOwnerBytes < 1 || options.Uploads.QuotaPerAddressBytes < 1 || options.Uploads.InstructorReserveBytes < 0
+            || options.Uploads.InstructorReserveBytes >= options.Uploads.QuotaTotalBytes)
+            errors.Add("LearnDL:Uploads quotas must be positive, and InstructorReserveBytes less than QuotaTotalBytes (students would have no room).");
+        if (options.Classify.MaxConcurrent is < 1 or > 64) errors.Add("LearnDL:Classify:MaxConcurrent must be between 1 and 64.");
+        if (options.Classify.Burst < 1 || options.Classify.PerMinute < 1) errors.Add("LearnDL:Classify:Burst and PerMinute must be at least 1.");
+        if (options.Classify.CachedModels is < 1 or > 100) errors.Add("LearnDL:Classify:CachedModels must be between 1 and 100.");
+        if (options.Classify.MemoryBytes < 16L * 1024 * 1024) errors.Add("LearnDL:Classify:MemoryBytes must be at least 16 MB.");
+        if (options.Classify.WaitSeconds is < 1 or > 600 or double.NaN) errors.Add("LearnDL:Classify:WaitSeconds must be between 1 and 600.");
         foreach (var proxy in options.Hosting.KnownProxies)
             if (!System.Net.IPAddress.TryParse(proxy, out _)) errors.Add($"LearnDL:Hosting:KnownProxies: '{proxy}' is not an IP address.");
         var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");

@@ -54,6 +54,10 @@ public static class LearnDLServices
 
         // Owners and the class: the instructor, what they switch, and how the server is hosted (students are registered with the datasets)
         services.AddOwners();
+        // Where an upload comes from, for the per-address quota: a circuit's connection, or the request.
+        services.AddHttpContextAccessor();
+        services.AddScoped<ClientAddress>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ClientAddressCircuitHandler>());
         services.AddSingleton<ClassSettings>();
         services.AddSingleton<StudentControls>();
         services.AddSingleton<ClassDemo>();

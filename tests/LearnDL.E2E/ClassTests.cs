@@ -103,6 +103,15 @@ public class ClassTests(ClassAppServer app)
         await upload.Locator("input[type=file]").ChooseFileAsync(good);
         await page.Locator("#import").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToContainTextAsync("Imported Shapes: 2 classes (dark, light), 6 images");
+        // Counted against the quota of the address the circuit's connection came from (this browser's), not an unknown one.
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.DataFolder, "learndl.db")};Mode=ReadOnly;Pooling=False"))
+        {
+            db.Open();
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT UploaderAddress FROM UploadedDatasets WHERE Name = 'Shapes'";
+            var address = query.ExecuteScalar() as string;
+            Assert.True(System.Net.IPAddress.TryParse(address, out var ip) && System.Net.IPAddress.IsLoopback(ip), $"stored address: {address}");
+        }
         await Assertions.Expect(page.Locator("[data-dataset='upload:Shapes'] img.dataset-thumb").First).ToBeVisibleAsync();
         await page.AssertAccessibleAsync("/datasets");
         await page.ScreenshotAsync("datasets.png");

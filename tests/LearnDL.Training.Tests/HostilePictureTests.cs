@@ -310,4 +310,17 @@ public class HostilePictureTests
                 return long.Parse(line[6..].Replace("kB", "").Trim()) * 1024;
         throw new InvalidOperationException("No VmRSS in /proc/self/status.");
     }
+
+    [Fact]
+    public void Measure_SaysFromTheHeaderWhatADecodeWouldTake_WithoutDecoding()
+    {
+        var decoder = SafeImageDecoder.Default;
+        // A 4,000 x 3,000 JPEG decodes at an eighth (its DCT scale) for the network; a PNG cannot scale in its codec.
+        var (decoded, declared, lossy, problem) = decoder.Measure(HostilePictures.Photo(4000, 3000, SKEncodedImageFormat.Jpeg));
+        Assert.Equal(((500, 375), (4000, 3000), true, (string?)null), ((decoded.Width, decoded.Height), (declared.Width, declared.Height), lossy, problem));
+        (decoded, declared, lossy, problem) = decoder.Measure(HostilePictures.PngRgba(1200), 256);
+        Assert.Equal(((1200, 1200), (1200, 1200), false, (string?)null), ((decoded.Width, decoded.Height), (declared.Width, declared.Height), lossy, problem));
+        Assert.EndsWith(Bomb30k, decoder.Measure(HostilePictures.PngBomb()).Problem);
+        Assert.Equal(SafeImageDecoder.NotAPicture, decoder.Measure("not a picture"u8).Problem);
+    }
 }

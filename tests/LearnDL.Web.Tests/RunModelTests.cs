@@ -45,9 +45,10 @@ public class RunModelTests : IDisposable
         var client = _factory.CreateClient();
         var id = await CompletedRunAsync(client);
         var classifier = _factory.Services.GetRequiredService<RunClassifier>();
+        var me = LearnDL.Web.Identity.RunOwner.NewLearner();
 
         var tile = Png(1, 9_999); // a forest tile the run never saw
-        var outcome = await classifier.ClassifyAsync(id, new MemoryStream(tile), tile.Length);
+        var outcome = await classifier.ClassifyAsync(id, new MemoryStream(tile), tile.Length, me);
         Assert.Null(outcome.Problem);
         Assert.Equal(AerialTileGenerator.ClassNames.Order(), outcome.Scores!.Select(s => s.Label).Order());
         Assert.Equal(1.0, outcome.Scores!.Sum(s => s.Probability), 3);
@@ -55,11 +56,11 @@ public class RunModelTests : IDisposable
         Assert.NotNull(outcome.ThumbnailPng);
 
         var text = "this is not a picture"u8.ToArray();
-        Assert.Contains("not an image", (await classifier.ClassifyAsync(id, new MemoryStream(text), text.Length)).Problem);
-        Assert.Contains("MaxUploadImageBytes", (await classifier.ClassifyAsync(id, new MemoryStream(new byte[10]), 300_000)).Problem);
+        Assert.Contains("not an image", (await classifier.ClassifyAsync(id, new MemoryStream(text), text.Length, me)).Problem);
+        Assert.Contains("MaxUploadImageBytes", (await classifier.ClassifyAsync(id, new MemoryStream(new byte[10]), 300_000, me)).Problem);
 
         File.Delete(_factory.Services.GetRequiredService<ModelFiles>().PathFor(id));
-        Assert.Contains("model is gone", (await classifier.ClassifyAsync(id, new MemoryStream(tile), tile.Length)).Problem);
+        Assert.Contains("model is gone", (await classifier.ClassifyAsync(id, new MemoryStream(tile), tile.Length, me)).Problem);
         var download = await client.GetAsync($"/api/runs/{id}/model");
         Assert.Equal(HttpStatusCode.NotFound, download.StatusCode);
         Assert.Contains("gone", await download.Content.ReadAsStringAsync());

@@ -72,6 +72,35 @@ public sealed record SafeImageDecoder(long MaxPixels = SafeImageDecoder.DefaultM
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"could not be read ({e.Message})."; }
     }
 
+    /// <summary>
+    /// What <see cref="Decode(string, int)"/> would decode the file to (JPEG and WebP already scaled in the codec),
+    /// and whether the codec is lossy; read from the header alone. Or why the picture is refused.
+    /// </summary>
+    public (SKSizeI Decoded, SKSizeI Declared, bool Lossy, string? Problem) Measure(string path, int shortSide = NetworkSide)
+    {
+        try
+        {
+            using var data = SKData.Create(path);
+            return data is null ? (default, default, false, NotAPicture) : Measure(data, shortSide);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (default, default, false, $"could not be read ({e.Message})."); }
+    }
+
+    /// <summary>The same, for an encoded picture held in memory (an upload).</summary>
+    public (SKSizeI Decoded, SKSizeI Declared, bool Lossy, string? Problem) Measure(ReadOnlySpan<byte> encoded, int shortSide = NetworkSide)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        return Measure(data, shortSide);
+    }
+
+    private (SKSizeI, SKSizeI, bool, string?) Measure(SKData data, int shortSide)
+    {
+        using var codec = SKCodec.Create(data);
+        if (codec is null) return (default, default, false, NotAPicture);
+        if (Refusal(codec.Info) is { } refusal) return (default, codec.Info.Size, false, refusal);
+        return (ScaledSize(codec, shortSide), codec.Info.Size, codec.EncodedFormat is SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp, null);
+    }
+
     /// <summary>Problems read as the rest of a sentence whose subject is the file ("bomb.png declares...").</summary>
     public const string NotAPicture = "is not a picture LearnDL can read (JPEG, PNG, BMP, GIF or WebP).";
 

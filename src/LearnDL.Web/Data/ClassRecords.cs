@@ -29,8 +29,11 @@ public sealed class UploadedDatasetRecord
     public string Classes { get; set; } = "";
     public int Images { get; set; }
     public int Skipped { get; set; }
+    /// <summary>Bytes stored (pictures downscaled to what a run uses), counted against the quotas.</summary>
     public long Bytes { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>The network address it was uploaded from (an IPv6 address by its /64), for the per-address quota; null before it was kept.</summary>
+    public string? UploaderAddress { get; set; }
 }
 
 /// <summary>One fact of a student's progress: a lesson read ("read:slug") or the answer chosen to a question ("answer:slug/id").</summary>

@@ -21,14 +21,37 @@ public static class Zips
     }
 
     /// <summary>A zip with these entries (name, bytes); an entry named with "->" is a symbolic link to the right side.</summary>
-    public static byte[] Make(params (string Name, byte[] Content)[] entries)
+    public static byte[] Make(params (string Name, byte[] Content)[] entries) => Make(CompressionLevel.Optimal, entries);
+
+    /// <summary>A zip whose entries are stored, not compressed: whatever they hold, they unpack to their packed size.</summary>
+    public static byte[] Stored(params (string Name, byte[] Content)[] entries) => Make(CompressionLevel.NoCompression, entries);
+
+    /// <summary>
+    /// A 24-bit BMP of <paramref name="width"/> x <paramref name="height"/>, its pixels zeros (black) or, with a seed, noise:
+    /// the review's bomb was 501 zero-filled 590 x 590 BMPs of 1,045,534 bytes, each just under the size where ratios were checked.
+    /// </summary>
+    public static byte[] Bmp(int width, int height, int? noise = null)
+    {
+        var stride = (width * 3 + 3) & ~3;
+        var bytes = new byte[54 + stride * height];
+        using (var header = new BinaryWriter(new MemoryStream(bytes)))
+        {
+            header.Write((byte)'B'); header.Write((byte)'M'); header.Write(bytes.Length); header.Write(0); header.Write(54);
+            header.Write(40); header.Write(width); header.Write(height); header.Write((short)1); header.Write((short)24);
+            header.Write(0); header.Write(stride * height); header.Write(2835); header.Write(2835); header.Write(0); header.Write(0);
+        }
+        if (noise is { } seed) new Random(seed).NextBytes(bytes.AsSpan(54));
+        return bytes;
+    }
+
+    private static byte[] Make(CompressionLevel level, (string Name, byte[] Content)[] entries)
     {
         using var memory = new MemoryStream();
         using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
             foreach (var (name, content) in entries)
             {
                 var parts = name.Split(" -> ");
-                var entry = zip.CreateEntry(parts[0], CompressionLevel.Optimal);
+                var entry = zip.CreateEntry(parts[0], level);
                 if (parts.Length == 2) entry.ExternalAttributes = unchecked((int)(0xA1FFu << 16)); // S_IFLNK | 0777
                 using var stream = entry.Open();
                 stream.Write(parts.Length == 2 ? System.Text.Encoding.UTF8.GetBytes(parts[1]) : content);
@@ -168,7 +191,8 @@ public class UploadTests(UploadFixture f) : IClassFixture<UploadFixture>
     public async Task Quota_OfOnePerson_IsCheckedWhileUnpacking_AndNamed()
     {
         var someone = RunOwner.NewLearner();
-        var zip = Zips.Make([.. Enumerable.Range(0, 2).Select(i => ($"a/{i}.bmp", Noise(990_000, 10 + i))), .. Enumerable.Range(0, 2).Select(i => ($"b/{i}.png", Zips.Png((byte)i)))]);
+        // Ten 256 x 256 pictures of noise, stored as they came (no larger than runs use): 1.97 MB of the 1.9 MB quota.
+        var zip = Zips.Make([.. Enumerable.Range(0, 10).Select(i => ($"{(i < 5 ? "a" : "b")}/{i}.bmp", Zips.Bmp(256, 256, noise: 10 + i)))]);
         var outcome = await Import(zip, "quota-test", someone);
         Assert.False(outcome.Accepted);
         Assert.Contains("QuotaPerOwnerBytes", outcome.Message);

@@ -310,6 +310,9 @@ namespace LearnDL.Web.Data.Migrations
                     b.Property<int>("Skipped")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("UploaderAddress")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NormalizedName")

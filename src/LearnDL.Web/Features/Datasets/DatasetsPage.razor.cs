@@ -15,6 +15,7 @@ public partial class DatasetsPage
     [Inject] public required DatasetDirectory Directory { get; set; }
     [Inject] public required UploadedDatasets Uploads { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
+    [Inject] public required ClientAddress Address { get; set; }
     [Inject] public required IOptions<LearnDLOptions> Options { get; set; }
     [Inject] public required Microsoft.JSInterop.IJSRuntime JS { get; set; }
 
@@ -33,7 +34,7 @@ public partial class DatasetsPage
 
     private string UploadScope => !Options.Value.Class.IsOn ? ""
         : _me.IsInstructor ? "As the instructor, what you upload is for the whole class."
-        : $"What you upload is for you alone; your uploads may take up to {Sizes.Megabytes(Limits.QuotaPerOwnerBytes)}.";
+        : $"What you upload is for you alone; your uploads may take up to {Sizes.Megabytes(Limits.QuotaPerOwnerBytes)} once stored.";
 
     protected override async Task OnInitializedAsync()
     {
@@ -81,7 +82,7 @@ public partial class DatasetsPage
         {
             // The stream stops one byte past the limit: an oversized zip is refused without being sent whole.
             await using var stream = _file.OpenReadStream(Limits.MaxZipBytes + 1);
-            _outcome = await Uploads.ImportAsync(stream, _file.Size, _name, _me);
+            _outcome = await Uploads.ImportAsync(stream, _file.Size, _name, _me, Address.Value);
             if (_outcome.Accepted) { _file = null; _name = null; }
         }
         catch (IOException e) { _outcome = new(false, $"Refused: the upload broke off ({e.Message}). Nothing was kept.", null); }

@@ -3,6 +3,7 @@ using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
 using LearnDL.Web.Datasets;
+using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
@@ -18,11 +19,17 @@ public sealed record ClassifyOutcome(IReadOnlyList<ClassScore>? Scores, string? 
 /// <summary>
 /// Puts a finished run's model to work on an image a learner uploads. The image is checked (bytes,
 /// then the pixels its header declares, then that it decodes) and classified off the page's
-/// circuit, with the network every run already uses; at most as many at once as there are cores.
+/// circuit, with the network every run already uses, through a <see cref="ClassifyBudget"/>: one at a
+/// time per person, a few a minute, its memory (the upload, the picture's declared pixels at 4 bytes
+/// each, the model when it must be loaded) counted against a bound, and few at once on the server.
+/// Models stay loaded for the next picture (<see cref="LoadedModels"/>).
 /// </summary>
-public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOptions<LearnDLOptions> options)
+public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOptions<LearnDLOptions> options, TimeProvider time) : IDisposable
 {
-    private readonly SemaphoreSlim _gate = new(Environment.ProcessorCount);
+    private readonly ClassifyBudget _budget = new(options.Value.Classify, time);
+
+    /// <summary>Models kept loaded, least recently used let go.</summary>
+    public LoadedModels Models { get; } = new(options.Value.Classify.CachedModels);
 
     public long MaxBytes => options.Value.MaxUploadImageBytes;
 
@@ -34,41 +41,57 @@ public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOpt
     /// <summary>The limit as people say it.</summary>
     public string MaxSize => Sizes.Megabytes(MaxBytes);
 
-    public async Task<ClassifyOutcome> ClassifyAsync(Guid runId, Stream image, long length, CancellationToken cancellationToken = default)
+    public async Task<ClassifyOutcome> ClassifyAsync(Guid runId, Stream image, long length, RunOwner owner, CancellationToken cancellationToken = default)
     {
         if (length > MaxBytes)
             return ClassifyOutcome.Refused($"That file is {Sizes.Megabytes(length)}; images up to {MaxSize} can be classified here (MaxUploadImageBytes).");
         if (!models.Exists(runId))
             return ClassifyOutcome.Refused("This run's trained model is gone (its file was deleted from the data folder), so it cannot classify. Run it again to train a new one.");
-        using var buffer = new MemoryStream();
-        await image.CopyToAsync(buffer, cancellationToken);
-        if (buffer.Length > MaxBytes) return ClassifyOutcome.Refused($"That file is larger than {MaxSize}.");
+        var (ticket, busy) = _budget.Begin(owner.Id);
+        if (ticket is null) return ClassifyOutcome.Refused(busy!);
+        using (ticket)
+        {
+            // The upload is counted before it is read, at the size it says it has; anything beyond is counted as it comes.
+            var declared = Math.Clamp(length, 0, MaxBytes);
+            if (ticket.Hold(declared, "That file") is { } noRoom) return ClassifyOutcome.Refused(noRoom);
+            using var buffer = new MemoryStream();
+            await image.CopyToAsync(buffer, cancellationToken);
+            if (buffer.Length > MaxBytes) return ClassifyOutcome.Refused($"That file is larger than {MaxSize}.");
+            if (buffer.Length > declared && ticket.Hold(buffer.Length - declared, "That file") is { } noMore) return ClassifyOutcome.Refused(noMore);
 
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            return await Task.Run(() =>
+            // The header is checked before anything is decoded: a pixel bomb is refused here, costing nothing.
+            var encoded = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+            var (_, size, _, problem) = Limits.Measure(encoded.Span);
+            if (problem is not null) return Refusal(problem);
+            var model = models.PathFor(runId);
+            var modelBytes = Models.Contains(runId) ? 0 : new FileInfo(model).Length;
+            if (ticket.Hold(4L * size.Width * size.Height + modelBytes, "That picture") is { } tooLarge) return ClassifyOutcome.Refused(tooLarge);
+            if (await ticket.WaitForTurnAsync(cancellationToken) is { } wait) return ClassifyOutcome.Refused(wait);
+            try
             {
-                // The header is checked before anything is decoded: a pixel bomb is refused here, costing nothing.
-                var (decoded, problem) = Limits.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-                using var bitmap = decoded;
-                if (bitmap is null)
-                    return ClassifyOutcome.Refused(problem == SafeImageDecoder.NotAPicture
-                        ? "That file is not an image LearnDL can read. Try a JPEG, PNG, BMP, GIF or WebP picture."
-                        : $"That picture {problem}");
-                using var classifier = ImageClassifier.Load(models.PathFor(runId), networks.Get(ComputeDevice.Cpu, FeaturizeParallelism.For(ComputeDevice.Cpu).ThreadsPerCall));
-                return new ClassifyOutcome(classifier.Classify(bitmap), null, Thumbnail(bitmap));
-            }, cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException)
-        {
-            return ClassifyOutcome.Refused($"This run's model could not be read: {e.Message}");
-        }
-        finally
-        {
-            _gate.Release();
+                return await Task.Run(() =>
+                {
+                    var (decoded, problem) = Limits.Decode(encoded.Span);
+                    using var bitmap = decoded;
+                    if (bitmap is null) return Refusal(problem!);
+                    var scores = Models.Use(runId,
+                        () => ImageClassifier.Load(model, networks.Get(ComputeDevice.Cpu, FeaturizeParallelism.For(ComputeDevice.Cpu).ThreadsPerCall)),
+                        classifier => classifier.Classify(bitmap));
+                    return new ClassifyOutcome(scores, null, Thumbnail(bitmap));
+                }, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException)
+            {
+                return ClassifyOutcome.Refused($"This run's model could not be read: {e.Message}");
+            }
         }
     }
+
+    private static ClassifyOutcome Refusal(string problem) => ClassifyOutcome.Refused(problem == SafeImageDecoder.NotAPicture
+        ? "That file is not an image LearnDL can read. Try a JPEG, PNG, BMP, GIF or WebP picture."
+        : $"That picture {problem}");
+
+    public void Dispose() => Models.Dispose();
 
     /// <summary>A small PNG of the upload to show beside the answer: the page never sends the whole file back.</summary>
     private static string Thumbnail(SKBitmap image)
