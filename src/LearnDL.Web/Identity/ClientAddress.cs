@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 
 namespace LearnDL.Web.Identity;
@@ -25,15 +24,8 @@ public sealed class ClientAddress(IHttpContextAccessor http)
         if (http.HttpContext?.Connection.RemoteIpAddress is { } address) _circuit = Of(address);
     }
 
-    public static string Of(IPAddress? address)
-    {
-        if (address is null) return Unknown;
-        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4().ToString();
-        if (address.AddressFamily != AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(address)) return address.ToString();
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
-    }
+    /// <summary>Grouped as the names' networks are (<see cref="StudentNetworks.Of(IPAddress?)"/>).</summary>
+    public static string Of(IPAddress? address) => StudentNetworks.Of(address) ?? Unknown;
 }
 
 /// <summary>Tells each circuit's <see cref="ClientAddress"/> where its connection comes from.</summary>
