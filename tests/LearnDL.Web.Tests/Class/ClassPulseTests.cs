@@ -311,7 +311,7 @@ public class ClassPulseTests : ClassAppTests
 
         // The instructor's panel lists them, with why.
         var dashboard = await instructor.Http.GetStringAsync("/instructor");
-        Assert.Contains("Answers flagged as too fast", dashboard);
+        Assert.Contains("Answers flagged as a script or a burst", dashboard);
         Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(dashboard, "data-testid=\"pulse-flagged\""));
 
         // The panel's CSV says so too: the question is "flagged" for them, not "wrong".

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LearnDL.Web.Tests.Class;
 
@@ -294,5 +295,46 @@ public class IdentityCostTests : IDisposable
         var real = danas.Single(d => d!["id"]!.GetValue<string>() != impostor)!["id"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.NoContent, (await instructor.Http.DeleteAsync($"/api/instructor/students/{real}")).StatusCode);
         Assert.Contains("looks the same", Refusal(await again.From(Home).JoinAsync("Dana")));
+    }
+
+    [Fact]
+    public async Task NamesMadeInABurst_AnsweringAtAPersonsPace_AreFlaggedInThePulse_AndMoveNoFigure()
+    {
+        // One clock for when names are made and when answers come, so "a burst" and "a person's pace" are exact.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var app = _factory = new NetworkedFactory(_temp.Path, ("LearnDL:Class:InstructorPassphrase", Passphrase))
+        {
+            TestServices = s => s
+                .AddSingleton(sp => ActivatorUtilities.CreateInstance<StudentRegistry>(sp, clock))
+                .AddSingleton(sp => ActivatorUtilities.CreateInstance<Features.Instructor.ClassPulse>(sp, clock)),
+        };
+        var instructor = await InstructorAsync(app);
+        var (lesson, question) = app.Services.GetRequiredService<Features.Lessons.LessonCatalog>().All
+            .SelectMany(l => l.Questions.Select(q => (l, q))).First();
+        var right = question.Answers.FindIndex(a => a.Correct);
+        var wrong = question.Answers.FindIndex(a => !a.Correct);
+        async Task AnswerAsync(Visitor student, int answer)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await student.Http.PostAsync($"/api/lessons/{lesson.Slug}/opened", null)).StatusCode);
+            clock.Advance(TimeSpan.FromSeconds(30)); // reads the lesson, as a person does
+            Assert.Equal(HttpStatusCode.OK, (await student.Http.PostAsJsonAsync($"/api/lessons/{lesson.Slug}/questions/{question.Id}/answers", new { answer })).StatusCode);
+        }
+
+        var ada = await JoinedAsync(app, Home, "Ada");
+        clock.Advance(TimeSpan.FromMinutes(1));
+        // A script makes eight names at one instant from one network, then answers under each at a person's pace.
+        var sybils = new List<Visitor>();
+        for (var i = 1; i <= 8; i++) sybils.Add(await JoinedAsync(app, School, $"Sybil {i}"));
+        await AnswerAsync(ada, right);
+        foreach (var sybil in sybils) await AnswerAsync(sybil, wrong);
+
+        var pulse = (await instructor.Http.GetFromJsonAsync<JsonObject>("/api/instructor/pulse"))!;
+        var figure = pulse["questions"]!.AsArray().Single(q => q!["lesson"]!.GetValue<string>() == lesson.Slug && q["id"]!.GetValue<string>() == question.Id)!;
+        Assert.Equal(1, figure["answered"]!.GetValue<int>()); // Ada alone
+        Assert.Equal(1.0, figure["firstTryCorrectShare"]!.GetValue<double>());
+        Assert.Null(figure["commonWrongAnswer"]);
+        var flagged = pulse["flagged"]!.AsArray().Select(f => f!.AsObject()).ToList();
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => $"Sybil {i}"), flagged.Select(f => f["student"]!.GetValue<string>()).Order());
+        Assert.All(flagged, f => Assert.Contains("name made with 7 others from one network", f["reason"]!.GetValue<string>()));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
 
 namespace LearnDL.Web.Features.Instructor;
 
@@ -16,10 +17,12 @@ namespace LearnDL.Web.Features.Instructor;
 /// answer, and chooses again that fast. The review's burst (wrong, then right 4 ms later, question after
 /// question) trips this. The same answer to the same question chosen again (a double click) is not a new
 /// try and flags nothing.</item>
+/// <item>Every answer of a name made in a burst of names from one network (<see cref="StudentRegistry.Bursts"/>: 8 or
+/// more within 2 s, which no class typing at a keyboard does) is flagged: a script that made the names and answers
+/// patiently under each of them still moves no figure. The answers carry no address; the names do.</item>
 /// </list>
 /// A question with a flagged answer counts for nothing of that student (not answered, no first try, not towards
-/// finishing the lesson). Bursts of names from one address are the join's business (Identity), not this rule's:
-/// the answers carry no address.
+/// finishing the lesson).
 /// </summary>
 public sealed class AnswerScreen(double minSecondsBetweenAnswers, double minSecondsAfterOpening)
 {
@@ -29,8 +32,14 @@ public sealed class AnswerScreen(double minSecondsBetweenAnswers, double minSeco
 
     public string TooCloseToAnother => $"less than {Seconds(minSecondsBetweenAnswers)} s after another answer";
 
-    /// <summary>The flagged answers among <paramref name="events"/> (in the order they happened), each with why.</summary>
-    public IReadOnlyDictionary<LearningEventRecord, string> Flag(IEnumerable<LearningEventRecord> events)
+    public static string NameInBurst(int names) =>
+        $"name made with {names - 1} others from one network within {Seconds(StudentRegistry.BurstWindow.TotalSeconds)} s";
+
+    /// <summary>
+    /// The flagged answers among <paramref name="events"/> (in the order they happened), each with why;
+    /// <paramref name="burstNames"/>: the students whose names came in a burst, with how many names it had.
+    /// </summary>
+    public IReadOnlyDictionary<LearningEventRecord, string> Flag(IEnumerable<LearningEventRecord> events, IReadOnlyDictionary<string, int?>? burstNames = null)
     {
         var flags = new Dictionary<LearningEventRecord, string>(ReferenceEqualityComparer.Instance);
         var between = TimeSpan.FromSeconds(minSecondsBetweenAnswers);
@@ -39,10 +48,12 @@ public sealed class AnswerScreen(double minSecondsBetweenAnswers, double minSeco
         {
             var opened = new Dictionary<string, DateTimeOffset>(); // lesson -> when last opened
             LearningEventRecord? previous = null;
+            var burst = burstNames?.GetValueOrDefault(student.Key);
             foreach (var e in student)
             {
                 if (e.Kind == LearningEventKind.Opened) opened[e.Lesson] = e.At;
                 if (e.Kind != LearningEventKind.Answered) continue;
+                if (burst is { } names) flags.TryAdd(e, NameInBurst(names));
                 if (afterOpening > TimeSpan.Zero && opened.TryGetValue(e.Lesson, out var at) && e.At - at < afterOpening)
                     flags.TryAdd(e, TooSoonAfterOpening);
                 var again = previous is not null && previous.Lesson == e.Lesson && previous.Question == e.Question && previous.Answer == e.Answer;

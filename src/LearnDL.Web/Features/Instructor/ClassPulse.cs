@@ -1,4 +1,5 @@
 using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.RunService;
 using Microsoft.EntityFrameworkCore;
@@ -264,7 +265,10 @@ internal sealed record PulseData(
             .Select(r => new Run(r.OwnerId, r.Id, r.Status, r.JoinedAt > r.CreatedAt ? r.JoinedAt : r.CreatedAt, r.FinishedAt ?? r.CreatedAt)).ToList();
         var known = ids.ToHashSet();
         List<LearningEventRecord> kept = [.. events.Where(e => known.Contains(e.StudentId))];
-        return new(students, kept, runs, screen.Flag(kept));
+        // A burst is a property of the whole class's names, whichever student is asked for.
+        var names = await db.Students.AsNoTracking().Where(s => s.JoinedFrom != null).Select(s => new { s.Id, s.JoinedFrom, s.CreatedAt }).ToListAsync();
+        var bursts = StudentRegistry.Bursts(names.Select(s => (s.Id, s.JoinedFrom!, s.CreatedAt)));
+        return new(students, kept, runs, screen.Flag(kept, bursts));
     }
 
     /// <summary>Each student's first answer to each question they answered, with how many tries in all, and why it is flagged if one of them was.</summary>

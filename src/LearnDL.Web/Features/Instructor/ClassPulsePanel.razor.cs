@@ -39,7 +39,7 @@ public partial class ClassPulsePanel : IDisposable
         get
         {
             var c = Options.Value.Class;
-            return $"Answers count once a student opened the lesson. Faster than a person answers (less than {c.MinSecondsAfterOpening:0.#} s after opening the lesson, or two answers less than {c.MinSecondsBetweenAnswers:0.#} s apart) is a script or a burst: those questions count for nothing of that student, who is listed here instead of under who may need help.";
+            return $"Answers count once a student opened the lesson. Faster than a person answers (less than {c.MinSecondsAfterOpening:0.#} s after opening the lesson, or two answers less than {c.MinSecondsBetweenAnswers:0.#} s apart), and every answer of a name made in a burst of names from one network, is a script or a burst: those questions count for nothing of that student, who is listed here instead of under who may need help.";
         }
     }
 
