@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -34,12 +35,15 @@ public static class Passphrase
 
     /// <summary>
     /// Whether a joining student gave the class code (see <see cref="ClassCode"/>; any answer when there is none).
-    /// Case and surrounding spaces do not matter: it is read out in a classroom.
+    /// It is read out in a classroom, so only the letters and digits matter: compared after NFKC and case folding,
+    /// with every space and dash taken out ("Blue Fox", "bluefox", "BLUE-FOX" are one code).
     /// </summary>
     public static bool MatchesJoinCode(string attempt, string code) =>
         string.IsNullOrWhiteSpace(code) || CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(attempt.Trim().ToUpperInvariant())),
-            SHA256.HashData(Encoding.UTF8.GetBytes(code.Trim().ToUpperInvariant())));
+            SHA256.HashData(Encoding.UTF8.GetBytes(SpokenForm(attempt))), SHA256.HashData(Encoding.UTF8.GetBytes(SpokenForm(code))));
+
+    private static string SpokenForm(string code) => string.Concat(code.Normalize(NormalizationForm.FormKC)
+        .Where(c => !char.IsWhiteSpace(c) && CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.DashPunctuation)).ToUpperInvariant();
 
     private static bool TryParse(string text, out int iterations, out byte[] salt, out byte[] hash)
     {

@@ -65,6 +65,11 @@ public class HardeningTests : ClassAppTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await mallory.Http.GetAsync("/api/runs")).StatusCode);
 
         var ada = await StudentAsync(factory, "Ada", code: " GPU-42 "); // as read out: case and spaces do not matter
+        // ... nor spaces and dashes inside it, nor a phone keyboard's fullwidth letters; another code is still refused.
+        foreach (var (name, heard) in new[] { ("Ben", "gpu42"), ("Cleo", "G P U  4 2"), ("Dev", "gpu\u201342"), ("Eli", "\uFF47\uFF50\uFF55\uFF14\uFF12") })
+            await StudentAsync(factory, name, heard);
+        var wrongCode = await new Visitor(factory).PostFormAsync("/join", "/account/join", ("name", "Fay"), ("code", "gpu-43"), ("returnUrl", "/lessons"));
+        Assert.Contains("not this class", Uri.UnescapeDataString(wrongCode.Headers.Location!.ToString()));
         Assert.Equal("/lessons", (await ada.JoinAsync("Ada L")).Headers.Location!.ToString()); // renaming needs no code
         Assert.DoesNotContain("Class code", await ada.Http.GetStringAsync("/join"));
 
