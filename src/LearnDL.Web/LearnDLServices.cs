@@ -132,7 +132,9 @@ public static class LearnDLServices
         app.MapLessonApi();
         app.MapWorkersApi();
         app.MapClassSignIn();
-        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
+        // Blazor would add a second Content-Security-Policy (frame-ancestors 'self') to every page; ours already
+        // says frame-ancestors 'none' (Hosting.ContentSecurityPolicy), so each answer carries one policy.
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 }
