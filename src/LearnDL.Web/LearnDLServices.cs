@@ -108,6 +108,8 @@ public static class LearnDLServices
         await app.StartRunServiceAsync();
 
         app.UseHosting(app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value.Hosting);
+        // Early, after forwarded headers: another site's page never opens a circuit or changes anything (Identity/SameOriginRule.cs).
+        app.UseSameOriginRule();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         // Routing after the hosting middleware, so a HEAD request finds the GET endpoint.
