@@ -71,7 +71,7 @@ public static class LearnDLServices
         // What students do in the lessons reaches the instructor's class pulse (class mode; see Features/Instructor).
         services.AddSingleton<ClassPulse>();
         services.AddSingleton<StudentWork>();
-        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), owner));
+        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), sp.GetRequiredService<StudentRegistry>(), owner));
         services.AddScoped<ILessonActivity>(sp => sp.GetRequiredService<LessonActivityFor>()(sp.GetRequiredService<CurrentOwner>().FindAsync));
 
         services.AddRazorComponents().AddInteractiveServerComponents();

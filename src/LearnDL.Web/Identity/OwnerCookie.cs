@@ -32,6 +32,8 @@ public static class OwnerCookie
         });
         services.AddAccessRules();
         services.AddCascadingAuthenticationState();
+        // An open page's sign-in follows the register (a removed student becomes no one, a renamed one their new name).
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, ClassRegisterAuthenticationState>();
         services.AddScoped<CurrentOwner>();
         return services;
     }

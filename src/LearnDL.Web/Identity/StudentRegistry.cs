@@ -15,6 +15,9 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
 {
     private int MaxLength => options.Value.Class.MaxNameLength;
 
+    /// <summary>A student was renamed (their id, the new name) or left the register, removed or merged away (their id, null).</summary>
+    public event Action<string, string?>? Changed;
+
     /// <summary>The name as it will be shown, or why it cannot be used (<paramref name="whenEmpty"/> when there is none).</summary>
     public (string? Name, string? Problem) Clean(string? raw, string whenEmpty = "Choose a name: it is how your runs appear to the class.")
     {
@@ -40,6 +43,7 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
         var me = studentId is null ? null : await db.Students.FirstOrDefaultAsync(s => s.Id == studentId);
         if (await db.Students.AnyAsync(s => s.NormalizedName == normalized && s.Id != (me == null ? "" : me.Id)))
             return (null, $"Someone in this class is already called {name}. Add an initial or choose another name.");
+        var renaming = me is not null;
         if (me is null)
         {
             me = new StudentRecord { Id = "student-" + Guid.NewGuid().ToString("N")[..16], CreatedAt = now };
@@ -48,6 +52,7 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
         (me.DisplayName, me.NormalizedName, me.LastSeenAt) = (name, normalized, now);
         try { await db.SaveChangesAsync(); }
         catch (DbUpdateException) { return (null, $"Someone in this class has just taken the name {name}. Choose another."); }
+        if (renaming) Changed?.Invoke(me.Id, me.DisplayName);
         return (new RunOwner(me.Id, me.DisplayName, OwnerRole.Student), null);
     }
 
@@ -91,6 +96,7 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
         await db.LearningEvents.Where(e => e.StudentId == studentId).ExecuteDeleteAsync();
         var removed = await db.Students.Where(s => s.Id == studentId).ExecuteDeleteAsync() > 0;
         await transaction.CommitAsync();
+        if (removed) Changed?.Invoke(studentId, null);
         return removed;
     }
 
@@ -117,6 +123,7 @@ public sealed partial class StudentRegistry(IDbContextFactory<LearnDbContext> fa
         await db.LearningEvents.Where(e => e.StudentId == fromId).ExecuteUpdateAsync(u => u.SetProperty(e => e.StudentId, intoId));
         await db.Students.Where(s => s.Id == fromId).ExecuteDeleteAsync();
         await transaction.CommitAsync();
+        Changed?.Invoke(fromId, null);
         return null;
     }
 

@@ -14,7 +14,8 @@ public abstract class QueueItem(Guid id, DeviceChoice device, RunOwner owner, Da
 {
     public Guid Id => id;
     public DeviceChoice Device => device;
-    public RunOwner Owner => owner;
+    /// <summary>Who asked for it; a renamed student's new name replaces the old one here, under the queue's lock.</summary>
+    public RunOwner Owner { get; set; } = owner;
     public DateTimeOffset SubmittedAt => submittedAt;
 
     /// <summary>Changed only under the queue's lock.</summary>

@@ -21,7 +21,8 @@ public static class LessonApi
         {
             if (catalog.Find(slug) is not { } lesson) return Results.Problem(statusCode: 404, title: "No such lesson");
             if (Progress(http, services) is not { } progress) return Results.Ok(new { kept = false });
-            await progress.OpenedAsync(lesson);
+            try { await progress.OpenedAsync(lesson); }
+            catch (NotInClassException e) { return NotInClass(e); }
             return Results.Ok(new { kept = true });
         });
         api.MapPost("{slug}/questions/{id}/answers", async (string slug, string id, AnswerBody body, HttpContext http, LessonCatalog catalog, IServiceProvider services) =>
@@ -30,11 +31,15 @@ public static class LessonApi
                 return Results.Problem(statusCode: 404, title: "No such question");
             if (body.Answer < 0 || body.Answer >= question.Answers.Count)
                 return Results.Problem(statusCode: 400, title: "No such answer", detail: $"The question has {question.Answers.Count} answers, numbered from 0.");
-            var outcome = Progress(http, services) is { } progress ? await progress.AnswerAsync(lesson, question, body.Answer) : question.Grade(body.Answer);
+            CheckOutcome outcome;
+            try { outcome = Progress(http, services) is { } progress ? await progress.AnswerAsync(lesson, question, body.Answer) : question.Grade(body.Answer); }
+            catch (NotInClassException e) { return NotInClass(e); }
             return Results.Ok(new { correct = outcome.Correct, explanation = outcome.Explanation, correctAnswer = outcome.CorrectAnswer });
         });
         return app;
     }
+
+    private static IResult NotInClass(NotInClassException e) => Results.Problem(statusCode: 403, title: "Not in the class", detail: e.Message);
 
     /// <summary>A student's progress, kept in the database and told to the class pulse; null for everyone else.</summary>
     private static LessonProgress? Progress(HttpContext http, IServiceProvider services)
