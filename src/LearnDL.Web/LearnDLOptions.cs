@@ -152,6 +152,11 @@ public sealed class HostingOptions
     /// <summary>Trust X-Forwarded-For/-Proto from the proxies below (nginx, Caddy...): client addresses and the scheme.</summary>
     public bool ForwardedHeaders { get; set; }
     public List<string> KnownProxies { get; set; } = [];
+    /// <summary>
+    /// Other addresses (scheme://host[:port]) whose pages may open the live connection and send changes: a reverse
+    /// proxy's public address when the app does not see it as its own host. The app's own address is always allowed.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
 }
 
 /// <summary>Fails start-up on settings that would only break mid-class.</summary>
@@ -199,6 +204,9 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (options.Classify.WaitSeconds is < 1 or > 600 or double.NaN) errors.Add("LearnDL:Classify:WaitSeconds must be between 1 and 600.");
         foreach (var proxy in options.Hosting.KnownProxies)
             if (!System.Net.IPAddress.TryParse(proxy, out _)) errors.Add($"LearnDL:Hosting:KnownProxies: '{proxy}' is not an IP address.");
+        foreach (var origin in options.Hosting.AllowedOrigins)
+            if (Identity.SameOriginRule.Normalize(origin) is null)
+                errors.Add($"LearnDL:Hosting:AllowedOrigins: '{origin}' is not an origin such as https://class.example.edu (scheme and host, an optional port, no path).");
         var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
         if (!File.Exists(models)) errors.Add($"The pretrained model {models} is missing; rebuild the app.");
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;

@@ -76,7 +76,7 @@ public static class LearnDLServices
         // What students do in the lessons reaches the instructor's class pulse (class mode; see Features/Instructor).
         services.AddSingleton<ClassPulse>();
         services.AddSingleton<StudentWork>();
-        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), owner));
+        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), sp.GetRequiredService<StudentRegistry>(), owner));
         services.AddScoped<ILessonActivity>(sp => sp.GetRequiredService<LessonActivityFor>()(sp.GetRequiredService<CurrentOwner>().FindAsync));
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -113,6 +113,8 @@ public static class LearnDLServices
         await app.StartRunServiceAsync();
 
         app.UseHosting(app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value.Hosting);
+        // Early, after forwarded headers: another site's page never opens a circuit or changes anything (Identity/SameOriginRule.cs).
+        app.UseSameOriginRule();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         // Routing after the hosting middleware, so a HEAD request finds the GET endpoint.

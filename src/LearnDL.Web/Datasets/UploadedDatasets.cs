@@ -88,6 +88,8 @@ public sealed class UploadedDatasets(
         address ??= ClientAddress.Unknown;
         var uploads = Options.Uploads;
         if (Options.Class.IsOn && owner.Role == OwnerRole.Learner) return Refused("choose your name first.");
+        try { owner = await names.InClassAsync(owner); } // a tab left open by a student no longer in the class
+        catch (NotInClassException e) { return Refused(e.Message); }
         var (name, problem) = names.Clean(rawName, whenEmpty: "give the dataset a name.");
         if (name is null) return Refused(problem!);
         if (name.Equals(BuiltinDataset.Name, StringComparison.OrdinalIgnoreCase) || name.Equals(FashionMnistDataset.Name, StringComparison.OrdinalIgnoreCase))

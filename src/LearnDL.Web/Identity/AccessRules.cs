@@ -56,10 +56,25 @@ public static class Access
     /// <summary>Sees every run and every upload: the instructor, or the one user of a personal server.</summary>
     internal static bool SeesEverything(RunOwner owner, bool classMode) => !classMode || owner.IsInstructor;
 
+    /// <summary>Said to a student the instructor removed, or merged into another name, whose open page or script still acts as them.</summary>
+    public const string NoLongerInClass =
+        "You are no longer in this class: the instructor removed your name or merged it into another. Join again with a name to go on.";
+
+    /// <summary>
+    /// The owner as the class's register has them now (a renamed student with their new name), or
+    /// <see cref="NotInClassException"/> for a student it no longer holds. What starts runs, uploads or records
+    /// lesson progress asks here, since an open page keeps its sign-in for a while (<see cref="ClassRegisterAuthenticationState"/>).
+    /// </summary>
+    public static async Task<RunOwner> InClassAsync(this StudentRegistry students, RunOwner owner) =>
+        owner.Role != OwnerRole.Student ? owner : await students.FindAsync(owner.Id) ?? throw new NotInClassException();
+
     /// <summary>The runs a list shows this owner: those they are on (and, in class mode, not the others').</summary>
     public static RunFilter Scope(RunOwner owner, bool classMode, RunFilter filter) =>
         filter with { OwnerId = SeesEverything(owner, classMode) ? null : owner.Id };
 }
+
+/// <summary>A student no longer in the class's register tried to change something; the message says what to do.</summary>
+public sealed class NotInClassException() : InvalidOperationException(Access.NoLongerInClass);
 
 /// <summary>A run, for the rules: its id is enough, the rules read what they need.</summary>
 public sealed record RunRef(Guid Id);

@@ -4,22 +4,20 @@ using Microsoft.AspNetCore.Components.Authorization;
 
 namespace LearnDL.Web.Identity;
 
-/// <summary>The owner behind this circuit or request, resolved once per scope from the sign-in cookie; and what the rules let them do.</summary>
+/// <summary>
+/// The owner behind this circuit or request, from its sign-in; and what the rules let them do. Read each time, not
+/// kept: a circuit's sign-in follows the class's register (<see cref="ClassRegisterAuthenticationState"/>).
+/// </summary>
 public sealed class CurrentOwner(AuthenticationStateProvider authentication, IAuthorizationService authorization)
 {
-    private RunOwner? _owner;
-
-    /// <summary>The owner, on every page the class's gate lets through (personal mode always has one).</summary>
-    public async Task<RunOwner> GetAsync() => await FindAsync()
-        ?? throw new InvalidOperationException("No owner: only /join, the sign-in pages and error pages are served without one.");
+    /// <summary>
+    /// The owner, on every page the class's gate lets through (personal mode always has one). A page whose student
+    /// left the register meanwhile has none: <see cref="NotInClassException"/>.
+    /// </summary>
+    public async Task<RunOwner> GetAsync() => await FindAsync() ?? throw new NotInClassException();
 
     /// <summary>The owner, or null on the pages open to everyone (/join, sign-in) for a visitor who has not joined.</summary>
-    public async Task<RunOwner?> FindAsync()
-    {
-        if (_owner is not null) return _owner;
-        var state = await authentication.GetAuthenticationStateAsync();
-        return _owner = RunOwner.From(state.User);
-    }
+    public async Task<RunOwner?> FindAsync() => RunOwner.From((await authentication.GetAuthenticationStateAsync()).User);
 
     /// <summary>Whether the rules (<see cref="Access"/>) let this owner do <paramref name="operation"/> to <paramref name="resource"/>.</summary>
     public async Task<bool> MayAsync(object resource, OperationAuthorizationRequirement operation) =>

@@ -8,6 +8,7 @@ namespace LearnDL.Web.Identity;
 /// <summary>
 /// Every visitor gets an owner cookie on the first request, so runs and limits have someone to
 /// belong to without an account. HttpOnly and SameSite=Lax: scripts cannot read it, other sites cannot ride it.
+/// The instructor's is SameSite=Strict: a link followed from another site does not arrive signed in as them.
 /// </summary>
 public static class OwnerCookie
 {
@@ -27,9 +28,12 @@ public static class OwnerCookie
             options.Events.OnRedirectToLogin = context => RefuseAsync(context, StatusCodes.Status401Unauthorized);
             options.Events.OnRedirectToAccessDenied = context => RefuseAsync(context, StatusCodes.Status403Forbidden);
             options.Events.OnValidatePrincipal = ValidateAsync;
+            options.CookieManager = new StrictForInstructor(options);
         });
         services.AddAccessRules();
         services.AddCascadingAuthenticationState();
+        // An open page's sign-in follows the register (a removed student becomes no one, a renamed one their new name).
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, ClassRegisterAuthenticationState>();
         services.AddScoped<CurrentOwner>();
         return services;
     }
@@ -56,6 +60,26 @@ public static class OwnerCookie
             : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in first",
                 detail: forInstructor ? "Sign in as the instructor at /instructor/sign-in."
                     : "This server hosts a class: open it in a browser and choose your name (or sign in as the instructor).")).ExecuteAsync(context.HttpContext);
+    }
+
+    /// <summary>
+    /// Writes the owner cookie SameSite=Strict when it signs in the instructor, and Lax for everyone else. Here, not in
+    /// OnSigningIn, because a renewal (sliding expiration, a replaced principal) writes the cookie without that event.
+    /// </summary>
+    private sealed class StrictForInstructor(CookieAuthenticationOptions options) : ICookieManager
+    {
+        private readonly ChunkingCookieManager _cookies = new();
+
+        public string? GetRequestCookie(HttpContext context, string key) => _cookies.GetRequestCookie(context, key);
+
+        public void AppendResponseCookie(HttpContext context, string key, string? value, CookieOptions cookie)
+        {
+            if (key == options.Cookie.Name && RunOwner.From(options.TicketDataFormat.Unprotect(value)?.Principal ?? new()) is { IsInstructor: true })
+                cookie.SameSite = SameSiteMode.Strict;
+            _cookies.AppendResponseCookie(context, key, value, cookie);
+        }
+
+        public void DeleteCookie(HttpContext context, string key, CookieOptions cookie) => _cookies.DeleteCookie(context, key, cookie);
     }
 
     private static bool ClassMode(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<LearnDLOptions>>().Value.Class.IsOn;

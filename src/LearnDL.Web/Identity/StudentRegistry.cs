@@ -25,6 +25,9 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
 
     private int MaxLength => options.Value.Class.MaxNameLength;
 
+    /// <summary>A student was renamed (their id, the new name) or left the register, removed or merged away (their id, null).</summary>
+    public event Action<string, string?>? Changed;
+
     /// <summary>The name as it will be shown, or why it cannot be used (<paramref name="whenEmpty"/> when there is none).</summary>
     public (string? Name, string? Problem) Clean(string? raw, string whenEmpty = "Choose a name: it is how your runs appear to the class.") =>
         StudentNames.Clean(raw, MaxLength, whenEmpty);
@@ -90,6 +93,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
             return (null, $"Someone in this class has just taken the name {name}. Choose another.");
         }
         if (isNew) networks.Set(me.Id, network);
+        else Changed?.Invoke(me.Id, me.DisplayName);
         return (new RunOwner(me.Id, me.DisplayName, OwnerRole.Student), null);
     }
 
@@ -155,6 +159,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
         var removed = await db.Students.Where(s => s.Id == studentId).ExecuteDeleteAsync() > 0;
         await transaction.CommitAsync();
         networks.Forget(studentId);
+        if (removed) Changed?.Invoke(studentId, null);
         return removed;
     }
 
@@ -182,6 +187,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
         await db.Students.Where(s => s.Id == fromId).ExecuteDeleteAsync();
         await transaction.CommitAsync();
         networks.Forget(fromId);
+        Changed?.Invoke(fromId, null);
         return null;
     }
 

@@ -14,7 +14,8 @@ public abstract class QueueItem(Guid id, DeviceChoice device, RunOwner owner, Da
 {
     public Guid Id => id;
     public DeviceChoice Device => device;
-    public RunOwner Owner => owner;
+    /// <summary>Who asked for it; a renamed student's new name replaces the old one here, under the queue's lock.</summary>
+    public RunOwner Owner { get; set; } = owner;
     public DateTimeOffset SubmittedAt => submittedAt;
     /// <summary>The network the owner's name was made from (students only): the queue counts runs per network. Set under the queue's lock.</summary>
     public string? Network { get; set; }

@@ -85,6 +85,7 @@ public sealed class RunQueue : IRunQueue
     private readonly RunHub _hub;
     private readonly DatasetDirectory _datasets;
     private readonly UploadedDatasets _uploads;
+    private readonly StudentRegistry _students;
     private readonly IRunExecutor _executor;
     private readonly ServerPaths _paths;
     private readonly StudentNetworks _networks;
@@ -100,10 +101,12 @@ public sealed class RunQueue : IRunQueue
 
     private bool _capacityFromWorkers;
 
-    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, IRunExecutor executor, ServerPaths paths,
-        StudentNetworks networks, IOptions<LearnDLOptions> options, TimeProvider time)
+    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, StudentRegistry students, IRunExecutor executor,
+        ServerPaths paths, StudentNetworks networks, IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        (_store, _hub, _datasets, _uploads, _executor, _paths, _networks, _time) = (store, hub, datasets, uploads, executor, paths, networks, time);
+        (_store, _hub, _datasets, _uploads, _students, _executor, _paths, _networks, _time) = (store, hub, datasets, uploads, students, executor, paths, networks, time);
+        // The queue's views show a renamed student's new name at once (the queue lives as long as the register).
+        _students.Changed += Renamed;
         var o = options.Value;
         _shareIdentical = o.ShareIdenticalRuns;
         (_maxPerNetwork, _maxForStudents) = (o.Class.MaxQueuedRunsPerAddress, o.Class.MaxQueuedStudentRuns);
@@ -122,6 +125,9 @@ public sealed class RunQueue : IRunQueue
 
     public async Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null)
     {
+        // A tab left open by a student no longer in the class starts nothing; a renamed one's run carries the new name.
+        try { owner = await _students.InClassAsync(owner); }
+        catch (NotInClassException e) { throw new RunRejectedException([e.Message]); }
         var (problems, device, engineDataset) = await ValidateAsync(request, owner);
         if (problems.Count > 0) throw new RunRejectedException(problems);
 
@@ -291,6 +297,16 @@ public sealed class RunQueue : IRunQueue
                 case CancelOutcome.Left: left++; break;
             }
         return new(stopped, left);
+    }
+
+    private void Renamed(string studentId, string? name)
+    {
+        if (name is null) return;
+        var renamed = false;
+        lock (_lock)
+            foreach (var job in _jobs.Values.Where(j => j.Owner.Id == studentId))
+                (job.Owner, renamed) = (job.Owner with { Name = name }, true);
+        if (renamed) _hub.QueueChanged();
     }
 
     public void SetPaused(ComputeDevice device, bool paused)

@@ -87,8 +87,10 @@ public class ClassModeTests : ClassAppTests
     {
         _ = _factory.CreateClient(); // starts the host
         var uploads = _factory.Services.GetRequiredService<UploadedDatasets>();
-        var ada = new RunOwner("student-ada", "Ada", OwnerRole.Student);
-        var bob = new RunOwner("student-bob", "Bob", OwnerRole.Student);
+        // Students in the class's register: the importer refuses one it does not hold.
+        var students = _factory.Services.GetRequiredService<StudentRegistry>();
+        var ada = (await students.JoinAsync("Ada", null)).Owner!;
+        var bob = (await students.JoinAsync("Bob", null)).Owner!;
         var zip = Zips.Good();
         var outcome = await uploads.ImportAsync(new MemoryStream(zip), zip.Length, "Ada shapes", ada);
         Assert.True(outcome.Accepted, outcome.Message);

@@ -4,16 +4,20 @@ using LearnDL.Web.Identity;
 
 namespace LearnDL.Web.Features.Instructor;
 
-/// <summary>What a student does in the lessons, handed to the class pulse; nothing for the instructor or a personal-mode learner.</summary>
-public sealed class ClassActivity(ClassPulse pulse, Func<Task<RunOwner?>> owner) : ILessonActivity
+/// <summary>
+/// What a student does in the lessons, handed to the class pulse; nothing for the instructor or a personal-mode learner.
+/// A student no longer in the class's register (a tab left open after the instructor removed them) records nothing:
+/// <see cref="NotInClassException"/>, before their progress is saved (<see cref="LessonProgress"/> reports first).
+/// </summary>
+public sealed class ClassActivity(ClassPulse pulse, StudentRegistry students, Func<Task<RunOwner?>> owner) : ILessonActivity
 {
     public async Task OpenedAsync(Lesson lesson)
     {
         if (await owner() is { Role: OwnerRole.Student } student)
-            await pulse.RecordAsync(student.Id, LearningEventKind.Opened, lesson);
+            await pulse.RecordAsync((await students.InClassAsync(student)).Id, LearningEventKind.Opened, lesson);
     }
 
     public async Task<bool> AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome) =>
         await owner() is not { Role: OwnerRole.Student } student
-        || await pulse.RecordAsync(student.Id, LearningEventKind.Answered, lesson, question, outcome);
+        || await pulse.RecordAsync((await students.InClassAsync(student)).Id, LearningEventKind.Answered, lesson, question, outcome);
 }

@@ -23,7 +23,8 @@ public static class LessonApi
         {
             if (catalog.Find(slug) is not { } lesson) return Results.Problem(statusCode: 404, title: "No such lesson");
             if (Progress(http, services) is not { } progress) return Results.Ok(new { kept = false });
-            await progress.OpenedAsync(lesson);
+            try { await progress.OpenedAsync(lesson); }
+            catch (NotInClassException e) { return NotInClass(e); }
             return Results.Ok(new { kept = true });
         });
         api.MapPost("{slug}/questions/{id}/answers", async (string slug, string id, HttpContext http, LessonCatalog catalog, IServiceProvider services) =>
@@ -35,8 +36,11 @@ public static class LessonApi
                 return Results.Problem(statusCode: 400, title: "No such answer",
                     detail: $"Say which answer you chose: send {{\"answer\": N}} as JSON, where N is 0 to {question.Answers.Count - 1} (the question's {question.Answers.Count} answers in order).");
             if (Progress(http, services) is not { } progress) return Graded(question.Grade(answer));
-            return await progress.TryAnswerAsync(lesson, question, answer) is { } outcome
-                ? Graded(outcome)
+            CheckOutcome? outcome;
+            try { outcome = await progress.TryAnswerAsync(lesson, question, answer); }
+            catch (NotInClassException e) { return NotInClass(e); }
+            return outcome is { } graded
+                ? Graded(graded)
                 : Results.Problem(statusCode: 409, title: "Open the lesson first",
                     detail: $"An answer counts once you have opened the lesson: open /lessons/{lesson.Slug} (or POST /api/lessons/{lesson.Slug}/opened), then answer.");
         });
@@ -57,6 +61,8 @@ public static class LessonApi
         }
         catch (JsonException) { return null; }
     }
+
+    private static IResult NotInClass(NotInClassException e) => Results.Problem(statusCode: 403, title: "Not in the class", detail: e.Message);
 
     /// <summary>A student's progress, kept in the database and told to the class pulse; null for everyone else.</summary>
     private static LessonProgress? Progress(HttpContext http, IServiceProvider services)

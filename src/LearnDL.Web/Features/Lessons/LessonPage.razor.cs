@@ -37,7 +37,8 @@ public partial class LessonPage
         if (_opened != _lesson.Slug)
         {
             _opened = _lesson.Slug;
-            await Progress.OpenedAsync(_lesson);
+            try { await Progress.OpenedAsync(_lesson); }
+            catch (Identity.NotInClassException) { } // removed meanwhile: nothing is recorded, and the layout sends the page to /join
         }
     }
 }

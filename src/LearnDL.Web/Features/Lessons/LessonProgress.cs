@@ -52,7 +52,8 @@ public sealed class BrowserProgressStore(ProtectedLocalStorage storage) : IProgr
 
 /// <summary>
 /// What a teacher may see of a reader's work, as it happens (class mode: the instructor's class pulse).
-/// Personal mode has no teacher and registers none.
+/// Personal mode has no teacher and registers none. Throws <see cref="LearnDL.Web.Identity.NotInClassException"/>
+/// for a student no longer in the class: <see cref="LessonProgress"/> reports before it saves, so they save nothing either.
 /// </summary>
 public interface ILessonActivity
 {
@@ -85,13 +86,16 @@ public sealed class LessonProgress(IProgressStore store, ILessonActivity? activi
         await SaveAsync(state with { Read = new HashSet<string>(state.Read) { lesson.Slug } });
     }
 
-    /// <summary>The reader opened the lesson's page (once per visit): it is read, and the class pulse hears of it.</summary>
+    /// <summary>
+    /// The reader opened the lesson's page (once per visit): the class pulse hears of it, and it is read. The pulse first:
+    /// it refuses a student no longer in the class (<see cref="ILessonActivity"/>), and then nothing is saved.
+    /// </summary>
     public Task OpenedAsync(Lesson lesson) => _opening[lesson.Slug] = OpenAsync(lesson);
 
     private async Task OpenAsync(Lesson lesson)
     {
-        await MarkReadAsync(lesson);
         if (activity is not null) await activity.OpenedAsync(lesson);
+        await MarkReadAsync(lesson);
     }
 
     /// <summary>Grades the answer, remembers it (unless it is not kept: see <see cref="TryAnswerAsync"/>), and returns what to show the reader.</summary>

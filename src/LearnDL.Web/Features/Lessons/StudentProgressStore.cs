@@ -30,16 +30,17 @@ public sealed class StudentProgressStore(IDbContextFactory<LearnDbContext> facto
     }
 }
 
-/// <summary>Keeps progress with the student in class mode, and in the reader's own browser otherwise.</summary>
+/// <summary>
+/// Keeps progress with the student in class mode, and in the reader's own browser otherwise. Asked each time: a
+/// circuit's sign-in follows the register, and a student removed meanwhile writes nothing under their old id.
+/// </summary>
 public sealed class OwnerProgressStore(CurrentOwner owner, BrowserProgressStore browser, IDbContextFactory<LearnDbContext> factory) : IProgressStore
 {
-    private IProgressStore? _store;
-
     public async Task<ProgressState> LoadAsync() => await (await StoreAsync()).LoadAsync();
 
     public async Task SaveAsync(ProgressState state) => await (await StoreAsync()).SaveAsync(state);
 
-    private async Task<IProgressStore> StoreAsync() => _store ??= await owner.FindAsync() is { Role: OwnerRole.Student } student
+    private async Task<IProgressStore> StoreAsync() => await owner.FindAsync() is { Role: OwnerRole.Student } student
         ? new StudentProgressStore(factory, student.Id)
         : browser;
 }
