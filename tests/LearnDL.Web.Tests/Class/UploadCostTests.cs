@@ -34,7 +34,16 @@ public class UploadCostTests : IDisposable
         return _factory.Services.GetRequiredService<UploadedDatasets>();
     }
 
-    private static RunOwner Student(string name) => new("student-" + name.ToLowerInvariant(), name, OwnerRole.Student);
+    private readonly Dictionary<string, RunOwner> _students = [];
+
+    /// <summary>A student of the class's register (the importer and the queue refuse a name it does not hold), joined once.</summary>
+    private async Task<RunOwner> StudentAsync(string name)
+    {
+        if (_students.TryGetValue(name, out var known)) return known;
+        var (owner, problem) = await _factory!.Services.GetRequiredService<StudentRegistry>().JoinAsync(name, null);
+        Assert.True(owner is not null, problem);
+        return _students[name] = owner;
+    }
 
     private static Task<ImportOutcome> Import(UploadedDatasets uploads, byte[] zip, string name, RunOwner owner, string address) =>
         uploads.ImportAsync(new MemoryStream(zip), zip.Length, name, owner, address);
@@ -58,7 +67,7 @@ public class UploadCostTests : IDisposable
         var zip = Zips.Make([.. Enumerable.Range(0, 30).Select(i => ($"bomb/{(i % 2 == 0 ? "a" : "b")}/{i}.bmp", Zips.Bmp(330, 290)))]);
         Assert.True(zip.Length < 20_000, $"{zip.Length} bytes");
 
-        var outcome = await Import(uploads, zip, "flat", Student("Mallory"), "10.0.0.66");
+        var outcome = await Import(uploads, zip, "flat", await StudentAsync("Mallory"), "10.0.0.66");
         Assert.False(outcome.Accepted);
         Assert.StartsWith("Refused: 0.bmp unpacks to more than 100 times its packed size, as a zip bomb does (MaxCompressionRatio).", outcome.Message);
         Assert.Contains("save it as PNG or JPEG", outcome.Message);
@@ -96,7 +105,7 @@ public class UploadCostTests : IDisposable
             ("set/red/0.png", HostilePictures.PngRgba(1200)), ("set/red/1.png", HostilePictures.PngRgba(1100)),
             ("set/blue/0.jpg", HostilePictures.Photo(1600, 1200, SKEncodedImageFormat.Jpeg)), ("set/blue/1.jpg", HostilePictures.Photo(1200, 1600, SKEncodedImageFormat.Jpeg)),
             ("set/blue/2.png", Zips.Png(9, side: 40)), ("set/red/2.png", [.. Zips.Png(200, side: 40), .. new byte[300_000]]));
-        var outcome = await Import(uploads, zip, "big", Student("Ada"), "10.0.0.1");
+        var outcome = await Import(uploads, zip, "big", await StudentAsync("Ada"), "10.0.0.1");
         Assert.True(outcome.Accepted, outcome.Message);
         Assert.Contains("4 pictures were larger than runs use and are kept at 256 pixels on their shorter side.", outcome.Message);
 
@@ -124,7 +133,7 @@ public class UploadCostTests : IDisposable
         }
         var queue = _factory!.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var run = await queue.SubmitAsync(new RunRequest { Dataset = "upload:big", Images = 6, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, Student("Ada"));
+        var run = await queue.SubmitAsync(new RunRequest { Dataset = "upload:big", Images = 6, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, await StudentAsync("Ada"));
         for (var deadline = DateTime.UtcNow.AddSeconds(60); (await store.GetSummaryAsync(run.RunId))!.Status is not (RunStatus.Completed or RunStatus.Failed) && DateTime.UtcNow < deadline;)
             await Task.Delay(100);
         Assert.Equal(RunStatus.Completed, (await store.GetSummaryAsync(run.RunId))!.Status);
@@ -136,7 +145,7 @@ public class UploadCostTests : IDisposable
         var uploads = Start(("LearnDL:Uploads:MaxDecodedMegapixels", "4"));
         // Four 1,100 x 1,100 PNGs decode to 4.8 megapixels to be downscaled: more than this server decodes for one upload.
         var zip = Zips.Stored([.. Enumerable.Range(0, 4).Select(i => ($"{(i % 2 == 0 ? "a" : "b")}/{i}.png", HostilePictures.PngRgba(1100)))]);
-        var outcome = await Import(uploads, zip, "huge", Student("Mallory"), "10.0.0.66");
+        var outcome = await Import(uploads, zip, "huge", await StudentAsync("Mallory"), "10.0.0.66");
         Assert.False(outcome.Accepted);
         Assert.StartsWith("Refused: its pictures are larger than the server decodes for one upload: more than 4 megapixels together (MaxDecodedMegapixels).", outcome.Message);
         await AssertOnlyKept();
@@ -166,17 +175,17 @@ public class UploadCostTests : IDisposable
             Assert.Equal("Refused: " + why, outcome.Message);
         }
 
-        await Accepted("ada-1", Student("Ada"), lab);
-        await Refused("ada-2", Student("Ada"), home, "its pictures, even downscaled, take more than the 0.2 MB left in your QuotaPerOwnerBytes.");
+        await Accepted("ada-1", await StudentAsync("Ada"), lab);
+        await Refused("ada-2", await StudentAsync("Ada"), home, "its pictures, even downscaled, take more than the 0.2 MB left in your QuotaPerOwnerBytes.");
         // One student as many names from one address: the address's quota counts them all.
-        await Accepted("sybil-1", Student("Sybil1"), lab);
-        await Refused("sybil-2", Student("Sybil2"), lab, "its pictures, even downscaled, take more than the 0.2 MB left in the QuotaPerAddressBytes of your network address.");
-        await Accepted("bob-1", Student("Bob"), home); // another address has its own room
+        await Accepted("sybil-1", await StudentAsync("Sybil1"), lab);
+        await Refused("sybil-2", await StudentAsync("Sybil2"), lab, "its pictures, even downscaled, take more than the 0.2 MB left in the QuotaPerAddressBytes of your network address.");
+        await Accepted("bob-1", await StudentAsync("Bob"), home); // another address has its own room
         await Accepted("instructor-1", RunOwner.Instructor, lab); // the instructor, from the lab's address too
         // Students together stop short of the instructor's reserve; the instructor does not.
-        await Refused("cy-1", Student("Cy"), "10.9.9.9", "its pictures, even downscaled, take more than the 0.1 MB left in the students' share of QuotaTotalBytes.");
+        await Refused("cy-1", await StudentAsync("Cy"), "10.9.9.9", "its pictures, even downscaled, take more than the 0.1 MB left in the students' share of QuotaTotalBytes.");
         await Accepted("instructor-2", RunOwner.Instructor, lab);
-        await Refused("dee-1", Student("Dee"), "10.9.9.10",
+        await Refused("dee-1", await StudentAsync("Dee"), "10.9.9.10",
             "the class's uploads already take 2.3 MB, all that students may use (QuotaTotalBytes less InstructorReserveBytes). Ask the instructor to delete some.");
         await AssertOnlyKept([.. kept]);
     }
