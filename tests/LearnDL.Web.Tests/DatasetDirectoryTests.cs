@@ -74,7 +74,7 @@ public class DatasetDirectoryTests
 
     [Theory]
     [InlineData("imagenet", "Unknown dataset")]
-    [InlineData("folder:/etc", "outside the allowed dataset folders")]
+    [InlineData("folder:/etc", "not one this server offers")]
     [InlineData("folder:", "needs a path")]
     public void Describe_UnusableNames_SayWhy(string name, string problem)
     {

@@ -76,7 +76,8 @@ public sealed class DatasetCatalog(DatasetOptions options)
     private BuiltinDataset Builtin => new(GeneratedFolder);
     private FashionMnistDataset FashionMnist => new(options.FashionMnistFolder);
 
-    private bool IsAllowed(string fullPath)
+    /// <summary>Whether a folder (a full path) lies under one of the allowed roots, links followed; any folder when none are set.</summary>
+    public bool IsAllowed(string fullPath)
     {
         var roots = options.FolderRoots.Concat(options.UnlistedRoots).ToList();
         if (roots.Count == 0) return true;

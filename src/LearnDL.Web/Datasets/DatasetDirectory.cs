@@ -25,9 +25,12 @@ public sealed class DatasetDirectory : IDisposable
     private const int ThumbnailSide = 48;
     private volatile IReadOnlyList<DatasetInfo>? _list;
 
+    private readonly IReadOnlyList<string> _roots;
+
     public DatasetDirectory(DatasetCatalog catalog, DatasetOptions options)
     {
         _catalog = catalog;
+        _roots = options.FolderRoots;
         foreach (var folder in options.FolderRoots.Append(options.FashionMnistFolder).Where(Directory.Exists).Distinct())
         {
             try
@@ -53,6 +56,7 @@ public sealed class DatasetDirectory : IDisposable
     {
         var key = DatasetCatalog.CanonicalName(name);
         if (_described.TryGetValue(key, out var known)) return (known, null);
+        if (FolderOutsideTheRoots(name) is { } outside) return (null, outside);
         try
         {
             var info = _catalog.Open(name).Info;
@@ -62,6 +66,25 @@ public sealed class DatasetDirectory : IDisposable
             return (info, null);
         }
         catch (DatasetException e) { return (null, e.Message); }
+    }
+
+    /// <summary>
+    /// Why a folder: name that leads outside the offered folders cannot be used, naming only those folders (the
+    /// datasets page lists what is in them): never the path it resolved to, which would tell the server's working
+    /// directory or anything else about its disk. Null for other names, and for folders inside the roots.
+    /// </summary>
+    private string? FolderOutsideTheRoots(string name)
+    {
+        name = name.Trim();
+        if (!name.StartsWith(FolderDataset.Prefix, StringComparison.OrdinalIgnoreCase)) return null;
+        var path = name[FolderDataset.Prefix.Length..];
+        if (string.IsNullOrWhiteSpace(path)) return null; // the catalog says what a folder: name needs
+        var offered = $"Folder datasets are the subfolders of {string.Join(", ", _roots)}, listed on the Datasets page (folder:NAME as shown there).";
+        try { return _catalog.IsAllowed(Path.GetFullPath(path)) ? null : "That folder is not one this server offers. " + offered; }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return "That is not a folder name: it holds characters no folder name can have. " + offered;
+        }
     }
 
     /// <summary>How many datasets are described in the cache (for tests).</summary>

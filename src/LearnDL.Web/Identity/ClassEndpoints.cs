@@ -45,7 +45,8 @@ public static class ClassEndpoints
         account.MapPost("/instructor-sign-in", SignInAsync).RequireRateLimiting(SignInLimit);
         account.MapPost("/sign-out", async (HttpContext http, IAntiforgery antiforgery) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http)) return Expired();
+            if (await ReadAsync(http, antiforgery, "") is not { } form) return Expired();
+            if (form.Problem is { } problem) return problem;
             await http.SignOutAsync(OwnerCookie.Scheme);
             return Results.LocalRedirect("/");
         });
@@ -55,16 +56,37 @@ public static class ClassEndpoints
     private static IResult Expired() => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "This form has expired",
         detail: "The form was not sent from this site's page, or the page is old. Open the page again and send the form from there.");
 
-    private static async Task<(string? Value, string? ReturnUrl)?> ReadAsync(HttpContext http, IAntiforgery antiforgery, string field)
+    /// <summary>Said of a form that holds what no one types: control characters (NUL, a tab in an address) or more than a form may.</summary>
+    private static IResult Unreadable() => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "This form could not be used",
+        detail: "It holds characters that have no place in it (control characters such as NUL or a tab). Open the page again, type it anew and send it from there.");
+
+    /// <summary>
+    /// The form's field and return address when its token is good; null when it is not (expired, forged). A form the
+    /// server cannot read, or a return address with control characters, comes back as <see cref="Unreadable"/>: a 400, never a 500.
+    /// </summary>
+    private static async Task<(string? Value, string? ReturnUrl, IResult? Problem)?> ReadAsync(HttpContext http, IAntiforgery antiforgery, string field)
     {
-        if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http)) return null;
-        var form = await http.Request.ReadFormAsync();
-        return (form[field].ToString(), form["returnUrl"].ToString());
+        if (!http.Request.HasFormContentType) return null;
+        try
+        {
+            if (!await antiforgery.IsRequestValidAsync(http)) return null;
+            var form = await http.Request.ReadFormAsync();
+            var (value, returnUrl) = (form[field].ToString(), form["returnUrl"].ToString());
+            // A pasted line break in a name is only space (the name's rules collapse it); NUL and the like are no text at all.
+            static bool Odd(string text) => text.Any(c => char.IsControl(c) && !char.IsWhiteSpace(c));
+            return Odd(value) || Odd(form["code"].ToString()) || returnUrl.Any(char.IsControl) ? (null, null, Unreadable()) : (value, returnUrl, null);
+        }
+        // The form reader refuses NUL and over-long values; the antiforgery check reads the form first, and wraps it.
+        catch (Exception e) when (e is InvalidDataException or AntiforgeryValidationException or BadHttpRequestException)
+        {
+            return (null, null, Unreadable());
+        }
     }
 
     private static async Task<IResult> JoinAsync(HttpContext http, IAntiforgery antiforgery, StudentRegistry students, ClassCode code, IOptions<LearnDLOptions> options)
     {
-        if (await ReadAsync(http, antiforgery, "name") is not var (name, returnUrl)) return Expired();
+        if (await ReadAsync(http, antiforgery, "name") is not var (name, returnUrl, unreadable)) return Expired();
+        if (unreadable is not null) return unreadable;
         if (!options.Value.Class.IsOn) return Results.LocalRedirect("/");
         var current = RunOwner.From(http.User);
         var me = current?.Role == OwnerRole.Student ? current.Id : null;
@@ -81,7 +103,8 @@ public static class ClassEndpoints
 
     private static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery antiforgery, IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        if (await ReadAsync(http, antiforgery, "passphrase") is not var (passphrase, returnUrl)) return Expired();
+        if (await ReadAsync(http, antiforgery, "passphrase") is not var (passphrase, returnUrl, unreadable)) return Expired();
+        if (unreadable is not null) return unreadable;
         var classOptions = options.Value.Class;
         if (!classOptions.IsOn || !Passphrase.Matches(passphrase ?? "", classOptions))
             return Results.LocalRedirect($"/instructor/sign-in?error=wrong&returnUrl={Uri.EscapeDataString(Local(returnUrl, "/instructor"))}");
@@ -91,5 +114,6 @@ public static class ClassEndpoints
 
     /// <summary>Only a path on this site: a sign-in never sends anyone elsewhere.</summary>
     internal static string Local(string? url, string fallback = "/") =>
-        url is { Length: > 0 } u && u.StartsWith('/') && !u.StartsWith("//", StringComparison.Ordinal) && !u.StartsWith("/\\", StringComparison.Ordinal) ? u : fallback;
+        url is { Length: > 0 } u && u.StartsWith('/') && !u.StartsWith("//", StringComparison.Ordinal) && !u.StartsWith("/\\", StringComparison.Ordinal)
+            && !u.Any(char.IsControl) ? u : fallback; // control characters: not an address LocalRedirect accepts
 }
