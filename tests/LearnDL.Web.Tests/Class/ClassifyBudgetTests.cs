@@ -107,25 +107,4 @@ public class ClassifyBudgetTests(ClassifyBudgetFixture f) : IClassFixture<Classi
         Assert.Null((await upload).Problem);
         Assert.Null((await Classify(fay, medium)).Problem); // room again once the other is done
     }
-
-    /// <summary>An upload that stops after its first read until released: a classification caught while its picture arrives.</summary>
-    private sealed class HeldStream(byte[] bytes) : MemoryStream(bytes)
-    {
-        private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Reading => _reading.Task;
-
-        public void Release() => _release.TrySetResult();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            _reading.TrySetResult();
-            await _release.Task.WaitAsync(cancellationToken);
-            return await base.ReadAsync(buffer, cancellationToken);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
 }

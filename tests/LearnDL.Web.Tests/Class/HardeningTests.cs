@@ -246,22 +246,4 @@ public class HardeningTests : ClassAppTests
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/lessons"))).StatusCode);
     }
-
-    /// <summary>A zip upload that stops after its first bytes until released: an import caught in the middle.</summary>
-    private sealed class HeldStream(byte[] bytes) : MemoryStream(bytes)
-    {
-        private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Reading => _reading.Task;
-
-        public void Release() => _release.TrySetResult();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            _reading.TrySetResult();
-            await _release.Task.WaitAsync(cancellationToken);
-            return await base.ReadAsync(buffer, cancellationToken);
-        }
-    }
 }
