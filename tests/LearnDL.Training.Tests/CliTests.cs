@@ -26,6 +26,25 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_OneEpoch_SaysEpochInTheSingular()
+    {
+        var (code, stdout, stderr) = await Run("run", "--images", "20", "--epochs", "1", "--device", "cpu");
+        Assert.Equal(0, code);
+        Assert.Contains("1 epoch of the classification head", stderr);
+        Assert.DoesNotContain("1 epochs", stderr);
+        Assert.Contains("20 images (", stdout);
+    }
+
+    [Theory]
+    [InlineData(1, "epoch", "1 epoch")]
+    [InlineData(0, "epoch", "0 epochs")]
+    [InlineData(2, "run", "2 runs")]
+    [InlineData(1200, "image", "1,200 images")]
+    [InlineData(1, "held-out image", "1 held-out image")]
+    public void Plural_SingularForOneOnly(int count, string noun, string expected) =>
+        Assert.Equal(expected, LearnDL.Training.Text.Plural.Of(count, noun));
+
+    [Fact]
     public async Task Run_Json_PrintsExactlyOneDocumentWithTheContractFields()
     {
         var (code, stdout, stderr) = await Run("run", "--dataset", "builtin", "--images", "20", "--epochs", "2", "--device", "cpu", "--json");
