@@ -229,7 +229,7 @@ public class CliTests : IDisposable
         {
             (code, _, stderr) = await Run("classify", "--model", model, "--image", photo);
             Assert.Equal(ExitCodes.BadInput, code);
-            Assert.Contains("declares 1,200 x 1,000 pixels (1.2 megapixels); at most 1 megapixels are read", stderr);
+            Assert.Contains("declares 1,200 x 1,000 pixels (1.2 megapixels); at most 1 megapixel is read", stderr);
         }
         finally { Environment.SetEnvironmentVariable("LearnDL__MaxImagePixels", null); }
     }
