@@ -36,14 +36,17 @@ public static class Cli
         try
         {
             var cli = new CliArguments(args, Flags);
-            var options = ReadDatasetOptions();
-            var probe = new DeviceProbe();
             var command = cli.Command;
             if (cli.Flag("help") || command is "help" or "--help" or "-h")
             {
                 await stdout.WriteLineAsync(Usage);
                 return ExitCodes.Success;
             }
+            // Said at once, before ONNX Runtime, a model or the probe load (seconds): the user sees it started.
+            // On stderr, so that --json leaves stdout one JSON document.
+            if (FirstLine(command) is { } doing) await stderr.WriteLineAsync($"learndl {command}: {doing}");
+            var options = ReadDatasetOptions();
+            var probe = new DeviceProbe();
             var output = new CliOutput(stdout, stderr, cli.Flag("json"));
             return command switch
             {
@@ -108,6 +111,19 @@ public static class Cli
             return ExitCodes.Failure;
         }
     }
+
+    /// <summary>What a command is about to do, said before its slow start; null for an unknown command.</summary>
+    private static string? FirstLine(string? command) => command switch
+    {
+        "doctor" => "checking this machine's CPU, memory, GPU and ONNX Runtime...",
+        "datasets" => "looking for the datasets...",
+        "run" => "starting a run: loading ONNX Runtime, ResNet18 and the images...",
+        "bench" => "measuring where the time goes: preparation, then the network (a minute or more)...",
+        "classify" => "loading the picture and the model...",
+        "parallel" => "timing the same matrix multiply done several ways...",
+        "worker" => "checking this machine's device before joining the class...",
+        _ => null,
+    };
 
     private static DatasetOptions ReadDatasetOptions()
     {

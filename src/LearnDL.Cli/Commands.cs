@@ -3,6 +3,7 @@ using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
 using Spectre.Console;
+using LearnDL.Training.Text;
 
 namespace LearnDL.Cli;
 
@@ -59,7 +60,7 @@ public static class Commands
         if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
 
         var c = output.Console;
-        c.MarkupLineInterpolated($"\n[bold]{result.Dataset}[/]: {result.Images} images ({result.TrainImages} train / {result.TestImages} held out) on the [bold]{result.Device.ToUpperInvariant()}[/] ({result.RuntimeBuild} build)");
+        c.MarkupLineInterpolated($"\n[bold]{result.Dataset}[/]: {Plural.Of(result.Images, "image")} ({result.TrainImages} train / {result.TestImages} held out) on the [bold]{result.Device.ToUpperInvariant()}[/] ({result.RuntimeBuild} build)");
         c.MarkupLineInterpolated($"[grey]{result.DeviceReason}[/]");
         var stages = new Table().AddColumns("Stage", "Seconds");
         foreach (var s in result.Stages) stages.AddRow(s.Name, s.Seconds.ToString("0.00"));
@@ -102,10 +103,10 @@ public static class Commands
         await Prepare("builtin", () => catalog.Open(BuiltinDataset.Name).Select(Math.Min(preparationImages, BuiltinDataset.MaxImages), 7, cancellationToken).Samples);
         if (catalog.List().FirstOrDefault(d => d.Name == FashionMnistDataset.Name) is { Available: true })
             await Prepare("fashionMnist", () => catalog.Open(FashionMnistDataset.Name).Select(preparationImages, 7, cancellationToken).Samples);
-        Say($"{photos} photos of 12 megapixels (drawn and saved on first use)");
+        Say($"{Plural.Of(photos, "photo")} of 12 megapixels (drawn and saved on first use)");
         await Prepare("photos", () => SyntheticPhotos.Ensure(catalog.GeneratedFolder, photos, cancellationToken));
 
-        Say($"{images} built-in images through the network on the {device.Device.ToId().ToUpperInvariant()}");
+        Say($"{Plural.Of(images, "built-in image")} through the network on the {device.Device.ToId().ToUpperInvariant()}");
         var samples = catalog.Open(BuiltinDataset.Name).Select(images, 7, cancellationToken).Samples;
         var parallelism = FeaturizeParallelism.For(device.Device);
         using var model = new ResNet18Model(device.Device, threads: parallelism.ThreadsPerCall);

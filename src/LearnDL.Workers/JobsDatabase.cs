@@ -102,5 +102,10 @@ public sealed class JobsDatabase : IAsyncDisposable
     public static string[] QueuesOf(string device, IEnumerable<string> datasets) =>
         datasets.Contains(FashionMnistQueueDataset, StringComparer.OrdinalIgnoreCase) ? [$"{device}_fashion_mnist", device] : [device];
 
+    /// <summary>What a worker's queues mean, in words for its log: "CPU runs, Fashion-MNIST ones too".</summary>
+    public static string ServesInWords(string device, IEnumerable<string> datasets) =>
+        $"{device.ToUpperInvariant()} runs" +
+        (datasets.Contains(FashionMnistQueueDataset, StringComparer.OrdinalIgnoreCase) ? ", Fashion-MNIST ones too" : " (not Fashion-MNIST: no copy here)");
+
     private const string FashionMnistQueueDataset = "fashion-mnist";
 }

@@ -21,22 +21,36 @@ public sealed class RemoteRunJob(RunExchange exchange, DatasetExchange datasets,
         var (spec, _) = await exchange.SpecAsync(runId, CancellationToken.None);
         if (spec is null)
         {
-            logger.LogWarning("Run {RunId} has no specification in the jobs database; nothing to do", runId);
+            logger.LogWarning("Run {Run} has no specification in the jobs database; nothing to do", ShortId(runId));
             return;
         }
         // A job fetched again (its worker died, Hangfire's invisibility timeout passed) finds the attempt taken and does nothing.
         if (!await exchange.ClaimAsync(runId, worker, CancellationToken.None))
         {
-            logger.LogInformation("Run {RunId} already has an attempt; this job does not run it again", runId);
+            logger.LogInformation("Run {Run} was already taken by a worker; it is not run again", ShortId(runId));
             return;
         }
         using var run = state.Begin(runId, cancellationToken);
         var (outcome, message, handBack) = await AttemptAsync(spec, run);
         if (!await exchange.FinishAsync(runId, outcome, message, handBack, CancellationToken.None))
-            logger.LogWarning("Run {RunId} ended ({Outcome}) after the web app had given up on it; its result is not kept", runId, outcome);
+            logger.LogWarning("Run {Run} finished ({Outcome}) after the web app had given up on it; its result is not kept", ShortId(runId), InWords(outcome));
+        else if (message is null)
+            logger.LogInformation("Run {Run} finished: {Outcome}", ShortId(runId), InWords(outcome));
         else
-            logger.LogInformation("Run {RunId} ended: {Outcome} {Message}", runId, outcome, message);
+            logger.LogInformation("Run {Run} finished: {Outcome}. {Message}", ShortId(runId), InWords(outcome), message);
     }
+
+    /// <summary>The start of the run's id, as in its page's address: enough to tell runs apart in a log.</summary>
+    private static string ShortId(Guid runId) => runId.ToString("N")[..8] + "…";
+
+    private static string InWords(AttemptOutcome outcome) => outcome switch
+    {
+        AttemptOutcome.Completed => "completed",
+        AttemptOutcome.Failed => "failed",
+        AttemptOutcome.Cancelled => "cancelled",
+        AttemptOutcome.Interrupted => "interrupted",
+        _ => outcome.ToString().ToLowerInvariant(),
+    };
 
     private async Task<(AttemptOutcome, string?, RunHandBack?)> AttemptAsync(RunSpec spec, RunningRun run)
     {

@@ -5,6 +5,7 @@ using LearnDL.Training.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using LearnDL.Training.Text;
 
 namespace LearnDL.Workers;
 
@@ -42,7 +43,7 @@ public static class WorkerHost
         var state = new WorkerState(new WorkerIdentity(name, settings.Slots,
             Path.Combine(datasetOptions.DataFolder, "worker-cache")));
         say($"worker {name} joined: {device.ToId().ToUpperInvariant()}{(device == ComputeDevice.Gpu ? $" ({report.GpuSummary})" : "")}, " +
-            $"{settings.Slots} slot(s), {announcement.ImagesPerSecond:0.#} images/s, datasets {string.Join(", ", datasets)}. Ctrl+C drains; twice stops the runs.");
+            $"{Plural.Of(settings.Slots, "slot")}, {announcement.ImagesPerSecond:0.#} images/s, datasets {string.Join(", ", datasets)}. Ctrl+C drains; twice stops the runs.");
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
@@ -87,7 +88,7 @@ public static class WorkerHost
             // The probe's reason names the CUDA libraries the loader could not find; say them when it does not.
             var missing = report.MissingLibraries.Count > 0 && !e.Message.Contains(report.MissingLibraries[0], StringComparison.Ordinal)
                 ? $" Missing: {string.Join(", ", report.MissingLibraries)}." : "";
-            throw new DeviceUnavailableException($"This worker cannot serve the gpu queue. {e.Message}{missing}");
+            throw new DeviceUnavailableException($"This worker cannot serve GPU runs. {e.Message}{missing}");
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using LearnDL.Training.Text;
 
 namespace LearnDL.Workers;
 
@@ -32,7 +33,8 @@ public sealed class WorkerService(
         }, storage);
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var cancels = ListenForCancelsAsync(listening.Token);
-        logger.LogInformation("Worker {Name} serves {Queues} with {Slots} slot(s)", name, string.Join(", ", queues), state.Identity.Slots);
+        logger.LogInformation("Worker {Name} serves {Serves}, {Slots} at a time", name,
+            JobsDatabase.ServesInWords(announcement.Device, announcement.Datasets), Plural.Of(state.Identity.Slots, "run"));
         try
         {
             while (!state.Drained.Task.IsCompleted && !stoppingToken.IsCancellationRequested)

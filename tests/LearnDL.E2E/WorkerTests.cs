@@ -220,7 +220,7 @@ public sealed class WorkerTests(WorkerClassServer app)
     {
         await using var gpu = await WorkerProcess.StartAsync(AppContext.BaseDirectory, app.Jobs.ConnectionString, "lab-gpu", device: "gpu", waitUntilJoined: false);
         Assert.Equal(3, await gpu.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("cannot serve the gpu queue", gpu.Log);
+        Assert.Contains("cannot serve GPU runs", gpu.Log);
         Assert.Contains("CPU build", gpu.Log);
         using var http = Client();
         var workers = await http.GetFromJsonAsync<JsonObject>("/api/workers");

@@ -25,6 +25,82 @@ public class CliTests : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>stderr without the line every command starts with ("learndl run: ..."), where there is one.</summary>
+    private static string AfterFirstLine(string stderr) =>
+        stderr.StartsWith("learndl ", StringComparison.Ordinal) ? stderr[(stderr.IndexOf('\n') + 1)..] : stderr;
+
+    /// <summary>The command line as one terminal shows it: stdout and stderr interleaved in the order written.</summary>
+    private sealed class Terminal
+    {
+        private readonly Lock _lock = new();
+        private readonly System.Text.StringBuilder _all = new(), _out = new(), _err = new();
+        public Terminal() { Out = new Pipe(this, _out); Err = new Pipe(this, _err); }
+        public TextWriter Out { get; }
+        public TextWriter Err { get; }
+        public string All { get { lock (_lock) return _all.ToString(); } }
+        public string StdOut { get { lock (_lock) return _out.ToString(); } }
+        public string FirstLine => All.Split('\n')[0];
+
+        private sealed class Pipe(Terminal terminal, System.Text.StringBuilder own) : TextWriter
+        {
+            public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+            public override void Write(char value)
+            {
+                lock (terminal._lock) { own.Append(value); terminal._all.Append(value); }
+            }
+        }
+    }
+
+    private static async Task<(int Code, Terminal Terminal)> RunInTerminal(params string[] args)
+    {
+        var terminal = new Terminal();
+        return (await Cli.Cli.RunAsync(args, terminal.Out, terminal.Err, CancellationToken.None), terminal);
+    }
+
+    /// <summary>Every command says what it is doing before its slow start (ONNX Runtime, the probe), on stderr.</summary>
+    [Theory]
+    [InlineData("doctor", "checking this machine's CPU, memory, GPU and ONNX Runtime...")]
+    [InlineData("doctor --json", "checking this machine's CPU, memory, GPU and ONNX Runtime...")]
+    [InlineData("datasets", "looking for the datasets...")]
+    [InlineData("datasets --json", "looking for the datasets...")]
+    public async Task EveryCommand_FirstSaysWhatItIsDoing_OnStderr_BeforeItsResult(string command, string doing)
+    {
+        var args = command.Split(' ');
+        var (code, terminal) = await RunInTerminal(args);
+        Assert.Equal(0, code);
+        Assert.Equal($"learndl {args[0]}: {doing}", terminal.FirstLine); // before the table or the JSON
+        if (args.Contains("--json")) JsonDocument.Parse(terminal.StdOut); // stdout is still the JSON alone
+    }
+
+    [Fact]
+    public async Task Run_Json_FirstSaysWhatItIsDoing_BeforeTheFirstStage_AndStdoutStaysJson()
+    {
+        var (code, terminal) = await RunInTerminal("run", "--images", "20", "--epochs", "1", "--device", "cpu", "--json");
+        Assert.Equal(0, code);
+        Assert.Equal("learndl run: starting a run: loading ONNX Runtime, ResNet18 and the images...", terminal.FirstLine);
+        Assert.Contains("Choosing 20 images", terminal.All.Split('\n')[1]); // the first stage comes after it
+        Assert.Equal(1, JsonDocument.Parse(terminal.StdOut).RootElement.GetProperty("epochs").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Run_OneEpoch_SaysEpochInTheSingular()
+    {
+        var (code, stdout, stderr) = await Run("run", "--images", "20", "--epochs", "1", "--device", "cpu");
+        Assert.Equal(0, code);
+        Assert.Contains("1 epoch of the classification head", stderr);
+        Assert.DoesNotContain("1 epochs", stderr);
+        Assert.Contains("20 images (", stdout);
+    }
+
+    [Theory]
+    [InlineData(1, "epoch", "1 epoch")]
+    [InlineData(0, "epoch", "0 epochs")]
+    [InlineData(2, "run", "2 runs")]
+    [InlineData(1200, "image", "1,200 images")]
+    [InlineData(1, "held-out image", "1 held-out image")]
+    public void Plural_SingularForOneOnly(int count, string noun, string expected) =>
+        Assert.Equal(expected, LearnDL.Training.Text.Plural.Of(count, noun));
+
     [Fact]
     public async Task Run_Json_PrintsExactlyOneDocumentWithTheContractFields()
     {
@@ -58,7 +134,7 @@ public class CliTests : IDisposable
         var (code, stdout, stderr) = await Run(args);
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Empty(stdout);
-        Assert.StartsWith("error:", stderr);
+        Assert.StartsWith("error:", AfterFirstLine(stderr));
     }
 
     [Fact]
@@ -80,7 +156,7 @@ public class CliTests : IDisposable
         var (code, stdout, stderr) = await Run(args);
         Assert.Equal(ExitCodes.DeviceUnavailable, code);
         Assert.Empty(stdout);
-        Assert.StartsWith("error: The GPU was requested, but this is the CPU build", stderr);
+        Assert.StartsWith("error: The GPU was requested, but this is the CPU build", AfterFirstLine(stderr));
         Assert.Contains("-p:RuntimeBuild=gpu", stderr);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}: work was done before the device was checked");
     }
@@ -146,14 +222,14 @@ public class CliTests : IDisposable
         var (code, stdout, stderr) = await Run("classify", "--model", model, "--image", bomb);
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Empty(stdout);
-        Assert.Equal($"error: {bomb} declares 30,000 x 30,000 pixels (900 megapixels); at most 40 megapixels are read (MaxImagePixels).", stderr.Trim());
+        Assert.Equal($"error: {bomb} declares 30,000 x 30,000 pixels (900 megapixels); at most 40 megapixels are read (MaxImagePixels).", AfterFirstLine(stderr).Trim());
 
         Environment.SetEnvironmentVariable("LearnDL__MaxImagePixels", "1000000");
         try
         {
             (code, _, stderr) = await Run("classify", "--model", model, "--image", photo);
             Assert.Equal(ExitCodes.BadInput, code);
-            Assert.Contains("declares 1,200 x 1,000 pixels (1.2 megapixels); at most 1 megapixels are read", stderr);
+            Assert.Contains("declares 1,200 x 1,000 pixels (1.2 megapixels); at most 1 megapixel is read", stderr);
         }
         finally { Environment.SetEnvironmentVariable("LearnDL__MaxImagePixels", null); }
     }

@@ -54,3 +54,54 @@ public class DeviceProbeTests
         Assert.Equal(2, File.ReadAllLines(calls).Length);
     }
 }
+
+/// <summary>
+/// ONNX Runtime's own logger writes to the process's stderr (file descriptor 2), not through
+/// Console.Error, so these tests point descriptor 2 at a file while the probe runs.
+/// </summary>
+[Collection("environment")] // alone: nothing else may write to stderr meanwhile
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class DeviceProbeQuietTests
+{
+    [Fact]
+    public async Task Probe_CudaProviderDoesNotLoad_KeepsOnnxRuntimesRawErrorOffTheTerminal_AndNamesTheMissingLibraries()
+    {
+        // A probe that believes it is the GPU build, on this CPU-only machine: appending the CUDA provider
+        // fails as it does on a GPU box without CUDA 13, and ONNX Runtime logs why.
+        var probe = new DeviceProbe(new RuntimeBuild("gpu"), "/nonexistent/nvidia-smi");
+        using var temp = new TempFolder();
+        var (report, stderr) = await NativeStderr.CaptureAsync(temp.Combine("stderr.txt"), probe.ReportAsync);
+
+        Assert.False(report.CudaUsable);
+        Assert.DoesNotContain("Failed to load", stderr);
+        Assert.DoesNotContain("onnxruntime", stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("libcublasLt.so.13", report.CudaStatus);
+    }
+}
+
+/// <summary>Points file descriptor 2 at a file while an action runs, then puts it back.</summary>
+internal static class NativeStderr
+{
+    public static async Task<(T Result, string Text)> CaptureAsync<T>(string path, Func<Task<T>> action)
+    {
+        Console.Error.Flush();
+        var saved = Dup(2);
+        var file = Open(path, 0x241 /* O_WRONLY | O_CREAT | O_TRUNC */, 420 /* 0644 */);
+        Assert.True(saved >= 0 && file >= 0, "could not redirect stderr");
+        Dup2(file, 2);
+        T result;
+        try { result = await action(); }
+        finally
+        {
+            Dup2(saved, 2);
+            Close(file);
+            Close(saved);
+        }
+        return (result, File.ReadAllText(path));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "dup")] private static extern int Dup(int fd);
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "dup2")] private static extern int Dup2(int from, int to);
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")] private static extern int Close(int fd);
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open")] private static extern int Open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+}

@@ -250,7 +250,7 @@ public class HostilePictureTests
         var samples = catalog.Open("folder:" + temp.Combine("set")).Select(5, 1).Samples;
         var problems = samples.Select(s => { var (b, p) = s.Read(); b?.Dispose(); return p; }).ToList();
         Assert.Equal(4, problems.Count(p => p is null));
-        Assert.Contains("declares 1,200 x 1,000 pixels (1.2 megapixels); at most 1 megapixels are read", problems.Single(p => p is not null));
+        Assert.Contains("declares 1,200 x 1,000 pixels (1.2 megapixels); at most 1 megapixel is read", problems.Single(p => p is not null));
     }
 
     [Fact]

@@ -161,8 +161,17 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
         return advice;
     }
 
+    /// <summary>
+    /// Appends the CUDA provider to learn whether it loads. When it does not, ONNX Runtime's own logger
+    /// prints its raw error ("Failed to load library ...") in red on the terminal before LearnDL's
+    /// report; the probe's status says the same in words, so ONNX Runtime is kept quiet (fatal only) for
+    /// this one call and its error is kept in the report instead.
+    /// </summary>
     private static (bool Ok, string Error) TryLoadCudaProvider()
     {
+        var env = OrtEnv.Instance();
+        var level = env.EnvLogLevel;
+        env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
         try
         {
             using var options = new SessionOptions();
@@ -172,6 +181,10 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
         catch (Exception e)
         {
             return (false, e.Message.Split('\n')[0].Trim());
+        }
+        finally
+        {
+            env.EnvLogLevel = level;
         }
     }
 

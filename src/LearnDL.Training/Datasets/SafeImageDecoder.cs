@@ -146,7 +146,7 @@ public sealed record SafeImageDecoder(long MaxPixels = SafeImageDecoder.DefaultM
     {
         long pixels = (long)declared.Width * declared.Height;
         if (pixels > MaxPixels)
-            return $"declares {Size(declared)} pixels ({Megapixels(pixels)} megapixels); at most {Megapixels(MaxPixels)} megapixels are read (MaxImagePixels).";
+            return $"declares {Size(declared)} pixels ({Megapixels(pixels)} {MegapixelNoun(pixels)}); at most {Megapixels(MaxPixels)} {MegapixelNoun(MaxPixels)} {(Megapixels(MaxPixels) == "1" ? "is" : "are")} read (MaxImagePixels).";
         long longer = Math.Max(declared.Width, declared.Height), shorter = Math.Min(declared.Width, declared.Height);
         if (longer > MaxAspectRatio * shorter)
             return $"is {Size(declared)} pixels, one side {(double)longer / shorter:N0} times the other; pictures up to {MaxAspectRatio}:1 are read.";
@@ -202,4 +202,5 @@ public sealed record SafeImageDecoder(long MaxPixels = SafeImageDecoder.DefaultM
     private static string Size(SKImageInfo info) => $"{info.Width:N0} x {info.Height:N0}";
 
     private static string Megapixels(long pixels) => (pixels / 1e6).ToString(pixels < 10_000_000 ? "#,0.#" : "#,0");
+    private static string MegapixelNoun(long pixels) => Megapixels(pixels) == "1" ? "megapixel" : "megapixels";
 }

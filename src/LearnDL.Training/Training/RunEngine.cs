@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
+using LearnDL.Training.Text;
 using Microsoft.ML;
 using SkiaSharp;
 
@@ -41,14 +42,14 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
         }
         try
         {
-            Enter(RunStage.Prepare, $"Choosing {options.Images} images from {dataset.Info.Title} and loading ResNet18");
+            Enter(RunStage.Prepare, $"Choosing {Plural.Of(options.Images, "image")} from {dataset.Info.Title} and loading ResNet18");
             var selection = await Task.Run(() => dataset.Select(options.Images, options.Seed, cancellationToken), cancellationToken);
             RequireTwoClasses(selection.Samples.Select(s => s.ClassIndex), dataset.Info.Title, skipped: 0);
             var parallelism = FeaturizeParallelism.For(device.Device);
             var model = OpenModel(device, parallelism.ThreadsPerCall);
             var prepareSeconds = clock.Elapsed.TotalSeconds;
             var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
-            Enter(RunStage.Featurize, $"{selection.Samples.Count} images through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch" +
+            Enter(RunStage.Featurize, $"{Plural.Of(selection.Samples.Count, "image")} through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch" +
                 (parallelism.Workers > 1 ? $", {parallelism.Workers} batches at a time" : "") +
                 (parallelism.Preparers > 1 ? $", {parallelism.Preparers} threads preparing images" : ""));
             var featurizeStart = CpuReading.Now();
@@ -68,7 +69,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
             var labels = features.SampleIndices.Select(i => selection.Samples[i].ClassIndex).ToArray();
             RequireTwoClasses(labels, dataset.Info.Title, features.Skipped.Count);
 
-            Enter(RunStage.Train, $"{options.Epochs} epochs of the classification head");
+            Enter(RunStage.Train, $"{Plural.Of(options.Epochs, "epoch")} of the classification head");
             var trainStart = clock.Elapsed;
             var (trainRows, testRows) = StratifiedSampler.Split(labels, options.TestFraction, options.Seed);
             if (testRows.Count == 0)
@@ -89,7 +90,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
             }
             var trainSeconds = (clock.Elapsed - trainStart).TotalSeconds;
 
-            Enter(RunStage.Evaluate, $"{testRows.Count} held-out images");
+            Enter(RunStage.Evaluate, $"{Plural.Of(testRows.Count, "held-out image")}");
             var evaluateStart = clock.Elapsed;
             var evaluation = head.EvaluateHeldOut(test);
             var predictions = ml.Data.CreateEnumerable<HeadPrediction>(head.Model.Transform(test), reuseRowObject: false).ToList();
@@ -162,7 +163,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
     private static void RequireTwoClasses(IEnumerable<int> labels, string title, int skipped)
     {
         var present = labels.Distinct().Count();
-        var why = skipped > 0 ? $" ({skipped} files could not be decoded and were skipped)" : "";
+        var why = skipped > 0 ? $" ({Plural.Of(skipped, "file")} could not be decoded and {(skipped == 1 ? "was" : "were")} skipped)" : "";
         if (present == 0) throw new DatasetException($"{title} gave no usable images{why}.");
         if (present == 1)
             throw new DatasetException($"{title} gave images of only one class{why}: a classifier needs at least two. Choose more images or another dataset.");
