@@ -178,7 +178,7 @@ public class RunFailureTests
         var error = await Assert.ThrowsAsync<DatasetException>(() =>
             engine.RunAsync(new RunOptions { Dataset = "folder:" + root, Images = 5, Epochs = 1, Device = DeviceRequest.Cpu }));
         Assert.Contains("only one class", error.Message);
-        Assert.Contains("1 files could not be decoded", error.Message);
+        Assert.Contains("1 file could not be decoded", error.Message);
     }
 
     [Fact]
