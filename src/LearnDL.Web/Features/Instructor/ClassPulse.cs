@@ -253,8 +253,9 @@ internal sealed record PulseData(
     public static async Task<PulseData> LoadAsync(IDbContextFactory<LearnDbContext> factory, DateTimeOffset? clearedAt, AnswerScreen screen, string? studentId = null)
     {
         await using var db = await factory.CreateDbContextAsync();
-        var students = await db.Students.AsNoTracking().Where(s => studentId == null || s.Id == studentId)
-            .Select(s => new Student(s.Id, s.DisplayName, s.CreatedAt)).ToListAsync();
+        // The whole class in one read: a burst is a property of the class's names, whichever student is asked for.
+        var everyone = await db.Students.AsNoTracking().Select(s => new { s.Id, s.DisplayName, s.CreatedAt, s.JoinedFrom }).ToListAsync();
+        var students = everyone.Where(s => studentId == null || s.Id == studentId).Select(s => new Student(s.Id, s.DisplayName, s.CreatedAt)).ToList();
         var events = await db.LearningEvents.AsNoTracking().Where(e => studentId == null || e.StudentId == studentId).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync();
         var ids = students.Select(s => s.Id).ToList();
         var since = clearedAt ?? DateTimeOffset.MinValue;
@@ -265,9 +266,7 @@ internal sealed record PulseData(
             .Select(r => new Run(r.OwnerId, r.Id, r.Status, r.JoinedAt > r.CreatedAt ? r.JoinedAt : r.CreatedAt, r.FinishedAt ?? r.CreatedAt)).ToList();
         var known = ids.ToHashSet();
         List<LearningEventRecord> kept = [.. events.Where(e => known.Contains(e.StudentId))];
-        // A burst is a property of the whole class's names, whichever student is asked for.
-        var names = await db.Students.AsNoTracking().Where(s => s.JoinedFrom != null).Select(s => new { s.Id, s.JoinedFrom, s.CreatedAt }).ToListAsync();
-        var bursts = StudentRegistry.Bursts(names.Select(s => (s.Id, s.JoinedFrom!, s.CreatedAt)));
+        var bursts = StudentRegistry.Bursts(everyone.Where(s => s.JoinedFrom is not null).Select(s => (s.Id, s.JoinedFrom!, s.CreatedAt)));
         return new(students, kept, runs, screen.Flag(kept, bursts));
     }
 
