@@ -43,7 +43,7 @@ public static class LearnDLServices
             Directory.CreateDirectory(folder);
             db.UseSqlite($"Data Source={Path.Combine(folder, "learndl.db")}");
         });
-        // Runs: where they execute (this process, or worker machines), then queue, worker, hub, store, API
+        // Runs: where they execute (this process, or worker machines), then queue, worker, lifecycle, live updates, store, API
         services.AddWorkers(builder.Configuration);
         services.AddRunService();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));

@@ -72,9 +72,9 @@ public class ComponentTests : RunServiceContext
     {
         var id = Guid.NewGuid();
         await Services.GetRequiredService<RunStore>().AddAsync(new RunRecord { Id = id, CreatedAt = DateTimeOffset.UtcNow, Status = RunStatus.Running, Dataset = "builtin", Images = 40, Epochs = 2, DeviceRequested = "cpu" });
-        var hub = Services.GetRequiredService<RunHub>();
-        hub.Queued(id, "cpu", "The CPU was requested.", 1);
-        hub.Started(id);
+        var hub = Services.GetRequiredService<RunLifecycle>();
+        hub.Queued(id, new LearnDL.Training.Compute.DeviceChoice(LearnDL.Training.Compute.ComputeDevice.Cpu, "The CPU was requested."), 1);
+        await hub.StartAsync(id, new LearnDL.Training.Compute.DeviceChoice(LearnDL.Training.Compute.ComputeDevice.Cpu, "The CPU was requested."));
         hub.Report(id, new StageStarted(TimeSpan.FromSeconds(1), RunStage.Featurize, "40 images"));
         hub.Report(id, new ImagesFeaturized(TimeSpan.FromSeconds(2), 10, 40, 0, 12.5));
 
@@ -96,7 +96,7 @@ public class ComponentTests : RunServiceContext
         });
 
         // Classmates whose identical Try-it joined this run, and how the cores were shared.
-        hub.Joined(id, 3);
+        await hub.JoinedAsync(id, "a classmate", 3);
         hub.Report(id, new CpuMeasured(TimeSpan.FromSeconds(5), new LearnDL.Training.Compute.CpuShare(2, 1, 1.8, 0.6)));
         cut.WaitForAssertion(() =>
         {
@@ -104,9 +104,9 @@ public class ComponentTests : RunServiceContext
             Assert.Contains("1.8 of 2 cores busy; other programs 0.6", cut.Find("#cpu-share").TextContent);
         }, TimeSpan.FromSeconds(5));
 
-        Assert.Equal(1, hub.WatcherCount(id));
+        Assert.Equal(1, Services.GetRequiredService<LiveUpdates>().WatcherCount(id));
         await DisposeComponentsAsync();
-        Assert.Equal(0, hub.WatcherCount(id)); // closing the page leaves no subscription behind
+        Assert.Equal(0, Services.GetRequiredService<LiveUpdates>().WatcherCount(id)); // closing the page leaves no subscription behind
     }
 
     [Fact]

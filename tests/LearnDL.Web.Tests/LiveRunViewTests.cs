@@ -30,7 +30,8 @@ public class LiveRunViewTests : RunServiceContext
         Services.AddScoped<LearnDL.Web.Identity.CurrentOwner>();
     }
 
-    private RunHub Hub => Services.GetRequiredService<RunHub>();
+    private RunLifecycle Hub => Services.GetRequiredService<RunLifecycle>();
+    private LiveUpdates Updates => Services.GetRequiredService<LiveUpdates>();
 
     public override async Task InitializeAsync()
     {
@@ -39,8 +40,8 @@ public class LiveRunViewTests : RunServiceContext
         {
             Id = _id, CreatedAt = DateTimeOffset.UtcNow, Status = RunStatus.Running, Dataset = "builtin", Images = 40, Epochs = 2, DeviceRequested = "cpu",
         });
-        Hub.Queued(_id, "cpu", "The CPU was requested.", 1);
-        Hub.Started(_id);
+        Hub.Queued(_id, new LearnDL.Training.Compute.DeviceChoice(LearnDL.Training.Compute.ComputeDevice.Cpu, "The CPU was requested."), 1);
+        await Hub.StartAsync(_id, new LearnDL.Training.Compute.DeviceChoice(LearnDL.Training.Compute.ComputeDevice.Cpu, "The CPU was requested."));
         Hub.Report(_id, new StageStarted(TimeSpan.FromSeconds(1), RunStage.Featurize, "40 images"));
         Hub.Report(_id, new ImagesFeaturized(TimeSpan.FromSeconds(2), 10, 40, 0, 12.5));
     }
@@ -81,7 +82,7 @@ public class LiveRunViewTests : RunServiceContext
         await cut.InvokeAsync(() => cut.Instance.OnVisibilityChanged(false));
         var renders = cut.RenderCount;
         var delivered = new TaskCompletionSource();
-        using var other = Hub.Watch(_id, () => { delivered.TrySetResult(); return Task.CompletedTask; });
+        using var other = Updates.Watch(_id, () => { delivered.TrySetResult(); return Task.CompletedTask; });
         Hub.Report(_id, new ImagesFeaturized(TimeSpan.FromSeconds(3), 30, 40, 0, 15));
         await delivered.Task.WaitAsync(TimeSpan.FromSeconds(5));
         await Task.Delay(LiveRunView.LiveInterval); // the page's own watcher has been called by now too
@@ -93,14 +94,14 @@ public class LiveRunViewTests : RunServiceContext
     }
 
     [Fact]
-    public void LiveRun_HiddenTab_StillShowsTheRunFinishing_WithItsFullCharts()
+    public async Task LiveRun_HiddenTab_StillShowsTheRunFinishing_WithItsFullCharts()
     {
         var cut = Render<LiveRunView>(p => p.Add(c => c.RunId, _id));
         cut.WaitForAssertion(() => Assert.Contains("10 / 40 images", cut.Markup));
-        cut.InvokeAsync(() => cut.Instance.OnVisibilityChanged(false));
+        await cut.InvokeAsync(() => cut.Instance.OnVisibilityChanged(false));
 
         Hub.Report(_id, new EpochCompleted(TimeSpan.FromSeconds(4), new EpochMetrics(1, 0.9, 0.3, 0.85, 0.4)));
-        Hub.Finished(_id, RunStatus.Completed, null, Result());
+        await Hub.CompleteAsync(_id, Result());
 
         // A change of state is drawn even when hidden (a parent acts on it); the charts become Plotly's, with every point.
         cut.WaitForAssertion(() => Assert.Equal("Completed", cut.Find("[data-status]").GetAttribute("data-status")), TimeSpan.FromSeconds(5));
@@ -116,9 +117,9 @@ public class LiveRunViewTests : RunServiceContext
     public async Task LiveRun_Closed_LeavesNoSubscriptionAndStopsWatchingTheTab()
     {
         var cut = Render<LiveRunView>(p => p.Add(c => c.RunId, _id));
-        cut.WaitForAssertion(() => Assert.Equal(1, Hub.WatcherCount(_id)));
+        cut.WaitForAssertion(() => Assert.Equal(1, Updates.WatcherCount(_id)));
         await DisposeComponentsAsync();
-        Assert.Equal(0, Hub.WatcherCount(_id));
+        Assert.Equal(0, Updates.WatcherCount(_id));
     }
 
     private static RunResult Result() => new()

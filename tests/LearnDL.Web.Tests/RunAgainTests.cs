@@ -98,16 +98,16 @@ public class RunAgainTests : IAsyncLifetime
         var running = CutOff(RunStatus.Running, owner: page.Me.Id);
         running.Worker = null;
         await _run.Store.AddAsync(running);
-        _run.Hub.Queued(running.Id, "cpu", "The CPU was requested.", 1);
-        _run.Hub.Started(running.Id);
-        var view = RunView.From((await _run.Store.GetAsync(running.Id))!, _run.Hub.Snapshot(running.Id));
+        _run.Runs.Queued(running.Id, new LearnDL.Training.Compute.DeviceChoice(LearnDL.Training.Compute.ComputeDevice.Cpu, "The CPU was requested."), 1);
+        await _run.Runs.StartAsync(running.Id, new LearnDL.Training.Compute.DeviceChoice(LearnDL.Training.Compute.ComputeDevice.Cpu, "The CPU was requested."));
+        var view = RunView.From((await _run.Store.GetAsync(running.Id))!, _run.Runs.Snapshot(running.Id));
 
         var cut = page.Render<RunPlace>(p => p.Add(c => c.RunId, running.Id).Add(c => c.View, view));
         Assert.Empty(cut.FindAll("[data-testid=run-worker]"));
         Assert.Empty(cut.FindAll("[data-testid=run-again]"));
 
         // The machine is named after the start, with no change of state the page hears of.
-        _run.Hub.RanOn(running.Id, InProcessRunExecutor.Local);
+        await _run.Runs.RanOnAsync(running.Id, InProcessRunExecutor.Local);
         cut.WaitForAssertion(() => Assert.Equal("Runs on this server", cut.Find("[data-testid=run-worker]").TextContent.Trim()));
         Assert.Empty(cut.FindAll("[data-testid=run-again]"));
     }
@@ -122,7 +122,8 @@ public class RunAgainTests : IAsyncLifetime
             JSInterop.Mode = JSRuntimeMode.Loose;
             Services.AddSingleton(run.Get<IOptions<LearnDLOptions>>());
             Services.AddSingleton(run.Store);
-            Services.AddSingleton(run.Hub);
+            Services.AddSingleton(run.Runs);
+            Services.AddSingleton(run.Updates);
             Services.AddSingleton<IRunQueue>(run.Queue);
             Services.AddSingleton<RunAgain>();
             AddAuthorization().SetAuthorized(Me.Name).SetClaims(Me.ToPrincipal("test").Claims.ToArray());

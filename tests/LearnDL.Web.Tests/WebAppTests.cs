@@ -146,7 +146,7 @@ public class WebAppTests : IDisposable
         _ = _factory.CreateClient();
         var queue = _factory.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var hub = _factory.Services.GetRequiredService<RunHub>();
+        var hub = _factory.Services.GetRequiredService<RunLifecycle>();
         var first = await Submit(queue, new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
         await WaitFor(store, first, r => r.Status == RunStatus.Running);
         var second = await Submit(queue, new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });

@@ -101,14 +101,14 @@ public static class RunApi
         }
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunHub hub, IRunQueue queue, IAuthorizationService authorization)
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunLifecycle runs, IRunQueue queue, IAuthorizationService authorization)
     {
         if (!await MaySeeAsync(http, authorization, id)) return NotFound(id);
         // A run in progress is answered from memory: scripts polling it every second cost no database read.
-        if (queue.Find(id) is { Dataset: { } dataset } job && hub.Snapshot(id, withSeries: false) is { IsFinished: false } live)
+        if (queue.Find(id) is { Dataset: { } dataset } job && runs.Snapshot(id, withSeries: false) is { IsFinished: false } live)
             return Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null));
         if (await store.GetAsync(id) is not { } record) return NotFound(id);
-        var view = RunView.From(record, hub.Snapshot(id, withSeries: false));
+        var view = RunView.From(record, runs.Snapshot(id, withSeries: false));
         return Results.Ok(Body(id, view.Snapshot, record.CreatedAt, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
             record, view.Result, record.FinishedAt));
     }

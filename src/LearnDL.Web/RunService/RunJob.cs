@@ -40,6 +40,8 @@ public sealed class RunJob(Guid id, RunRequest request, string engineDataset, De
     public RunOptions Options { get; } = request.ToOptions() with { Dataset = engineDataset };
     /// <summary>Owner ids of everyone on this run (its starter first); changed under the queue's lock.</summary>
     public List<string> Members { get; } = [owner.Id];
+    /// <summary>When a run taken back after a restart first started (it went on on a worker meanwhile); null for a new run.</summary>
+    public DateTimeOffset? StartedBefore { get; init; }
     public override string Title => $"{Request.Dataset.Trim()} · {Options.Images} images · {Options.Epochs} epochs";
 
     /// <summary>Completes once the run's row is in the database, so joiners never see a run that is not there.</summary>

@@ -81,8 +81,8 @@ public sealed record RestoreOutcome(int Queued, int Failed);
 /// </summary>
 public sealed class RunQueue : IRunQueue
 {
-    private readonly RunStore _store;
-    private readonly RunHub _hub;
+    private readonly RunLifecycle _runs;
+    private readonly LiveUpdates _updates;
     private readonly DatasetDirectory _datasets;
     private readonly UploadedDatasets _uploads;
     private readonly StudentRegistry _students;
@@ -101,10 +101,10 @@ public sealed class RunQueue : IRunQueue
 
     private bool _capacityFromWorkers;
 
-    public RunQueue(RunStore store, RunHub hub, DatasetDirectory datasets, UploadedDatasets uploads, StudentRegistry students, IRunExecutor executor,
+    public RunQueue(RunLifecycle runs, LiveUpdates updates, DatasetDirectory datasets, UploadedDatasets uploads, StudentRegistry students, IRunExecutor executor,
         ServerPaths paths, StudentNetworks networks, IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        (_store, _hub, _datasets, _uploads, _students, _executor, _paths, _networks, _time) = (store, hub, datasets, uploads, students, executor, paths, networks, time);
+        (_runs, _updates, _datasets, _uploads, _students, _executor, _paths, _networks, _time) = (runs, updates, datasets, uploads, students, executor, paths, networks, time);
         // The queue's views show a renamed student's new name at once (the queue lives as long as the register).
         _students.Changed += Renamed;
         var o = options.Value;
@@ -163,7 +163,7 @@ public sealed class RunQueue : IRunQueue
             _lanes[device].Enqueue(item);
             Wake(device);
         }
-        _hub.QueueChanged();
+        _updates.QueueChanged();
         return new(item.Id, item.Started.Task, item.Completion.Task);
     }
 
@@ -193,7 +193,7 @@ public sealed class RunQueue : IRunQueue
     {
         try
         {
-            await _store.AddAsync(new RunRecord
+            await _runs.AdmitAsync(new RunRecord
             {
                 Id = job.Id, CreatedAt = job.SubmittedAt, Status = RunStatus.Queued, OwnerId = job.Owner.Id, Group = group,
                 Dataset = job.Request.Dataset.Trim(), Images = job.Options.Images, Epochs = job.Options.Epochs, Seed = job.Options.Seed,
@@ -225,10 +225,9 @@ public sealed class RunQueue : IRunQueue
     {
         try { await job.Stored.Task; }
         catch (Exception e) { throw new RunRejectedException([$"The run you joined could not be stored: {e.Message}"]); }
-        await _store.AddMemberAsync(job.Id, owner.Id, _time.GetUtcNow());
         int members;
         lock (_lock) members = job.Members.Count;
-        _hub.Joined(job.Id, members);
+        await _runs.JoinedAsync(job.Id, owner.Id, members);
         return new(job.Id, true, members);
     }
 
@@ -266,8 +265,7 @@ public sealed class RunQueue : IRunQueue
         if (membersLeft > 0)
         {
             // Others are still on this shared run: only this person leaves it.
-            _hub.Joined(runId, membersLeft);
-            await _store.RemoveMemberAsync(runId, byOwnerId!);
+            await _runs.LeftAsync(runId, byOwnerId!, membersLeft);
             return CancelOutcome.Left;
         }
         // A running run stops at its next batch; its token source is never disposed, so this is safe at any moment.
@@ -277,7 +275,7 @@ public sealed class RunQueue : IRunQueue
         {
             work.Started.TrySetCanceled();
             work.Completion.TrySetCanceled();
-            _hub.QueueChanged();
+            _updates.QueueChanged();
         }
         return CancelOutcome.Cancelled;
     }
@@ -306,7 +304,7 @@ public sealed class RunQueue : IRunQueue
         lock (_lock)
             foreach (var job in _jobs.Values.Where(j => j.Owner.Id == studentId))
                 (job.Owner, renamed) = (job.Owner with { Name = name }, true);
-        if (renamed) _hub.QueueChanged();
+        if (renamed) _updates.QueueChanged();
     }
 
     public void SetPaused(ComputeDevice device, bool paused)
@@ -316,7 +314,7 @@ public sealed class RunQueue : IRunQueue
             _lanes[device].Paused = paused;
             Wake(device);
         }
-        _hub.QueueChanged();
+        _updates.QueueChanged();
     }
 
     public void SetLimits(RunLimits limits)
@@ -338,7 +336,7 @@ public sealed class RunQueue : IRunQueue
             }
             foreach (var device in _lanes.Keys) Wake(device);
         }
-        _hub.QueueChanged();
+        _updates.QueueChanged();
     }
 
     /// <summary>
@@ -357,7 +355,7 @@ public sealed class RunQueue : IRunQueue
             lane.Workers = slots;
             Wake(device);
         }
-        _hub.QueueChanged();
+        _updates.QueueChanged();
     }
 
     public int? PositionOf(Guid runId)
@@ -389,9 +387,9 @@ public sealed class RunQueue : IRunQueue
                 var lane = _lanes[device];
                 if (lane.TakeNext() is { } job)
                 {
+                    // A run's start is the lifecycle's (the worker reports it); the queue's views change now.
                     job.State = JobState.Running;
-                    if (job is RunJob) _hub.Started(job.Id);
-                    else _hub.QueueChanged();
+                    _updates.QueueChanged();
                     PublishPositions(lane);
                     return job;
                 }
@@ -462,8 +460,8 @@ public sealed class RunQueue : IRunQueue
             if (problems.Count > 0)
             {
                 failed++;
-                await _store.FinishAsync(record.Id, RunStatus.Failed,
-                    $"The server restarted while this run waited, and it cannot run now: {string.Join(" ", problems)}", _time.GetUtcNow());
+                await _runs.FinishAsync(record.Id, RunStatus.Failed,
+                    $"The server restarted while this run waited, and it cannot run now: {string.Join(" ", problems)}");
                 continue;
             }
             var job = Restored(record, members, request!, engineDataset!, device!, owner);
@@ -495,7 +493,6 @@ public sealed class RunQueue : IRunQueue
                 Hold(job);
                 job.State = JobState.Running;
                 _lanes[device].Resume(job);
-                _hub.Started(job.Id);
                 Wake(device);
             }
         }
@@ -504,7 +501,7 @@ public sealed class RunQueue : IRunQueue
     /// <summary>A stored run taken back: everyone on it as stored (its starter unless they left it, and everyone who joined it), already in the database.</summary>
     private static RunJob Restored(RunRecord record, IReadOnlyList<string> members, RunRequest request, string engineDataset, DeviceChoice device, RunOwner owner)
     {
-        var job = new RunJob(record.Id, request, engineDataset, device, owner, record.CreatedAt);
+        var job = new RunJob(record.Id, request, engineDataset, device, owner, record.CreatedAt) { StartedBefore = record.StartedAt };
         if (members.Count > 0)
         {
             job.Members.Clear();
@@ -537,25 +534,19 @@ public sealed class RunQueue : IRunQueue
     #endregion
 
     /// <summary>
-    /// Under the lock: the run waits in its device's line. The hub hears of it here, under the lock, so a
-    /// worker cannot report the start before the hub knows the run.
+    /// Under the lock: the run waits in its device's line. Its lifecycle hears of it here, under the lock, so a
+    /// worker cannot report the start before the run is known to wait.
     /// </summary>
     private void Enqueue(RunJob job)
     {
         var lane = _lanes[job.Device.Device];
         job.State = JobState.Waiting;
         lane.Enqueue(job);
-        _hub.Queued(job.Id, job.Device.Device.ToId(), job.Device.Reason, PositionIn(lane, job) ?? 1);
-        if (job.Members.Count > 1) _hub.Joined(job.Id, job.Members.Count);
+        _runs.Queued(job.Id, job.Device, PositionIn(lane, job) ?? 1, job.Members.Count);
         Wake(lane.Device);
     }
 
-    private async Task FinishUnstartedAsync(RunJob job)
-    {
-        const string message = "Cancelled before it started.";
-        _hub.Finished(job.Id, RunStatus.Cancelled, message);
-        await _store.FinishAsync(job.Id, RunStatus.Cancelled, message, _time.GetUtcNow());
-    }
+    private Task FinishUnstartedAsync(RunJob job) => _runs.FinishAsync(job.Id, RunStatus.Cancelled, "Cancelled before it started.");
 
     /// <summary>Under the lock: the job no longer counts against any limit and can no longer be joined.</summary>
     private void Forget(QueueItem job)
@@ -572,7 +563,7 @@ public sealed class RunQueue : IRunQueue
     }
 
     private void PublishPositions(DeviceLane lane) =>
-        _hub.Positions(lane.WaitingInOrder().Select((j, i) => (j.Id, i + 1)).ToDictionary(p => p.Id, p => p.Item2));
+        _runs.Positions(lane.WaitingInOrder().Select((j, i) => (j.Id, i + 1)).ToDictionary(p => p.Id, p => p.Item2));
 
     private void Wake(ComputeDevice device)
     {

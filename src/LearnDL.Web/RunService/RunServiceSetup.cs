@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LearnDL.Web.RunService;
 
-/// <summary>The run service's registrations: queue, worker, hub, store, the instructor's queue controls.</summary>
+/// <summary>The run service's registrations: queue, worker, lifecycle, live updates, store, the instructor's queue controls.</summary>
 public static class RunServiceSetup
 {
     public static IServiceCollection AddRunService(this IServiceCollection services)
@@ -19,7 +19,8 @@ public static class RunServiceSetup
         services.TryAddSingleton<Workers.IWorkerDirectory, Workers.LocalWorkers>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<ModelFiles>();
-        services.AddSingleton<RunHub>();
+        services.AddSingleton<LiveUpdates>();
+        services.AddSingleton<RunLifecycle>();
         services.AddSingleton<ServerPaths>();
         // Who may see, leave and stop a run.
         services.AddAccessRules();

@@ -140,24 +140,42 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
         await db.RunMembers.Where(m => m.RunId == runId && m.OwnerId == ownerId).ExecuteDeleteAsync();
     }
 
-    public async Task UpdateAsync(Guid id, Action<RunRecord> change)
+    public async Task UpdateAsync(Guid id, Action<RunRecord> change) => await ChangeAsync(id, change, unlessFinished: false);
+
+    /// <summary>
+    /// Changes a run that has not finished; a finished run's row is left as it is (its end is final), and its
+    /// status is returned. Null when the change was stored (or there is no such row).
+    /// </summary>
+    public Task<RunStatus?> UpdateUnlessFinishedAsync(Guid id, Action<RunRecord> change) => ChangeAsync(id, change, unlessFinished: true);
+
+    private async Task<RunStatus?> ChangeAsync(Guid id, Action<RunRecord> change, bool unlessFinished)
     {
         await using var db = await factory.CreateDbContextAsync();
         var record = await db.Runs.FirstOrDefaultAsync(r => r.Id == id);
-        if (record is null) return;
+        if (record is null) return null;
+        if (unlessFinished && record.IsFinished) return record.Status;
         change(record);
         await db.SaveChangesAsync();
+        return null;
     }
 
-    /// <summary>A run that ended without a result (cancelled, failed, interrupted), and why.</summary>
-    public Task FinishAsync(Guid id, RunStatus status, string message, DateTimeOffset at) => UpdateAsync(id, r =>
+    /// <summary>The stored status of a run, or null when there is no such run.</summary>
+    public async Task<RunStatus?> StatusAsync(Guid id)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.Runs.Where(r => r.Id == id).Select(r => (RunStatus?)r.Status).FirstOrDefaultAsync();
+    }
+
+    /// <summary>A run that ended without a result (cancelled, failed, interrupted), and why; a run already finished keeps its end (its status is returned).</summary>
+    public Task<RunStatus?> FinishAsync(Guid id, RunStatus status, string message, DateTimeOffset at) => UpdateUnlessFinishedAsync(id, r =>
     {
         r.Status = status;
         r.Error = message;
         r.FinishedAt = at;
     });
 
-    public Task CompleteAsync(Guid id, RunResult result, RunSeries series, DateTimeOffset at) => UpdateAsync(id, r =>
+    /// <summary>A completed run with its result and chart series; a run already finished keeps its end (its status is returned).</summary>
+    public Task<RunStatus?> CompleteAsync(Guid id, RunResult result, RunSeries series, DateTimeOffset at) => UpdateUnlessFinishedAsync(id, r =>
     {
         r.Status = RunStatus.Completed;
         r.FinishedAt = at;

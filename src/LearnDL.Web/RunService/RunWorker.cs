@@ -7,9 +7,10 @@ namespace LearnDL.Web.RunService;
 
 /// <summary>
 /// Serves the run queue in the background, off every circuit: a run goes on when its tab closes.
-/// Each device's lane is served on its own, as many runs at once as the lane has workers.
+/// Each device's lane is served on its own, as many runs at once as the lane has workers. It changes no
+/// run's state itself: it tells the run's lifecycle what happened (started, its result, how it ended).
 /// </summary>
-public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, IRunExecutor executor, ServerPaths paths, TimeProvider time, ILogger<RunWorker> logger)
+public sealed class RunWorker(RunQueue queue, RunLifecycle runs, LiveUpdates updates, IRunExecutor executor, ILogger<RunWorker> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -42,17 +43,11 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, IRunEx
         {
             job.Cancellation.Token.ThrowIfCancellationRequested();
             stopping.ThrowIfCancellationRequested();
-            await store.UpdateAsync(job.Id, r =>
-            {
-                r.Status = RunStatus.Running;
-                r.StartedAt ??= time.GetUtcNow(); // a run followed again after a restart keeps its start
-                r.Device = job.Device.Device.ToId();
-                r.DeviceReason = job.Device.Reason;
-            });
+            if (!await runs.StartAsync(job.Id, job.Device, job.StartedBefore)) return;
             // The device was chosen at admission (the lane depends on it); the run keeps that choice and its reason.
             var spec = new RunSpec(job.Id, job.Options with { Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu });
-            var result = await executor.ExecuteAsync(spec, new Sink(job.Id, hub, store), job.Cancellation.Token, stopping);
-            await CompleteAsync(job, result with { DeviceReason = job.Device.Reason });
+            var result = await executor.ExecuteAsync(spec, runs.ReporterFor(job.Id), job.Cancellation.Token, stopping);
+            await runs.CompleteAsync(job.Id, result with { DeviceReason = job.Device.Reason });
         }
         catch (RunContinuesElsewhereException e)
         {
@@ -60,46 +55,34 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, IRunEx
         }
         catch (RunEndedException e)
         {
-            await FinishAsync(job.Id, e.Status, e.Message);
+            await runs.FinishAsync(job.Id, e.Status, e.Message);
         }
         catch (OperationCanceledException e) when (stopping.IsCancellationRequested)
         {
-            await FinishAsync(job.Id, RunStatus.Interrupted, $"The server stopped during this run. {(e as RunCancelledException)?.Message}".Trim());
+            await runs.FinishAsync(job.Id, RunStatus.Interrupted, $"The server stopped during this run. {(e as RunCancelledException)?.Message}".Trim());
         }
         catch (OperationCanceledException e) when (job.Cancellation.IsCancellationRequested)
         {
-            await FinishAsync(job.Id, RunStatus.Cancelled, e is RunCancelledException ? e.Message : "Cancelled before it started.");
+            await runs.FinishAsync(job.Id, RunStatus.Cancelled, e is RunCancelledException ? e.Message : "Cancelled before it started.");
         }
         catch (OperationCanceledException e)
         {
             // Nobody asked for this one (a time-out inside the work): a failure, not a cancel.
             logger.LogError(e, "Run {RunId} was stopped by a cancellation nobody asked for", job.Id);
-            await FinishAsync(job.Id, RunStatus.Failed, $"The run stopped without anyone cancelling it (a time-out): {e.Message}");
+            await runs.FinishAsync(job.Id, RunStatus.Failed, $"The run stopped without anyone cancelling it (a time-out): {e.Message}");
         }
         catch (Exception e) when (e is DatasetException or DeviceUnavailableException or ArgumentException)
         {
-            await FinishAsync(job.Id, RunStatus.Failed, e.Message);
+            await runs.FinishAsync(job.Id, RunStatus.Failed, e.Message);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} failed", job.Id);
-            await FinishAsync(job.Id, RunStatus.Failed, $"The run failed unexpectedly: {e.Message}");
+            await runs.FinishAsync(job.Id, RunStatus.Failed, $"The run failed unexpectedly: {e.Message}");
         }
         finally
         {
             queue.Complete(job);
-        }
-    }
-
-    /// <summary>Events go to the hub (and from there to the pages); where the run runs is stored and shown.</summary>
-    private sealed class Sink(Guid runId, RunHub hub, RunStore store) : IRunEventSink
-    {
-        public void Report(RunEvent value) => hub.Report(runId, value);
-
-        public async Task RanOnAsync(string worker)
-        {
-            hub.RanOn(runId, worker);
-            await store.UpdateAsync(runId, r => r.Worker = worker);
         }
     }
 
@@ -121,41 +104,9 @@ public sealed class RunWorker(RunQueue queue, RunHub hub, RunStore store, IRunEx
             failure = e;
         }
         queue.Complete(work);
-        hub.QueueChanged();
+        updates.QueueChanged();
         if (failure is not null) work.Completion.TrySetException(failure);
         else if (cancelled) work.Completion.TrySetCanceled();
         else work.Completion.TrySetResult();
-    }
-
-    private async Task CompleteAsync(RunJob job, RunResult result)
-    {
-        var live = hub.Snapshot(job.Id);
-        string? problem = null;
-        try
-        {
-            await store.CompleteAsync(job.Id, result, new RunSeries(live?.Throughput ?? [], live?.ImagesDone ?? []), time.GetUtcNow());
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Run {RunId} finished but could not be stored", job.Id);
-            problem = $"The run finished, but its result could not be saved ({e.Message}). It is shown here until the server restarts.";
-        }
-        hub.Finished(job.Id, RunStatus.Completed, problem, result);
-    }
-
-    /// <summary>Stores how a run ended and tells its watchers, who hear of it even when storing fails.</summary>
-    private async Task FinishAsync(Guid id, RunStatus status, string message)
-    {
-        message = paths.Hide(message);
-        try
-        {
-            await store.FinishAsync(id, status, message, time.GetUtcNow());
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Run {RunId} ended ({Status}) but could not be stored", id, status);
-            message += $" (This could not be saved: {e.Message})";
-        }
-        hub.Finished(id, status, message);
     }
 }

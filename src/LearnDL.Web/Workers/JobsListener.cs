@@ -8,7 +8,7 @@ namespace LearnDL.Web.Workers;
 
 /// <summary>
 /// One LISTEN connection for the whole app: workers' run events go straight to the runs' sinks (and so
-/// to the hub and the live pages), "done" wakes the executor that follows the run. NOTIFY does not
+/// to the run's lifecycle and the live pages), "done" wakes the executor that follows the run. NOTIFY does not
 /// replay, so after a reconnect every followed run is given its latest event again from the database.
 /// </summary>
 public sealed class JobsListener(JobsDatabase database, RunExchange exchange, ILogger<JobsListener> logger) : BackgroundService
@@ -26,7 +26,7 @@ public sealed class JobsListener(JobsDatabase database, RunExchange exchange, IL
         return follower;
     }
 
-    /// <summary>Worker event to hub, over the last events: sent time (the worker's clock) to the moment the sink had it.</summary>
+    /// <summary>Worker event to this app's lifecycle, over the last events: sent time (the worker's clock) to the moment the sink had it.</summary>
     public EventLatency? Latency()
     {
         double[] sorted;

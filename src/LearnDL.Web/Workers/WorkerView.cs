@@ -15,5 +15,5 @@ public sealed record WorkerView(
 /// <summary>What the workers' page and API say: the engine, each machine, the live capacity per device, and how fast events arrive.</summary>
 public sealed record WorkersBody(string Engine, IReadOnlyList<WorkerView> Workers, IReadOnlyDictionary<string, int> Capacity, EventLatency? EventLatency);
 
-/// <summary>Worker event to this app's hub, in milliseconds over the last events (remote mode only).</summary>
+/// <summary>Worker event to this app's run lifecycle, in milliseconds over the last events (remote mode only).</summary>
 public sealed record EventLatency(int Events, double P50Milliseconds, double P95Milliseconds);

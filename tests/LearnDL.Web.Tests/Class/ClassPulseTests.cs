@@ -458,14 +458,14 @@ public class PersonalModePulseTests : IDisposable
     }
 }
 
-/// <summary>The hub's class topic: many changes at once reach a watcher as one call per interval.</summary>
+/// <summary>The live updates' class topic: many changes at once reach a watcher as one call per interval.</summary>
 public class ClassTopicTests
 {
     [Fact]
     public async Task WatchClass_ThirtyChangesAtOnce_OneCallThenOneTrailingCall()
     {
         var time = new FakeTimeProvider();
-        var hub = new RunHub(time, NullLogger<RunHub>.Instance);
+        var hub = new LiveUpdates(time, NullLogger<LiveUpdates>.Instance);
         var calls = 0;
         using (hub.WatchClass(() => { Interlocked.Increment(ref calls); return Task.CompletedTask; }, TimeSpan.FromSeconds(1)))
         {

@@ -20,7 +20,7 @@ public sealed class QueueFixture : IAsyncDisposable
     private readonly ServiceProvider _services;
 
     /// <param name="services">Registrations that take the place of the run service's own (it adds its defaults with TryAdd).</param>
-    public QueueFixture(Action<LearnDLOptions>? configure = null, bool gpu = false, Action<IServiceCollection>? services = null)
+    public QueueFixture(Action<LearnDLOptions>? configure = null, bool gpu = false, Action<IServiceCollection>? services = null, TimeProvider? time = null)
     {
         var options = new LearnDLOptions { DataFolder = _temp.Path, MaxConcurrentCpuRuns = 1, MaxConcurrentGpuRuns = 1 };
         configure?.Invoke(options);
@@ -28,7 +28,7 @@ public sealed class QueueFixture : IAsyncDisposable
         services?.Invoke(wiring);
         wiring.AddLogging();
         wiring.AddSingleton(Options.Create(options));
-        wiring.AddSingleton(TimeProvider.System);
+        wiring.AddSingleton(time ?? TimeProvider.System);
         wiring.AddDatasets();
         wiring.AddSingleton(gpu ? DeviceProbe.Known(new RuntimeBuild("gpu"), GpuReport()) : new DeviceProbe());
         wiring.AddSingleton(Saves);
@@ -44,7 +44,8 @@ public sealed class QueueFixture : IAsyncDisposable
     public FailingSaves Saves { get; } = new();
 
     public RunQueue Queue => _services.GetRequiredService<RunQueue>();
-    public RunHub Hub => _services.GetRequiredService<RunHub>();
+    public RunLifecycle Runs => _services.GetRequiredService<RunLifecycle>();
+    public LiveUpdates Updates => _services.GetRequiredService<LiveUpdates>();
     public RunStore Store => _services.GetRequiredService<RunStore>();
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 

@@ -64,7 +64,7 @@ public class RunExecutorTests
         try
         {
             id = (await f.Queue.SubmitAsync(QueueFixture.Request(images: 16), QueueFixture.Owner("ada"))).RunId;
-            await RunHubTests.Eventually(() => f.Hub.Snapshot(id)?.Status == RunStatus.Completed, 60_000);
+            await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.Status == RunStatus.Completed, 60_000);
         }
         finally { await worker.StopAsync(CancellationToken.None); }
 
@@ -72,7 +72,7 @@ public class RunExecutorTests
         Assert.DoesNotContain(f.Get<Microsoft.Extensions.Options.IOptions<LearnDLOptions>>().Value.ResolvedDataFolder, spec);
         Assert.Contains("\"device\":\"cpu\"", spec); // chosen at admission, not "auto"
         Assert.True(wire.Events > 3);
-        Assert.Single(f.Hub.Snapshot(id)!.Epochs); // epoch metrics reached the live page through JSON
+        Assert.Single(f.Runs.Snapshot(id)!.Epochs); // epoch metrics reached the live page through JSON
         Assert.True((await f.Store.GetAsync(id))!.Accuracy > 0);
         Assert.Equal(InProcessRunExecutor.Local, (await f.Store.GetAsync(id))!.Worker); // where it ran, stored
         Assert.True(f.Get<ModelFiles>().Exists(id));
@@ -103,7 +103,7 @@ public class RunExecutorTests
         try
         {
             id = (await f.Queue.SubmitAsync(QueueFixture.Request(), QueueFixture.Owner("ada"))).RunId;
-            await RunHubTests.Eventually(() => f.Hub.Snapshot(id)?.IsFinished == true, 30_000);
+            await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.IsFinished == true, 30_000);
         }
         finally { await worker.StopAsync(CancellationToken.None); }
         var stored = (await f.Store.GetSummaryAsync(id))!;

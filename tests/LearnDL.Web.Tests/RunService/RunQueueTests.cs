@@ -26,7 +26,7 @@ public class RunQueueTests
         Assert.Equal(cpu1, (await Take(f.Queue, ComputeDevice.Cpu)).Id);
         Assert.Equal(gpu1, (await Take(f.Queue, ComputeDevice.Gpu)).Id);
         Assert.Equal(1, f.Queue.PositionOf(cpu2));
-        Assert.Equal(1, f.Hub.Snapshot(gpu2)!.QueuePosition);
+        Assert.Equal(1, f.Runs.Snapshot(gpu2)!.QueuePosition);
         Assert.Equal("Queued", (await f.Store.GetSummaryAsync(cpu2))!.Status.ToString());
     }
 
@@ -99,7 +99,7 @@ public class RunQueueTests
         var admissions = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => f.Queue.SubmitAsync(Request(7, shared: true), Owner($"s{i}"))));
         var id = Assert.Single(admissions.Select(a => a.RunId).Distinct());
         Assert.Equal(29, admissions.Count(a => a.Joined));
-        Assert.Equal(30, f.Hub.Snapshot(id)!.Members);
+        Assert.Equal(30, f.Runs.Snapshot(id)!.Members);
         Assert.Contains(id, (await f.Store.ListAsync(new RunFilter(OwnerId: "owner-s17"))).Items.Select(r => r.Id)); // in a joiner's history
 
         var unshared = await f.Queue.SubmitAsync(Request(7), Owner("solo"));
@@ -141,10 +141,10 @@ public class RunQueueTests
 
         Assert.Equal(CancelOutcome.Cancelled, await f.Queue.CancelAsync(second));
         Assert.Equal(1, f.Queue.PositionOf(third));
-        Assert.Equal(1, f.Hub.Snapshot(third)!.QueuePosition);
+        Assert.Equal(1, f.Runs.Snapshot(third)!.QueuePosition);
         var stored = await f.Store.GetSummaryAsync(second);
         Assert.Equal((RunStatus.Cancelled, "Cancelled before it started."), (stored!.Status, stored.Error));
-        Assert.Equal(RunStatus.Cancelled, f.Hub.Snapshot(second)!.Status);
+        Assert.Equal(RunStatus.Cancelled, f.Runs.Snapshot(second)!.Status);
     }
 
     [Fact]
@@ -170,11 +170,11 @@ public class RunQueueTests
         {
             var id = (await f.Queue.SubmitAsync(Request(1, images: 60), Owner("a"))).RunId;
             RunSnapshot? seen = null;
-            using var watch = f.Hub.Watch(id, () => { seen = f.Hub.Snapshot(id); return Task.CompletedTask; });
-            await RunHubTests.Eventually(() => f.Hub.Snapshot(id)?.Stage == Training.Training.RunStage.Featurize, 30_000);
+            using var watch = f.Updates.Watch(id, () => { seen = f.Runs.Snapshot(id); return Task.CompletedTask; });
+            await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.Stage == Training.Training.RunStage.Featurize, 30_000);
             f.Saves.Fail = true; // the disk fills up while the run works
 
-            await RunHubTests.Eventually(() => seen?.Status == RunStatus.Completed, 60_000);
+            await LiveUpdatesTests.Eventually(() => seen?.Status == RunStatus.Completed, 60_000);
             Assert.Contains("could not be saved", seen!.Error);
             Assert.NotNull(seen.Result);
             Assert.Equal(RunStatus.Running, (await f.Store.GetSummaryAsync(id))!.Status); // what the database could keep

@@ -40,7 +40,7 @@ public sealed class ClassPulse : IDisposable
 
     private readonly IDbContextFactory<LearnDbContext> _factory;
     private readonly LessonCatalog _catalog;
-    private readonly RunHub _hub;
+    private readonly LiveUpdates _updates;
     private readonly ClassStateStore _state;
     private readonly IOptions<LearnDLOptions> _options;
     private readonly TimeProvider _time;
@@ -49,12 +49,12 @@ public sealed class ClassPulse : IDisposable
     private long _version;
     private (long Version, ClassPulseView View)? _cached;
 
-    public ClassPulse(IDbContextFactory<LearnDbContext> factory, LessonCatalog catalog, RunHub hub, ClassStateStore state,
+    public ClassPulse(IDbContextFactory<LearnDbContext> factory, LessonCatalog catalog, LiveUpdates updates, ClassStateStore state,
         IOptions<LearnDLOptions> options, TimeProvider time)
     {
-        (_factory, _catalog, _hub, _state, _options, _time) = (factory, catalog, hub, state, options, time);
+        (_factory, _catalog, _updates, _state, _options, _time) = (factory, catalog, updates, state, options, time);
         // A run started, failed or cancelled changes the pulse too: the queue's topic says so, at most once a second.
-        _queueWatch = hub.WatchQueue(() => { Invalidate(); return Task.CompletedTask; }, TimeSpan.FromSeconds(1));
+        _queueWatch = updates.WatchQueue(() => { Invalidate(); return Task.CompletedTask; }, TimeSpan.FromSeconds(1));
     }
 
     /// <summary>How many times the pulse was computed: the load test's and the tests' measure of its cost.</summary>
@@ -101,11 +101,11 @@ public sealed class ClassPulse : IDisposable
         return lesson.Questions.All(q => right.Contains(q.Id));
     }
 
-    /// <summary>Something changed: the next read computes the pulse again, and the panels hear of it (coalesced by the hub).</summary>
+    /// <summary>Something changed: the next read computes the pulse again, and the panels hear of it (coalesced by the live updates).</summary>
     public void Invalidate()
     {
         Interlocked.Increment(ref _version);
-        _hub.ClassChanged();
+        _updates.ClassChanged();
     }
 
     /// <summary>The pulse as of now, computed again only after a change (or when older than <see cref="MaxAge"/>).</summary>

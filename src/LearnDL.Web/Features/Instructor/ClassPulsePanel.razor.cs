@@ -7,14 +7,14 @@ namespace LearnDL.Web.Features.Instructor;
 
 /// <summary>
 /// The pulse panel: drawn from <see cref="ClassPulse"/> when the class's topic changes, at most once a
-/// second however many students answer at once (the hub coalesces), and every 15 s for the idle flags.
+/// second however many students answer at once (the live updates coalesce), and every 15 s for the idle flags.
 /// </summary>
 public partial class ClassPulsePanel : IDisposable
 {
     public static readonly TimeSpan RedrawInterval = TimeSpan.FromSeconds(1);
 
     [Inject] public required ClassPulse Pulse { get; set; }
-    [Inject] public required RunHub Hub { get; set; }
+    [Inject] public required LiveUpdates Updates { get; set; }
     [Inject] public required IDialogService Dialogs { get; set; }
     [Inject] public required IOptions<LearnDLOptions> Options { get; set; }
 
@@ -50,7 +50,7 @@ public partial class ClassPulsePanel : IDisposable
     protected override void OnAfterRender(bool firstRender)
     {
         if (!firstRender) return;
-        _watch = Hub.WatchClass(() => InvokeAsync(RefreshAsync), RedrawInterval);
+        _watch = Updates.WatchClass(() => InvokeAsync(RefreshAsync), RedrawInterval);
         _ = TickAsync();
     }
 

@@ -12,7 +12,8 @@ namespace LearnDL.Web.Features.Runs;
 /// </summary>
 public partial class LiveRunView : IAsyncDisposable
 {
-    [Inject] public required RunHub Hub { get; set; }
+    [Inject] public required LiveUpdates Updates { get; set; }
+    [Inject] public required RunLifecycle Runs { get; set; }
     [Inject] public required RunStore Store { get; set; }
     [Inject] public required TimeProvider Time { get; set; }
     [Inject] public required IJSRuntime JS { get; set; }
@@ -56,7 +57,7 @@ public partial class LiveRunView : IAsyncDisposable
         // opened from history subscribes to nothing.
         if (_view is not { IsActive: true } || _watching == RunId) return;
         _watching = RunId;
-        _subscription = Hub.Watch(RunId, () => InvokeAsync(OnRunChangedAsync), LiveInterval);
+        _subscription = Updates.Watch(RunId, () => InvokeAsync(OnRunChangedAsync), LiveInterval);
         // Subscribe first, then read: whatever happened in between is not missed.
         await RefreshAsync();
         StateHasChanged();
@@ -66,7 +67,7 @@ public partial class LiveRunView : IAsyncDisposable
     private async Task OnRunChangedAsync()
     {
         // Hidden: progress is not drawn (nobody sees it), a change of state still is (parents act on a finish).
-        if (_hidden && Hub.Snapshot(RunId, withSeries: false)?.Status == _view?.Status)
+        if (_hidden && Runs.Snapshot(RunId, withSeries: false)?.Status == _view?.Status)
         {
             _behind = true;
             return;
@@ -102,7 +103,7 @@ public partial class LiveRunView : IAsyncDisposable
 
     private async Task RefreshAsync()
     {
-        var live = Hub.Snapshot(RunId);
+        var live = Runs.Snapshot(RunId);
         var previous = _view?.Status;
         // The database is read on the first load and on a change of state, not on every progress tick.
         if (_view is null || live is null || live.Status != previous)

@@ -13,7 +13,8 @@ public partial class RunPlace : IDisposable
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(1);
 
-    [Inject] public required RunHub Hub { get; set; }
+    [Inject] public required LiveUpdates Updates { get; set; }
+    [Inject] public required RunLifecycle Runs { get; set; }
     [Inject] public required RunAgain Again { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
     [Inject] public required NavigationManager Navigation { get; set; }
@@ -51,14 +52,14 @@ public partial class RunPlace : IDisposable
     {
         if (Current is not { IsActive: true } || WorkerText is not null || _watching == RunId) return;
         _watching = RunId;
-        _watch = Hub.Watch(RunId, () => InvokeAsync(OnRunChanged), WatchInterval);
+        _watch = Updates.Watch(RunId, () => InvokeAsync(OnRunChanged), WatchInterval);
         // Subscribe first, then read: a machine named in between is not missed.
         OnRunChanged();
     }
 
     private void OnRunChanged()
     {
-        if (Hub.Snapshot(RunId, withSeries: false) is not { } live || (live.Worker is null && !live.IsFinished)) return;
+        if (Runs.Snapshot(RunId, withSeries: false) is not { } live || (live.Worker is null && !live.IsFinished)) return;
         _liveWorker = live.Worker;
         Unwatch();
         StateHasChanged();
