@@ -45,14 +45,16 @@ public static class Commands
 
     public static async Task<int> Run(CliArguments cli, RunEngine engine, CliOutput output, CancellationToken cancellationToken)
     {
-        var options = new RunOptions
+        // What is left out takes the defaults every run has, as in the launcher and the API.
+        var defaults = new RunOptions();
+        var options = defaults with
         {
-            Dataset = cli.Text("dataset") ?? "builtin",
-            Images = cli.Int("images", 200, 4, RunOptions.MaxImages),
-            Epochs = cli.Int("epochs", 3, 1, RunOptions.MaxEpochs),
-            Device = ParseDevice(cli.Text("device")),
-            Seed = cli.Int("seed", 1, int.MinValue, int.MaxValue),
-            TestFraction = cli.Double("test-fraction", 0.2, 0, 1),
+            Dataset = cli.Text("dataset") ?? defaults.Dataset,
+            Images = cli.Int("images", defaults.Images, 4, RunSettings.MaxImages),
+            Epochs = cli.Int("epochs", defaults.Epochs, 1, RunSettings.MaxEpochs),
+            Device = cli.Text("device") is { } device ? ParseDevice(device) : defaults.Device,
+            Seed = cli.Int("seed", defaults.Seed, int.MinValue, int.MaxValue),
+            TestFraction = cli.Double("test-fraction", defaults.TestFraction, 0, 1),
             SaveModelPath = cli.Text("save-model"),
         };
         cli.RejectUnknown();

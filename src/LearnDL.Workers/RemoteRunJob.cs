@@ -65,7 +65,7 @@ public sealed class RemoteRunJob(RunExchange exchange, DatasetExchange datasets,
                 : spec.Options.Dataset;
             RunResult result;
             await using (var events = new EventPublisher(exchange, spec.Id, worker, logger))
-                result = await engine.RunAsync(spec.Options with { Dataset = dataset, SaveModelPath = modelPath }, events, run.Token);
+                result = await engine.RunAsync(spec.Options with { Dataset = dataset, SaveModelPath = modelPath }, spec.ChosenDevice(), events, run.Token);
             return (AttemptOutcome.Completed, null, new RunHandBack(result, await File.ReadAllBytesAsync(modelPath)));
         }
         catch (OperationCanceledException e) when (run.Reason == RunStopReason.Cancelled)

@@ -33,7 +33,7 @@ public static class WorkerHost
         await database.EnsureSchemaAsync(drain);
         var engine = new RunEngine(catalog, probe, new NetworkCache());
         say($"worker {name}: measuring a short run on the {device.ToId().ToUpperInvariant()}...");
-        var measured = await engine.RunAsync(new RunOptions { Dataset = BuiltinDataset.Name, Images = 32, Epochs = 1, Device = device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu }, null, drain);
+        var measured = await engine.RunAsync(new RunOptions { Dataset = BuiltinDataset.Name, Images = 32, Epochs = 1 }, new DeviceChoice(device, "The worker's own device."), null, drain);
 
         var announcement = new WorkerInfo(name, device.ToId(), probe.Build.Id, report.CpuModel, report.LogicalCores,
             device == ComputeDevice.Gpu ? report.GpuSummary : null, datasets, Math.Round(measured.FeaturizeImagesPerSecond, 1),

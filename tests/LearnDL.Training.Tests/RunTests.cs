@@ -100,6 +100,18 @@ public class RunFailureTests
     }
 
     [Fact]
+    public async Task Run_GivenTheGpuOnCpuBuild_FailsBeforeWork_WithTheProbesWords()
+    {
+        using var temp = new TempFolder();
+        var engine = new RunEngine(TestData.Catalog(temp.Path), new DeviceProbe(new RuntimeBuild("cpu")));
+        // A worker handed a GPU run (the queue chose the GPU elsewhere) checks the device it is given, and says why not.
+        var error = await Assert.ThrowsAsync<DeviceUnavailableException>(() =>
+            engine.RunAsync(new RunOptions { Images = 20 }, new DeviceChoice(ComputeDevice.Gpu, "The queue chose the GPU.")));
+        Assert.Contains("-p:RuntimeBuild=gpu", error.Message);
+        Assert.False(Directory.Exists(temp.Combine("datasets")), "no work may start");
+    }
+
+    [Fact]
     public void Auto_OnCpuBuild_FallsBackToCpuWithReason()
     {
         var choice = new DeviceProbe(new RuntimeBuild("cpu")).Choose(DeviceRequest.Auto);

@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using System.Net;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
@@ -98,7 +99,7 @@ public class WebAppTests : IDisposable
         _ = _factory.CreateClient(); // starts the host and its worker
         var queue = _factory.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var id = await Submit(queue, new RunRequest { Dataset = "builtin", Images = 20, Epochs = 2, Device = DeviceRequest.Cpu });
+        var id = await Submit(queue, new RunSettings { Dataset = "builtin", Images = 20, Epochs = 2, Device = DeviceRequest.Cpu });
 
         var record = await WaitFor(store, id, r => r.IsFinished);
         Assert.Equal(RunStatus.Completed, record.Status);
@@ -118,11 +119,11 @@ public class WebAppTests : IDisposable
     {
         _ = _factory.CreateClient();
         var queue = _factory.Services.GetRequiredService<IRunQueue>();
-        var tooMany = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunRequest { Images = 9000 }));
+        var tooMany = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunSettings { Images = 9000 }));
         Assert.Contains("at most 5,000 images", tooMany.Message);
-        var gpu = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunRequest { Images = 20, Device = DeviceRequest.Gpu }));
+        var gpu = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunSettings { Images = 20, Device = DeviceRequest.Gpu }));
         Assert.Contains("-p:RuntimeBuild=gpu", gpu.Message);
-        var unknown = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunRequest { Dataset = "imagenet" }));
+        var unknown = await Assert.ThrowsAsync<RunRejectedException>(() => Submit(queue, new RunSettings { Dataset = "imagenet" }));
         Assert.Contains("Unknown dataset", unknown.Message);
     }
 
@@ -132,7 +133,7 @@ public class WebAppTests : IDisposable
         _ = _factory.CreateClient();
         var queue = _factory.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var id = await Submit(queue, new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
+        var id = await Submit(queue, new RunSettings { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
         await WaitFor(store, id, r => r.Status == RunStatus.Running);
         Assert.Equal(CancelOutcome.Cancelled, await queue.CancelAsync(id));
         var record = await WaitFor(store, id, r => r.IsFinished);
@@ -147,10 +148,10 @@ public class WebAppTests : IDisposable
         var queue = _factory.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
         var hub = _factory.Services.GetRequiredService<RunLifecycle>();
-        var first = await Submit(queue, new RunRequest { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
+        var first = await Submit(queue, new RunSettings { Images = 400, Epochs = 1, Device = DeviceRequest.Cpu });
         await WaitFor(store, first, r => r.Status == RunStatus.Running);
-        var second = await Submit(queue, new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
-        var third = await Submit(queue, new RunRequest { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
+        var second = await Submit(queue, new RunSettings { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
+        var third = await Submit(queue, new RunSettings { Images = 20, Epochs = 1, Device = DeviceRequest.Cpu });
 
         // One CPU run at a time (appsettings.json): the others wait in order.
         Assert.Equal(1, hub.Snapshot(second)!.QueuePosition);
@@ -184,7 +185,7 @@ public class WebAppTests : IDisposable
 
     private static readonly RunOwner Learner = RunOwner.NewLearner();
 
-    private static async Task<Guid> Submit(IRunQueue queue, RunRequest request) => (await queue.SubmitAsync(request, Learner)).RunId;
+    private static async Task<Guid> Submit(IRunQueue queue, RunSettings request) => (await queue.SubmitAsync(request, Learner)).RunId;
 
     private static async Task<RunRecord> WaitFor(RunStore store, Guid id, Func<RunRecord, bool> done)
     {

@@ -16,6 +16,9 @@ public static class DeviceNames
 {
     public static string ToId(this ComputeDevice device) => device == ComputeDevice.Gpu ? "gpu" : "cpu";
 
+    /// <summary>"cpu", "gpu" or "auto", as runs store and the API shows the device asked for.</summary>
+    public static string ToId(this DeviceRequest request) => request switch { DeviceRequest.Gpu => "gpu", DeviceRequest.Auto => "auto", _ => "cpu" };
+
     public static bool TryParse(string? text, out DeviceRequest request)
     {
         switch (text?.Trim().ToLowerInvariant())

@@ -73,7 +73,16 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
         catch (DeviceUnavailableException e) { return e.Message; }
     }
 
-    /// <summary>Turns a request into the device a run will use, or fails before any work is done.</summary>
+    /// <summary>A device a run was given, checked: the CPU always works; the GPU fails as <see cref="Choose"/> says why, before any work.</summary>
+    public void Require(ComputeDevice device)
+    {
+        if (device == ComputeDevice.Gpu) Choose(DeviceRequest.Gpu);
+    }
+
+    /// <summary>
+    /// Turns a request into the device a run will use, or fails before any work is done. Every "why not the GPU" of
+    /// this machine is worded here (the worker machines' lines are the remote executor's).
+    /// </summary>
     public DeviceChoice Choose(DeviceRequest request)
     {
         switch (request)

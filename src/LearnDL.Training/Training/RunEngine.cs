@@ -24,12 +24,21 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
     private const int ExampleCount = 8;
     private static readonly TimeSpan CpuWindow = TimeSpan.FromSeconds(1);
 
-    public async Task<RunResult> RunAsync(RunOptions options, IProgress<RunEvent>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>A run alone (the command line, a test): the device is chosen here, once, from the one the options ask for.</summary>
+    public Task<RunResult> RunAsync(RunOptions options, IProgress<RunEvent>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(options, probe.Choose(options.Device), progress, cancellationToken);
+
+    /// <summary>
+    /// Runs on the device it is given, chosen once by whoever admitted the run (the web app's queue, with its reason,
+    /// which the result keeps); <see cref="RunOptions.Device"/> is not asked again. A device this machine cannot use
+    /// fails here, before any work, saying what is missing.
+    /// </summary>
+    public async Task<RunResult> RunAsync(RunOptions options, DeviceChoice device, IProgress<RunEvent>? progress = null, CancellationToken cancellationToken = default)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
         // Device and dataset problems fail here, before any work.
-        var device = probe.Choose(options.Device);
+        probe.Require(device.Device);
         var dataset = catalog.Open(options.Dataset);
 
         var clock = Stopwatch.StartNew();

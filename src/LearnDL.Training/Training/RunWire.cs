@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LearnDL.Training.Compute;
 
 namespace LearnDL.Training.Training;
 
@@ -9,7 +10,16 @@ namespace LearnDL.Training.Training;
 /// is the executor's business.
 /// </summary>
 /// <param name="Options">The run's options, its device already chosen (Cpu or Gpu), without a save path.</param>
-public sealed record RunSpec(Guid Id, RunOptions Options);
+public sealed record RunSpec(Guid Id, RunOptions Options)
+{
+    /// <summary>A run to execute on <paramref name="device"/>: on the wire the chosen device is the options' device, "cpu" or "gpu".</summary>
+    public static RunSpec For(Guid id, RunOptions options, ComputeDevice device) =>
+        new(id, options with { Device = device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu });
+
+    /// <summary>The device this run was given where it was admitted (the reason stayed there: the executor that sent it gives it back to the result).</summary>
+    public DeviceChoice ChosenDevice() =>
+        new(Options.Device == DeviceRequest.Gpu ? ComputeDevice.Gpu : ComputeDevice.Cpu, "Chosen where the run was admitted.");
+}
 
 /// <summary>The JSON of runs on the wire: run specifications, run events (with their "type") and results.</summary>
 public static class RunWire

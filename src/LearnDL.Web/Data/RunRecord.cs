@@ -1,3 +1,7 @@
+using System.ComponentModel.DataAnnotations.Schema;
+using LearnDL.Training.Compute;
+using LearnDL.Training.Training;
+
 namespace LearnDL.Web.Data;
 
 public enum RunStatus { Queued, Running, Completed, Failed, Cancelled, Interrupted }
@@ -30,6 +34,23 @@ public sealed class RunRecord
     public bool Shared { get; set; }
     /// <summary>Started by the instructor for the whole class to watch: every student may see it.</summary>
     public bool ClassDemo { get; set; }
+
+    /// <summary>
+    /// The settings it was asked with, kept in the columns above (Dataset, Images, Epochs, DeviceRequested, Seed,
+    /// Shared); null when its stored device is not one this server knows.
+    /// </summary>
+    [NotMapped]
+    public RunSettings? Settings
+    {
+        get => DeviceNames.TryParse(DeviceRequested, out var device)
+            ? new() { Dataset = Dataset, Images = Images, Epochs = Epochs, Device = device, Seed = Seed, Shared = Shared }
+            : null;
+        init
+        {
+            if (value is null) return;
+            (Dataset, Images, Epochs, DeviceRequested, Seed, Shared) = (value.Dataset, value.Images, value.Epochs, value.Device.ToId(), value.Seed, value.Shared);
+        }
+    }
 
     public string? Device { get; set; }
     public string? DeviceReason { get; set; }

@@ -26,8 +26,8 @@ public static class LimitBounds
 
     private static IEnumerable<Bound> All =>
     [
-        new("MaxImagesPerRun", "images per run", 4, RunOptions.MaxImages, l => l.MaxImagesPerRun),
-        new("MaxEpochs", "epochs per run", 1, RunOptions.MaxEpochs, l => l.MaxEpochs),
+        new("MaxImagesPerRun", "images per run", 4, RunSettings.MaxImages, l => l.MaxImagesPerRun),
+        new("MaxEpochs", "epochs per run", 1, RunSettings.MaxEpochs, l => l.MaxEpochs),
         new("MaxQueuedRuns", "runs queued, whole class", 1, MaxQueuedRuns, l => l.MaxQueuedRuns),
         new("MaxQueuedRunsPerOwner", "runs queued per student", 1, MaxQueuedRunsPerOwner, l => l.MaxQueuedRunsPerOwner),
         new("MaxConcurrentCpuRuns", "CPU runs at once", 1, MaxCpuWorkers, l => l.CpuWorkers,

@@ -7,8 +7,22 @@ using Microsoft.Extensions.Options;
 
 namespace LearnDL.Web.RunService;
 
-/// <summary>A run request as JSON: the launcher's fields; device is "cpu", "gpu" or "auto".</summary>
-public sealed record RunRequestBody(string? Dataset, int? Images, int? Epochs, string? Device, int? Seed, bool? Shared);
+/// <summary>A run request as JSON: the launcher's fields; device is "cpu", "gpu" or "auto". A field left out takes <see cref="RunSettings"/>' default.</summary>
+public sealed record RunRequestBody(string? Dataset, int? Images, int? Epochs, string? Device, int? Seed, bool? Shared)
+{
+    /// <summary>The settings asked for, or the problem with the device's name.</summary>
+    public (RunSettings? Settings, string? Problem) ToSettings()
+    {
+        var defaults = new RunSettings();
+        var device = defaults.Device;
+        if (Device is not null && !DeviceNames.TryParse(Device, out device)) return (null, "device must be cpu, gpu or auto.");
+        return (new RunSettings
+        {
+            Dataset = Dataset ?? defaults.Dataset, Images = Images ?? defaults.Images, Epochs = Epochs ?? defaults.Epochs,
+            Device = device, Seed = Seed ?? defaults.Seed, Shared = Shared ?? defaults.Shared,
+        }, null);
+    }
+}
 
 public sealed record RunProgressBody(string? Stage, int Done, int Total, int Skipped, double Percent, double? ImagesPerSecond, double ElapsedSeconds);
 
@@ -76,19 +90,11 @@ public static class RunApi
     private static async Task<IResult> SubmitAsync(RunRequestBody body, HttpContext http, IRunQueue queue)
     {
         var owner = RunOwner.From(http.User)!;
-        var request = new RunRequest
-        {
-            Dataset = body.Dataset ?? "builtin", Images = body.Images ?? 100, Epochs = body.Epochs ?? 3,
-            Seed = body.Seed ?? 1, Shared = body.Shared ?? false,
-        };
-        if (body.Device is not null)
-        {
-            if (!DeviceNames.TryParse(body.Device, out var device)) return Problem(400, ["device must be cpu, gpu or auto."]);
-            request.Device = device;
-        }
+        var (settings, problem) = body.ToSettings();
+        if (problem is not null) return Problem(400, [problem]);
         try
         {
-            var admission = await queue.SubmitAsync(request, owner);
+            var admission = await queue.SubmitAsync(settings!, owner);
             return Results.Accepted($"/api/runs/{admission.RunId}", new
             {
                 id = admission.RunId, joined = admission.Joined, members = admission.Members,

@@ -17,7 +17,8 @@ public interface IRunExecutor
     /// <param name="cancellationToken">Someone stopped this run.</param>
     /// <param name="stopping">This app is stopping: a run in its process stops with it; one on a worker goes on
     /// (<see cref="RunContinuesElsewhereException"/>) and is followed again after the restart.</param>
-    Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping);
+    /// <param name="device">The queue's choice for the run, with its reason: what it runs on, and what its result says.</param>
+    Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping);
 
     /// <summary>Which device's line a request joins, and why; throws <see cref="DeviceUnavailableException"/> when it can never run.</summary>
     Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request);
@@ -27,6 +28,23 @@ public interface IRunExecutor
 
     /// <summary>Of the runs that were running when the app stopped, those that go on elsewhere and can be followed again.</summary>
     Task<IReadOnlyList<Guid>> ContinuingAsync(IReadOnlyCollection<Guid> runIds);
+}
+
+/// <summary>Whether runs can have the GPU, as every page that offers it asks.</summary>
+/// <param name="MayAsk">A GPU run may be asked for (with worker machines it may wait in the GPU line for a GPU worker).</param>
+/// <param name="Why">Why a run would not start on a GPU now, in the learner's words; null when it would.</param>
+public sealed record GpuAnswer(bool MayAsk, string? Why);
+
+public static class RunExecutorQuestions
+{
+    /// <summary>"Why not the GPU?" for runs, asked in one place: the words are the executor's (this machine's probe, or the worker machines').</summary>
+    public static async Task<GpuAnswer> WhyNotGpuAsync(this IRunExecutor executor)
+    {
+        try { await executor.ChooseDeviceAsync(DeviceRequest.Gpu); }
+        catch (DeviceUnavailableException e) { return new(false, e.Message); }
+        var auto = await executor.ChooseDeviceAsync(DeviceRequest.Auto);
+        return new(true, auto.Device == ComputeDevice.Gpu ? null : auto.Reason);
+    }
 }
 
 /// <summary>Where a run reports what happens to it: its events, and the machine it runs on.</summary>
@@ -50,12 +68,12 @@ public sealed class InProcessRunExecutor(RunEngine engine, ModelFiles models, De
     /// <summary>The name a run that ran in the web app's own process shows as its worker.</summary>
     public const string Local = "local";
 
-    public async Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
+    public async Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
     {
         await sink.RanOnAsync(Local);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         // Every run keeps its trained model, so its page can classify a new image and offer the file.
-        return await engine.RunAsync(spec.Options with { SaveModelPath = models.PathFor(spec.Id) }, sink, either.Token);
+        return await engine.RunAsync(spec.Options with { SaveModelPath = models.PathFor(spec.Id) }, device, sink, either.Token);
     }
 
     public async Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request)

@@ -32,17 +32,21 @@ public abstract class QueueItem(Guid id, DeviceChoice device, RunOwner owner, Da
 }
 
 /// <summary>A run the queue holds: what to run, on which device, for whom, and how to stop it.</summary>
+/// <param name="settings">What was asked, its dataset as the learner named it.</param>
 /// <param name="engineDataset">The dataset as the engine names it: the request's, or an upload's folder.</param>
-public sealed class RunJob(Guid id, RunRequest request, string engineDataset, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
+public sealed class RunJob(Guid id, RunSettings settings, string engineDataset, DeviceChoice device, RunOwner owner, DateTimeOffset submittedAt)
     : QueueItem(id, device, owner, submittedAt)
 {
-    public RunRequest Request => request;
-    public RunOptions Options { get; } = request.ToOptions() with { Dataset = engineDataset };
+    public RunSettings Settings { get; } = settings with { Dataset = settings.Dataset.Trim() };
+    /// <summary>What the engine runs: the settings, the dataset as it names it, on the device the queue chose (with its reason).</summary>
+    public RunOptions Options => RunOptions.For(Settings) with { Dataset = engineDataset };
+    /// <summary>Started by the instructor for the whole class to watch (the class demo).</summary>
+    public bool ClassDemo { get; init; }
     /// <summary>Owner ids of everyone on this run (its starter first); changed under the queue's lock.</summary>
     public List<string> Members { get; } = [owner.Id];
     /// <summary>When a run taken back after a restart first started (it went on on a worker meanwhile); null for a new run.</summary>
     public DateTimeOffset? StartedBefore { get; init; }
-    public override string Title => $"{Request.Dataset.Trim()} · {Options.Images} images · {Options.Epochs} epochs";
+    public override string Title => $"{Settings.Dataset} · {Settings.Images} images · {Settings.Epochs} epochs";
 
     /// <summary>Completes once the run's row is in the database, so joiners never see a run that is not there.</summary>
     internal TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,4 +1,5 @@
 using LearnDL.Training.Compute;
+using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
@@ -12,10 +13,11 @@ public interface IRunQueue
     RunLimits Limits { get; }
 
     /// <summary>Problems with a request, without queueing it; empty when it can run. An owner's own uploads count as datasets.</summary>
-    Task<IReadOnlyList<string>> CheckAsync(RunRequest request, RunOwner? owner = null);
+    Task<IReadOnlyList<string>> CheckAsync(RunSettings settings, RunOwner? owner = null);
 
     /// <summary>Queues a run (or joins an identical shared one), or throws <see cref="RunRejectedException"/>.</summary>
-    Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null);
+    /// <param name="classDemo">Started by the instructor for the whole class to watch (the class demo only).</param>
+    Task<Admission> SubmitAsync(RunSettings settings, RunOwner owner, string? group = null, bool classDemo = false);
 
     /// <summary>
     /// Queues work that needs a device but is not a run (a lesson's demonstration): it waits its turn
@@ -121,10 +123,11 @@ public sealed class RunQueue : IRunQueue
 
     public RunLimits Limits { get { lock (_lock) return _limits; } }
 
-    public async Task<IReadOnlyList<string>> CheckAsync(RunRequest request, RunOwner? owner = null) => (await ValidateAsync(request, owner)).Problems;
+    public async Task<IReadOnlyList<string>> CheckAsync(RunSettings settings, RunOwner? owner = null) => (await ValidateAsync(settings, owner)).Problems;
 
-    public async Task<Admission> SubmitAsync(RunRequest request, RunOwner owner, string? group = null)
+    public async Task<Admission> SubmitAsync(RunSettings request, RunOwner owner, string? group = null, bool classDemo = false)
     {
+        request = request with { Dataset = request.Dataset.Trim() };
         // A tab left open by a student no longer in the class starts nothing; a renamed one's run carries the new name.
         try { owner = await _students.InClassAsync(owner); }
         catch (NotInClassException e) { throw new RunRejectedException([e.Message]); }
@@ -135,7 +138,7 @@ public sealed class RunQueue : IRunQueue
         bool joined = false;
         lock (_lock)
         {
-            if (_shareIdentical && request.Shared && _shared.TryGetValue(request.SameRunKey, out var same) && !same.CancelRequested)
+            if (_shareIdentical && request.Shared && _shared.TryGetValue(SameRunKey(request), out var same) && !same.CancelRequested)
             {
                 if (!same.Members.Contains(owner.Id)) same.Members.Add(owner.Id);
                 (job, joined) = (same, true);
@@ -143,9 +146,9 @@ public sealed class RunQueue : IRunQueue
             else
             {
                 var network = CheckLimits(owner);
-                job = new RunJob(Guid.NewGuid(), request, engineDataset!, device!, owner, _time.GetUtcNow()) { Network = network };
+                job = new RunJob(Guid.NewGuid(), request, engineDataset!, device!, owner, _time.GetUtcNow()) { Network = network, ClassDemo = classDemo };
                 _jobs[job.Id] = job;
-                if (request.Shared) _shared[request.SameRunKey] = job;
+                if (request.Shared) _shared[SameRunKey(request)] = job;
             }
         }
         return joined ? await JoinAsync(job, owner) : await AdmitAsync(job, group);
@@ -196,8 +199,7 @@ public sealed class RunQueue : IRunQueue
             await _runs.AdmitAsync(new RunRecord
             {
                 Id = job.Id, CreatedAt = job.SubmittedAt, Status = RunStatus.Queued, OwnerId = job.Owner.Id, Group = group,
-                Dataset = job.Request.Dataset.Trim(), Images = job.Options.Images, Epochs = job.Options.Epochs, Seed = job.Options.Seed,
-                DeviceRequested = job.Options.Device.ToString().ToLowerInvariant(), Shared = job.Request.Shared, ClassDemo = job.Request.ClassDemo,
+                Settings = job.Settings, ClassDemo = job.ClassDemo,
             });
         }
         catch (Exception e)
@@ -413,10 +415,10 @@ public sealed class RunQueue : IRunQueue
 
     /// <summary>Problems, the device, and the dataset as the engine names it (an upload becomes its folder).</summary>
     /// <param name="checkLimits">False for a run admitted before a restart: the limits it met then still hold for it.</param>
-    private async Task<(IReadOnlyList<string> Problems, DeviceChoice? Device, string? EngineDataset)> ValidateAsync(RunRequest request, RunOwner? owner, bool checkLimits = true)
+    private async Task<(IReadOnlyList<string> Problems, DeviceChoice? Device, string? EngineDataset)> ValidateAsync(RunSettings request, RunOwner? owner, bool checkLimits = true)
     {
         var limits = Limits;
-        var problems = request.ToOptions().Validate().ToList();
+        var problems = request.Validate().ToList();
         if (checkLimits && request.Images > limits.MaxImagesPerRun)
             problems.Add($"This server allows at most {limits.MaxImagesPerRun:N0} images per run (MaxImagesPerRun).");
         if (checkLimits && request.Epochs > limits.MaxEpochs)
@@ -453,7 +455,7 @@ public sealed class RunQueue : IRunQueue
         {
             lock (_lock) if (_jobs.ContainsKey(record.Id)) continue;
             var owner = RestoredOwner(record.OwnerId, names);
-            var request = RestoredRequest(record);
+            var request = record.Settings;
             var (problems, device, engineDataset) = request is null
                 ? ([$"Its device '{record.DeviceRequested}' is not cpu, gpu or auto."], null, null)
                 : await ValidateAsync(request, owner, checkLimits: false);
@@ -484,7 +486,7 @@ public sealed class RunQueue : IRunQueue
     {
         foreach (var (record, members) in runs)
         {
-            var request = RestoredRequest(record);
+            var request = record.Settings;
             if (request is null || record.Device is not { } deviceId || !DeviceNames.TryParse(deviceId, out var deviceRequest)) continue;
             var device = deviceRequest == DeviceRequest.Gpu ? ComputeDevice.Gpu : ComputeDevice.Cpu;
             var job = Restored(record, members, request, record.Dataset, new DeviceChoice(device, record.DeviceReason ?? ""), RestoredOwner(record.OwnerId, names));
@@ -499,9 +501,9 @@ public sealed class RunQueue : IRunQueue
     }
 
     /// <summary>A stored run taken back: everyone on it as stored (its starter unless they left it, and everyone who joined it), already in the database.</summary>
-    private static RunJob Restored(RunRecord record, IReadOnlyList<string> members, RunRequest request, string engineDataset, DeviceChoice device, RunOwner owner)
+    private static RunJob Restored(RunRecord record, IReadOnlyList<string> members, RunSettings settings, string engineDataset, DeviceChoice device, RunOwner owner)
     {
-        var job = new RunJob(record.Id, request, engineDataset, device, owner, record.CreatedAt) { StartedBefore = record.StartedAt };
+        var job = new RunJob(record.Id, settings, engineDataset, device, owner, record.CreatedAt) { StartedBefore = record.StartedAt, ClassDemo = record.ClassDemo };
         if (members.Count > 0)
         {
             job.Members.Clear();
@@ -516,7 +518,7 @@ public sealed class RunQueue : IRunQueue
     {
         job.Network = _networks.Of(job.Owner.Id);
         _jobs[job.Id] = job;
-        if (job.Request.Shared) _shared.TryAdd(job.Request.SameRunKey, job);
+        if (job.Settings.Shared) _shared.TryAdd(SameRunKey(job.Settings), job);
     }
 
     /// <summary>The owner of a stored run. The role is read from the id's form (the instructor, a student, a personal-mode learner): it decides which uploads they may run.</summary>
@@ -526,10 +528,8 @@ public sealed class RunQueue : IRunQueue
         return new(id, names.GetValueOrDefault(id) ?? id, role);
     }
 
-    /// <summary>The request a stored run was admitted with, or null when its device is not one this server knows.</summary>
-    private static RunRequest? RestoredRequest(RunRecord r) => DeviceNames.TryParse(r.DeviceRequested, out var device)
-        ? new() { Dataset = r.Dataset, Images = r.Images, Epochs = r.Epochs, Seed = r.Seed, Device = device, Shared = r.Shared, ClassDemo = r.ClassDemo }
-        : null;
+    /// <summary>What makes two requests the same run: every setting but sharing itself.</summary>
+    private static string SameRunKey(RunSettings s) => RunWire.Write(s with { Dataset = s.Dataset.Trim().ToLowerInvariant() });
 
     #endregion
 
@@ -553,7 +553,7 @@ public sealed class RunQueue : IRunQueue
     {
         job.State = JobState.Finished;
         _jobs.Remove(job.Id);
-        if (job is RunJob run && _shared.TryGetValue(run.Request.SameRunKey, out var same) && same == run) _shared.Remove(run.Request.SameRunKey);
+        if (job is RunJob run && _shared.TryGetValue(SameRunKey(run.Settings), out var same) && same == run) _shared.Remove(SameRunKey(run.Settings));
     }
 
     private static int? PositionIn(DeviceLane lane, QueueItem job)
@@ -577,8 +577,8 @@ public sealed class RunQueue : IRunQueue
 
     private static QueuedRun Describe(QueueItem item) => item switch
     {
-        RunJob j => new(j.Id, j.Owner.Id, j.Owner.Name, j.Title, j.Request.Dataset.Trim(), j.Options.Images, j.Options.Epochs,
-            j.Options.Device.ToString().ToLowerInvariant(), j.Members.Count, j.SubmittedAt),
+        RunJob j => new(j.Id, j.Owner.Id, j.Owner.Name, j.Title, j.Settings.Dataset, j.Settings.Images, j.Settings.Epochs,
+            j.Settings.Device.ToId(), j.Members.Count, j.SubmittedAt),
         _ => new(item.Id, item.Owner.Id, item.Owner.Name, item.Title, null, 0, 0, item.Device.Device.ToId(), 1, item.SubmittedAt),
     };
 }

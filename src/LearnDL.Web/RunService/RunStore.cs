@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,13 @@ public sealed record RunSummary(
     IReadOnlyList<StageTiming> Stages, string? Worker = null)
 {
     public string DeviceShown => Device ?? DeviceRequested;
+
+    /// <summary>The settings it was asked with (a device this server does not know reads as auto).</summary>
+    public RunSettings ToSettings() => new()
+    {
+        Dataset = Dataset, Images = Images, Epochs = Epochs, Seed = Seed, Shared = Shared,
+        Device = DeviceNames.TryParse(DeviceRequested, out var device) ? device : DeviceRequest.Auto,
+    };
 }
 
 /// <summary>Which runs a list wants. A null owner means every owner's runs.</summary>

@@ -44,10 +44,10 @@ public sealed class RunWorker(RunQueue queue, RunLifecycle runs, LiveUpdates upd
             job.Cancellation.Token.ThrowIfCancellationRequested();
             stopping.ThrowIfCancellationRequested();
             if (!await runs.StartAsync(job.Id, job.Device, job.StartedBefore)) return;
-            // The device was chosen at admission (the lane depends on it); the run keeps that choice and its reason.
-            var spec = new RunSpec(job.Id, job.Options with { Device = job.Device.Device == ComputeDevice.Gpu ? DeviceRequest.Gpu : DeviceRequest.Cpu });
-            var result = await executor.ExecuteAsync(spec, runs.ReporterFor(job.Id), job.Cancellation.Token, stopping);
-            await runs.CompleteAsync(job.Id, result with { DeviceReason = job.Device.Reason });
+            // The device was chosen at admission (the lane depends on it): the engine runs on that choice, and its result keeps the reason.
+            var spec = RunSpec.For(job.Id, job.Options, job.Device.Device);
+            var result = await executor.ExecuteAsync(spec, job.Device, runs.ReporterFor(job.Id), job.Cancellation.Token, stopping);
+            await runs.CompleteAsync(job.Id, result);
         }
         catch (RunContinuesElsewhereException e)
         {

@@ -25,14 +25,14 @@ public sealed class RemoteRunExecutor(
     /// <summary>How often a followed run is looked at when nothing wakes it: a dead worker is noticed within this after its silence.</summary>
     private static readonly TimeSpan LookEvery = TimeSpan.FromSeconds(2);
 
-    public async Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
+    public async Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
     {
         using var follower = listener.Follow(spec.Id, sink); // before the hand-off, so no event is missed
         var (handedOff, jobId) = await exchange.SpecAsync(spec.Id, CancellationToken.None);
         if (handedOff is null)
         {
             var portable = spec with { Options = spec.Options with { Dataset = await PortableDatasetAsync(spec.Options.Dataset, cancellationToken) } };
-            var queue = JobsDatabase.QueueFor(spec.Options.Device == DeviceRequest.Gpu ? "gpu" : "cpu", portable.Options.Dataset);
+            var queue = JobsDatabase.QueueFor(device.Device.ToId(), portable.Options.Dataset);
             await exchange.DispatchAsync(portable, queue,
                 () => jobId = jobs.Create(Job.FromExpression<RemoteRunJob>(j => j.RunAsync(spec.Id, CancellationToken.None)), new EnqueuedState(queue)),
                 CancellationToken.None);
@@ -52,7 +52,7 @@ public sealed class RemoteRunExecutor(
             // Followed again after a restart: the run's latest state before any new event.
             if (first && attempt?.LastEvent is { } last) sink.Report(RunWire.Read<RunNote>(last).Event);
             first = false;
-            if (attempt is { Finished: true }) return await EndAsync(attempt);
+            if (attempt is { Finished: true }) return await EndAsync(attempt, device);
 
             if (cancellationToken.IsCancellationRequested && !cancelAsked)
             {
@@ -116,7 +116,8 @@ public sealed class RemoteRunExecutor(
         return await datasets.ShipAsync(folder, Path.GetFileName(folder), cancellationToken);
     }
 
-    private async Task<RunResult> EndAsync(AttemptState attempt)
+    /// <summary>How the attempt ended; a result keeps the reason the queue gave for its device (the wire carries the device only).</summary>
+    private async Task<RunResult> EndAsync(AttemptState attempt, DeviceChoice device)
     {
         switch (attempt.Outcome)
         {
@@ -125,7 +126,7 @@ public sealed class RemoteRunExecutor(
                 var path = models.PathFor(attempt.RunId);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 await File.WriteAllBytesAsync(path, handBack.Model);
-                return handBack.Result with { ModelPath = path };
+                return handBack.Result with { ModelPath = path, DeviceReason = device.Reason };
             case AttemptOutcome.Cancelled:
                 throw new RunEndedException(RunStatus.Cancelled, attempt.Message ?? "Cancelled.");
             case AttemptOutcome.Interrupted:

@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -84,7 +85,7 @@ public class HardeningTests : ClassAppTests
         var bob = await StudentAsync("Bob");
         var demo = _factory.Services.GetRequiredService<Features.Instructor.ClassDemo>();
         Assert.Equal(HttpStatusCode.OK, (await instructor.Http.PostAsync("/api/instructor/queue/cpu/pause", null)).StatusCode);
-        var demoRun = (await demo.StartRunAsync(new RunRequest { Images = 16, Epochs = 1 })).Runs[0].RunId;
+        var demoRun = (await demo.StartRunAsync(new RunSettings { Images = 16, Epochs = 1 })).Runs[0].RunId;
 
         // Bob sees the class demo but is not on it: his cancel finds nothing to stop.
         Assert.Equal(HttpStatusCode.OK, (await bob.Http.GetAsync($"/api/runs/{demoRun}")).StatusCode);

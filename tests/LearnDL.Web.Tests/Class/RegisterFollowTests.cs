@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using System.Net;
 using System.Net.Http.Json;
 using LearnDL.Training.Compute;
@@ -60,7 +61,7 @@ public class RegisterFollowTests : ClassAppTests
         Assert.Equal(HttpStatusCode.NoContent, gone.StatusCode);
 
         // What her open tab calls, with the sign-in its circuit started with.
-        var run = await Assert.ThrowsAsync<RunRejectedException>(() => Service<IRunQueue>().SubmitAsync(new RunRequest { Images = 8, Epochs = 1, Device = DeviceRequest.Cpu }, tab));
+        var run = await Assert.ThrowsAsync<RunRejectedException>(() => Service<IRunQueue>().SubmitAsync(new RunSettings { Images = 8, Epochs = 1, Device = DeviceRequest.Cpu }, tab));
         Assert.Contains(Access.NoLongerInClass, run.Message);
         var zip = Zips.Good();
         var upload = await Service<UploadedDatasets>().ImportAsync(new MemoryStream(zip), zip.Length, "Ada shapes", tab);
@@ -131,7 +132,7 @@ public class RegisterFollowTests : ClassAppTests
 
         Assert.Equal(HttpStatusCode.NoContent, (await instructor.Http.PutAsJsonAsync($"/api/instructor/students/{tab.Id}/name", new { name = "Ada Lovelace" })).StatusCode);
         // And one more from a tab that still holds the old name.
-        await Service<IRunQueue>().SubmitAsync(new RunRequest { Images = 16, Epochs = 1, Device = DeviceRequest.Cpu }, tab);
+        await Service<IRunQueue>().SubmitAsync(new RunSettings { Images = 16, Epochs = 1, Device = DeviceRequest.Cpu }, tab);
 
         var waiting = Service<IRunQueue>().View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Waiting;
         Assert.Equal(["Ada Lovelace", "Ada Lovelace"], waiting.Select(r => r.OwnerName));

@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Testing;
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;
@@ -133,7 +134,7 @@ public class UploadCostTests : IDisposable
         }
         var queue = _factory!.Services.GetRequiredService<IRunQueue>();
         var store = _factory.Services.GetRequiredService<RunStore>();
-        var run = await queue.SubmitAsync(new RunRequest { Dataset = "upload:big", Images = 6, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, await StudentAsync("Ada"));
+        var run = await queue.SubmitAsync(new RunSettings { Dataset = "upload:big", Images = 6, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, await StudentAsync("Ada"));
         for (var deadline = DateTime.UtcNow.AddSeconds(60); (await store.GetSummaryAsync(run.RunId))!.Status is not (RunStatus.Completed or RunStatus.Failed) && DateTime.UtcNow < deadline;)
             await Task.Delay(100);
         Assert.Equal(RunStatus.Completed, (await store.GetSummaryAsync(run.RunId))!.Status);

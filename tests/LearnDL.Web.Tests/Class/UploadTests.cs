@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using System.IO.Compression;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
@@ -175,7 +176,7 @@ public class UploadTests(UploadFixture f) : IClassFixture<UploadFixture>
 
         var queue = f.Factory.Services.GetRequiredService<IRunQueue>();
         var store = f.Factory.Services.GetRequiredService<RunStore>();
-        var run = await queue.SubmitAsync(new RunRequest { Dataset = "upload:Flowers", Images = 8, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, Owner);
+        var run = await queue.SubmitAsync(new RunSettings { Dataset = "upload:Flowers", Images = 8, Epochs = 1, Device = Training.Compute.DeviceRequest.Cpu }, Owner);
         for (var deadline = DateTime.UtcNow.AddSeconds(60); (await store.GetSummaryAsync(run.RunId))!.Status is not (RunStatus.Completed or RunStatus.Failed) && DateTime.UtcNow < deadline;)
             await Task.Delay(100);
         var summary = (await store.GetSummaryAsync(run.RunId))!;
@@ -184,7 +185,7 @@ public class UploadTests(UploadFixture f) : IClassFixture<UploadFixture>
 
         Assert.True(await f.Uploads.DeleteAsync(outcome.Dataset!.Id, Owner));
         Assert.False(Directory.Exists(folder));
-        Assert.Contains("Unknown dataset", (await queue.CheckAsync(new RunRequest { Dataset = "upload:Flowers", Images = 8 }, Owner))[0]);
+        Assert.Contains("Unknown dataset", (await queue.CheckAsync(new RunSettings { Dataset = "upload:Flowers", Images = 8 }, Owner))[0]);
     }
 
     [Fact]

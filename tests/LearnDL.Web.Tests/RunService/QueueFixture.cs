@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
@@ -49,7 +50,7 @@ public sealed class QueueFixture : IAsyncDisposable
     public RunStore Store => _services.GetRequiredService<RunStore>();
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
-    public static RunRequest Request(int seed = 1, DeviceRequest device = DeviceRequest.Cpu, bool shared = false, int images = 12) =>
+    public static RunSettings Request(int seed = 1, DeviceRequest device = DeviceRequest.Cpu, bool shared = false, int images = 12) =>
         new() { Dataset = "builtin", Images = images, Epochs = 1, Seed = seed, Device = device, Shared = shared };
 
     public static RunOwner Owner(string name) => new("owner-" + name, name, OwnerRole.Learner);

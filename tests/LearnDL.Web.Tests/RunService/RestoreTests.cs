@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
@@ -71,8 +72,8 @@ public sealed class RestoreTests : IDisposable
         Assert.True(kept.Accepted && gone.Accepted, kept.Message + gone.Message);
         var queue = first.Services.GetRequiredService<IRunQueue>();
         // Ada's upload is hers alone: restored, it must still be found as hers.
-        var adaRun = (await queue.SubmitAsync(new RunRequest { Dataset = "upload:Ada shapes", Images = 6, Epochs = 1 }, ada)).RunId;
-        var bobRun = (await queue.SubmitAsync(new RunRequest { Dataset = "upload:Bob shapes", Images = 6, Epochs = 1 }, bob)).RunId;
+        var adaRun = (await queue.SubmitAsync(new RunSettings { Dataset = "upload:Ada shapes", Images = 6, Epochs = 1 }, ada)).RunId;
+        var bobRun = (await queue.SubmitAsync(new RunSettings { Dataset = "upload:Bob shapes", Images = 6, Epochs = 1 }, bob)).RunId;
         var folder = uploads.FolderOf(gone.Dataset!);
         _server.Stop(first);
         Directory.Delete(folder, recursive: true);

@@ -1,3 +1,4 @@
+using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.RunService;
@@ -18,11 +19,11 @@ public class RunExecutorTests
         public List<string> Specs { get; } = [];
         public int Events;
 
-        public override async Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
+        public override async Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
         {
             var sent = RunWire.Write(spec);
             lock (Specs) Specs.Add(sent);
-            var result = await Real.ExecuteAsync(RunWire.Read<RunSpec>(sent), new WireSink(this, sink), cancellationToken, stopping);
+            var result = await Real.ExecuteAsync(RunWire.Read<RunSpec>(sent), device, new WireSink(this, sink), cancellationToken, stopping);
             return RunWire.Read<RunResult>(RunWire.Write(result));
         }
 
@@ -42,8 +43,9 @@ public class RunExecutorTests
     private abstract class Delegating(InProcessRunExecutor real) : IRunExecutor
     {
         protected InProcessRunExecutor Real => real;
-        public abstract Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping);
-        public Task<LearnDL.Training.Compute.DeviceChoice> ChooseDeviceAsync(LearnDL.Training.Compute.DeviceRequest request) => real.ChooseDeviceAsync(request);
+        public virtual Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping) =>
+            real.ExecuteAsync(spec, device, sink, cancellationToken, stopping);
+        public virtual Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request) => real.ChooseDeviceAsync(request);
         public string? DatasetProblem(string engineDataset, bool isUpload) => real.DatasetProblem(engineDataset, isUpload);
         public Task<IReadOnlyList<Guid>> ContinuingAsync(IReadOnlyCollection<Guid> runIds) => real.ContinuingAsync(runIds);
     }
@@ -78,10 +80,44 @@ public class RunExecutorTests
         Assert.True(f.Get<ModelFiles>().Exists(id));
     }
 
+    /// <summary>A queue whose choice of device says so in its own words.</summary>
+    private sealed class ChoosingInItsOwnWords(InProcessRunExecutor real) : Delegating(real)
+    {
+        public const string Reason = "The test's queue chose the CPU for this run.";
+
+        public override Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request) => Task.FromResult(new DeviceChoice(ComputeDevice.Cpu, Reason));
+    }
+
+    [Fact]
+    public async Task TheQueuesChoiceOfDevice_IsWhatTheEngineRunsOn_AndItsReasonIsTheResultsAndTheRecords()
+    {
+        await using var f = new QueueFixture(services: s =>
+        {
+            s.AddSingleton<InProcessRunExecutor>();
+            s.AddSingleton<IRunExecutor, ChoosingInItsOwnWords>();
+        });
+        var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
+        await worker.StartAsync(CancellationToken.None);
+        Guid id;
+        try
+        {
+            id = (await f.Queue.SubmitAsync(QueueFixture.Request(images: 12, device: DeviceRequest.Auto), QueueFixture.Owner("ada"))).RunId;
+            await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.IsFinished == true, 60_000);
+        }
+        finally { await worker.StopAsync(CancellationToken.None); }
+
+        var record = (await f.Store.GetAsync(id))!;
+        Assert.Equal(RunStatus.Completed, record.Status);
+        // Asked for auto; the engine did not choose again (its own words would be "Auto fell back to the CPU: ...").
+        Assert.Equal(("cpu", ChoosingInItsOwnWords.Reason), (record.Device, record.DeviceReason));
+        Assert.Equal(ChoosingInItsOwnWords.Reason, RunStore.ResultOf(record)!.DeviceReason);
+        Assert.Equal("auto", record.DeviceRequested);
+    }
+
     /// <summary>Work that gives up on a time-out of its own: nobody cancelled the run.</summary>
     private sealed class TimingOut(InProcessRunExecutor real) : Delegating(real)
     {
-        public override async Task<RunResult> ExecuteAsync(RunSpec spec, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
+        public override async Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
             await Task.Delay(TimeSpan.FromSeconds(30), timeout.Token);

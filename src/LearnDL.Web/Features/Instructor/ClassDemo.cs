@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Features.Replay;
 using LearnDL.Web.Identity;
@@ -20,11 +21,10 @@ public sealed class ClassDemo(IRunQueue queue, ReplayPlanner replay, TimeProvide
 
     public event Action? Changed;
 
-    public async Task<DemoRuns> StartRunAsync(RunRequest request)
+    public async Task<DemoRuns> StartRunAsync(RunSettings request)
     {
-        request.ClassDemo = true;
-        request.Shared = false;
-        var admission = await queue.SubmitAsync(request, RunOwner.Instructor, "class-demo");
+        request = request with { Shared = false };
+        var admission = await queue.SubmitAsync(request, RunOwner.Instructor, "class-demo", classDemo: true);
         return Show(new($"{request.Dataset} · {request.Images} images · {request.Epochs} epochs on the {request.Device.ToString().ToUpperInvariant()}",
             [(request.Device.ToString().ToUpperInvariant(), admission.RunId)], time.GetUtcNow()));
     }
@@ -36,8 +36,8 @@ public sealed class ClassDemo(IRunQueue queue, ReplayPlanner replay, TimeProvide
         var runs = new List<(string, Guid)>();
         foreach (var device in plan.GpuUsable ? new[] { DeviceRequest.Cpu, DeviceRequest.Gpu } : [DeviceRequest.Cpu])
         {
-            var request = new RunRequest { Dataset = plan.Dataset, Images = ReplayPlanner.Images, Epochs = ReplayPlanner.Epochs, Device = device, ClassDemo = true };
-            runs.Add((device.ToString().ToUpperInvariant(), (await queue.SubmitAsync(request, RunOwner.Instructor, "class-demo")).RunId));
+            var request = new RunSettings { Dataset = plan.Dataset, Images = ReplayPlanner.Images, Epochs = ReplayPlanner.Epochs, Device = device };
+            runs.Add((device.ToString().ToUpperInvariant(), (await queue.SubmitAsync(request, RunOwner.Instructor, "class-demo", classDemo: true)).RunId));
         }
         return Show(new($"The article's experiment: {ReplayPlanner.Images} images, {ReplayPlanner.Epochs} epoch, {(plan.GpuUsable ? "CPU against GPU" : "on the CPU")}", runs, time.GetUtcNow()));
     }

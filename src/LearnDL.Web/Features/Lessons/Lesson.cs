@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
 using LearnDL.Web.RunService;
 
@@ -70,18 +71,21 @@ public sealed class PresetPrediction
 /// <summary>A run a lesson offers to launch with one click.</summary>
 public sealed class LessonPreset
 {
+    private static readonly RunSettings Defaults = new();
+
     public string Name { get; set; } = "";
     public string Label { get; set; } = "";
-    public string Dataset { get; set; } = "builtin";
-    public int Images { get; set; } = 60;
-    public int Epochs { get; set; } = 2;
-    public string Device { get; set; } = "cpu";
-    public int Seed { get; set; } = 1;
+    // A key the lesson leaves out takes the one default every run has.
+    public string Dataset { get; set; } = Defaults.Dataset;
+    public int Images { get; set; } = Defaults.Images;
+    public int Epochs { get; set; } = Defaults.Epochs;
+    public string Device { get; set; } = Defaults.Device.ToId();
+    public int Seed { get; set; } = Defaults.Seed;
     /// <summary>A guess the reader commits to before the run answers it (optional).</summary>
     public PresetPrediction? Predict { get; set; }
 
     /// <summary>Shared: a class pressing the same Try-it watches one run.</summary>
-    public RunRequest ToRequest() => new()
+    public RunSettings ToRequest() => new()
     {
         Dataset = Dataset, Images = Images, Epochs = Epochs, Seed = Seed,
         Device = DeviceNames.TryParse(Device, out var d) ? d : DeviceRequest.Auto,

@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Datasets;
@@ -21,31 +22,18 @@ public sealed class ReplayPlanner(DatasetDirectory datasets, IRunExecutor execut
         var datasetNote = useFashion
             ? "Dataset: Fashion-MNIST (real 28x28 photos of clothing, 10 classes), a stratified 2000-image subset."
             : $"Fashion-MNIST is not installed on this server, so the replay uses the built-in aerial tiles instead. {FashionMnistDataset.InstallHint}";
-        var whyNotGpu = await WhyNotGpuAsync();
+        var whyNotGpu = (await executor.WhyNotGpuAsync()).Why;
         var gpuNote = whyNotGpu is null
             ? "The GPU works here: the replay runs on the CPU and on the GPU, each in its own device's queue."
             : $"The replay runs on the CPU only. {whyNotGpu}";
         return new(useFashion ? FashionMnistDataset.Name : BuiltinDataset.Name, useFashion, datasetNote, whyNotGpu is null, gpuNote);
     }
 
-    /// <summary>Why the replay cannot have a GPU run now (this server's, or a connected GPU worker's), or null.</summary>
-    private async Task<string?> WhyNotGpuAsync()
-    {
-        var auto = await executor.ChooseDeviceAsync(DeviceRequest.Auto);
-        if (auto.Device == ComputeDevice.Gpu) return null;
-        try
-        {
-            await executor.ChooseDeviceAsync(DeviceRequest.Gpu);
-            return auto.Reason; // with worker machines: none with a GPU is connected now
-        }
-        catch (DeviceUnavailableException e) { return e.Message; }
-    }
-
     /// <summary>Queues the replay; shared, so a class replaying together watches one pair of runs.</summary>
     public async Task<(Guid Cpu, Guid? Gpu)> StartAsync(ReplayPlan plan, RunOwner owner)
     {
         var group = "replay-" + Guid.NewGuid().ToString("N")[..8];
-        RunRequest On(DeviceRequest device) => new() { Dataset = plan.Dataset, Images = Images, Epochs = Epochs, Device = device, Shared = true };
+        RunSettings On(DeviceRequest device) => new() { Dataset = plan.Dataset, Images = Images, Epochs = Epochs, Device = device, Shared = true };
         var cpu = await queue.SubmitAsync(On(DeviceRequest.Cpu), owner, group);
         Guid? gpu = plan.GpuUsable ? (await queue.SubmitAsync(On(DeviceRequest.Gpu), owner, group)).RunId : null;
         return (cpu.RunId, gpu);

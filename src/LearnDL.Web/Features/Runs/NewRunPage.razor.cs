@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Datasets;
@@ -23,7 +24,7 @@ public partial class NewRunPage
     [SupplyParameterFromQuery(Name = "device")] public string? PresetDevice { get; set; }
     [SupplyParameterFromQuery(Name = "seed")] public int? PresetSeed { get; set; }
 
-    internal RunRequest Request { get; } = new();
+    internal RunSettings Request { get; set; } = new();
     internal IReadOnlyList<DatasetInfo> DatasetList { get; private set; } = [];
     internal IReadOnlyList<string> Problems { get; private set; } = [];
     internal string? GpuProblem { get; private set; }
@@ -34,24 +35,19 @@ public partial class NewRunPage
     {
         var me = await Owner.GetAsync();
         DatasetList = [.. Datasets.List(), .. (await Uploads.VisibleToAsync(me)).Select(Uploads.ListInfo)];
-        if (PresetDataset is { } d) Request.Dataset = d;
-        if (PresetImages is { } i) Request.Images = i;
-        if (PresetEpochs is { } e) Request.Epochs = e;
-        if (DeviceNames.TryParse(PresetDevice, out var device)) Request.Device = device;
-        if (PresetSeed is { } seed) Request.Seed = seed;
-        GpuProblem = await WhyNotGpuAsync();
-    }
-
-    /// <summary>Why a GPU run cannot be asked for here (this server's GPU does not work), or null; with worker machines a GPU run may always wait for a GPU worker.</summary>
-    private async Task<string?> WhyNotGpuAsync()
-    {
-        try { await Executor.ChooseDeviceAsync(DeviceRequest.Gpu); return null; }
-        catch (DeviceUnavailableException e) { return e.Message; }
+        Request = Request with
+        {
+            Dataset = PresetDataset ?? Request.Dataset, Images = PresetImages ?? Request.Images, Epochs = PresetEpochs ?? Request.Epochs,
+            Device = DeviceNames.TryParse(PresetDevice, out var device) ? device : Request.Device, Seed = PresetSeed ?? Request.Seed,
+        };
+        // With worker machines a GPU run may always wait for a GPU worker; here, the GPU must work.
+        var gpu = await Executor.WhyNotGpuAsync();
+        GpuProblem = gpu.MayAsk ? null : gpu.Why;
     }
 
     internal void OnDatasetChanged(string name)
     {
-        Request.Dataset = name;
+        Request = Request with { Dataset = name };
         Problems = [];
     }
 

@@ -16,11 +16,8 @@ public sealed class RunAgain(IRunQueue queue)
     public static bool Offers(RunStatus status) => status is RunStatus.Interrupted or RunStatus.Failed;
 
     /// <summary>The request the run was admitted with: dataset, images, epochs, the device asked for (not the one it got), seed; a shared Try-it stays shared, so a class pressing it again makes one run.</summary>
-    public static RunRequest RequestFor(RunRecord run) => new()
-    {
-        Dataset = run.Dataset, Images = run.Images, Epochs = run.Epochs, Seed = run.Seed, Shared = run.Shared,
-        Device = DeviceNames.TryParse(run.DeviceRequested, out var device) ? device : DeviceRequest.Auto,
-    };
+    public static RunSettings RequestFor(RunRecord run) =>
+        run.Settings ?? throw new RunRejectedException([$"This run asked for a device this server does not know ('{run.DeviceRequested}'): start a new one from the launcher."]);
 
     /// <summary>Queues it for <paramref name="owner"/>, or throws <see cref="RunRejectedException"/> (a limit, a dataset gone) as the launcher does.</summary>
     public Task<Admission> SubmitAsync(RunRecord run, RunOwner owner) => queue.SubmitAsync(RequestFor(run), owner);

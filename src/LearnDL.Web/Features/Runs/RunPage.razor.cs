@@ -1,3 +1,4 @@
+using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
@@ -50,11 +51,7 @@ public partial class RunPage
 
     private async Task RunOnOtherDeviceAsync()
     {
-        var request = new RunRequest
-        {
-            Dataset = _run!.Dataset, Images = _run.Images, Epochs = _run.Epochs, Seed = _run.Seed,
-            Device = (_view?.OtherDevice ?? "gpu") == "gpu" ? DeviceRequest.Gpu : DeviceRequest.Cpu,
-        };
+        var request = _run!.ToSettings() with { Device = (_view?.OtherDevice ?? "gpu") == "gpu" ? DeviceRequest.Gpu : DeviceRequest.Cpu, Shared = false };
         try
         {
             var admission = await Queue.SubmitAsync(request, await Owner.GetAsync());
