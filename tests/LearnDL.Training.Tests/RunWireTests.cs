@@ -37,6 +37,19 @@ public class RunWireTests(BuiltinRunFixture run) : IClassFixture<BuiltinRunFixtu
     }
 
     [Fact]
+    public void ARunSpec_OnTheWire_HasTheFieldsWorkersRead_AndNoMore()
+    {
+        // Workers of another version read these names: the settings type behind them must not change the wire.
+        var spec = RunSpec.For(Guid.NewGuid(), RunOptions.For(new RunSettings { Images = 40, Shared = true }), ComputeDevice.Gpu);
+        var json = JsonNode.Parse(RunWire.Write(spec))!.AsObject();
+        Assert.Equal(["id", "options"], json.Select(p => p.Key).Order());
+        Assert.Equal(["dataset", "device", "epochs", "headIterationsPerEpoch", "images", "saveModelPath", "seed", "testFraction"],
+            json["options"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal("gpu", json["options"]!["device"]!.GetValue<string>());
+        Assert.Equal(ComputeDevice.Gpu, RunWire.Read<RunSpec>(json.ToJsonString()).ChosenDevice().Device);
+    }
+
+    [Fact]
     public void ARunSpecAndAResult_GoThroughJsonUnchanged()
     {
         var spec = new RunSpec(Guid.NewGuid(), new RunOptions { Dataset = "upload:Flowers", Images = 120, Epochs = 2, Device = DeviceRequest.Gpu, Seed = 7 });
