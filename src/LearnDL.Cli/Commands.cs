@@ -131,9 +131,14 @@ public static class Commands
         var (bitmap, problem) = limits.Decode(imagePath);
         using var image = bitmap ?? throw new InputRefusedException($"{imagePath} {problem}");
         using var classifier = ImageClassifier.Load(modelPath);
-        var scores = classifier.Classify(image);
-        if (output.IsJson) { output.WriteJson(new { image = imagePath, predicted = scores[0].Label, scores }); return ExitCodes.Success; }
+        var (scores, likeness) = classifier.Examine(image);
+        if (output.IsJson)
+        {
+            output.WriteJson(new { image = imagePath, predicted = scores[0].Label, scores, unlikeTrainingData = likeness?.IsUnlikeTrainingData, likeness });
+            return ExitCodes.Success;
+        }
         foreach (var s in scores.Take(5)) output.Console.MarkupLineInterpolated($"{s.Probability,7:P1}  {s.Label}");
+        if (likeness?.Warning is { } warning) output.Console.MarkupLineInterpolated($"[yellow]{warning}[/]");
         return ExitCodes.Success;
     }
 

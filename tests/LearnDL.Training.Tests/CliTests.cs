@@ -219,6 +219,19 @@ public class CliTests : IDisposable
 
         Assert.Equal(0, (await Run("classify", "--model", model, "--image", tile)).Code);
         Assert.Equal(0, (await Run("classify", "--model", model, "--image", photo)).Code);
+        // A picture of a web page still gets a class, with a word that it is a guess (issue 26).
+        var screenshot = Path.Combine(_temp.Path, "screenshot.png");
+        File.WriteAllBytes(screenshot, Testing.HostilePictures.WebPageScreenshot());
+        var (shotCode, shotOut, _) = await Run("classify", "--model", model, "--image", screenshot);
+        Assert.Equal(0, shotCode);
+        Assert.Contains("This picture is unlike anything the model was trained on", shotOut.ReplaceLineEndings(" ").Replace("  ", " "));
+        using (var json = JsonDocument.Parse((await Run("classify", "--model", model, "--image", screenshot, "--json")).Out))
+        {
+            Assert.True(json.RootElement.GetProperty("unlikeTrainingData").GetBoolean());
+            Assert.True(json.RootElement.GetProperty("likeness").GetProperty("ratio").GetDouble() > 1);
+        }
+        using (var json = JsonDocument.Parse((await Run("classify", "--model", model, "--image", tile, "--json")).Out))
+            Assert.False(json.RootElement.GetProperty("unlikeTrainingData").GetBoolean());
         var (code, stdout, stderr) = await Run("classify", "--model", model, "--image", bomb);
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Empty(stdout);
