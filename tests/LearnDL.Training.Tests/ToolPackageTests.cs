@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using LearnDL.Testing;
 
 namespace LearnDL.Training.Tests;
 
@@ -20,8 +21,8 @@ public class ToolPackageTests
     [Fact]
     public async Task Package_RunsThroughTheManifest_AndFromAToolPath_AsTheReadmeSays()
     {
-        var repo = RepositoryRoot();
-        var blocks = Readme.CheckedBlocks(Path.Combine(repo, "README.md"));
+        var repo = Path.GetDirectoryName(Readme.PathInRepository())!;
+        var blocks = Readme.CheckedBlocks().Where(b => b.Any(l => l.Contains("learndl doctor"))).ToList();
         Assert.Equal(2, blocks.Count);
         var (manifest, install) = (blocks[0], blocks[1]);
         Assert.Equal(["dotnet pack src/LearnDL.Cli",
@@ -85,31 +86,5 @@ public class ToolPackageTests
         await process.WaitForExitAsync(timeout.Token);
         var (output, errors) = (await stdout, await stderr);
         return (process.ExitCode, errors + output, output);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LearnDL.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root (LearnDL.sln) was not found above the test's folder.");
-    }
-}
-
-/// <summary>The README's code blocks that a test runs: each follows a line `&lt;!-- checked: ... --&gt;`.</summary>
-public static class Readme
-{
-    public static List<List<string>> CheckedBlocks(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var blocks = new List<List<string>>();
-        for (int i = 0; i < lines.Length - 1; i++)
-        {
-            if (!lines[i].StartsWith("<!-- checked:", StringComparison.Ordinal) || !lines[i + 1].StartsWith("```", StringComparison.Ordinal)) continue;
-            var block = new List<string>();
-            for (i += 2; i < lines.Length && !lines[i].StartsWith("```", StringComparison.Ordinal); i++)
-                if (lines[i].Trim() is { Length: > 0 } line) block.Add(line);
-            blocks.Add(block);
-        }
-        return blocks;
     }
 }
