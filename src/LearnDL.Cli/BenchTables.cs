@@ -21,5 +21,16 @@ public static class BenchTables
         network.AddRow("(b) engine featurization from image files", result.PipelineImagesPerSecond.ToString("0.0"));
         network.AddRow("[bold]ratio b / a[/]", $"[bold]{result.Ratio:0.00}[/]");
         console.Write(network);
+        if (result.Precisions is not { } precisions) return;
+
+        var table = new Table().Title("FP32 and INT8, one after the other in this run").AddColumns("Precision", "(a) runtime alone, img/s", "(b) pipeline, img/s", "b / a");
+        foreach (var (name, p) in precisions)
+            table.AddRow(name.ToUpperInvariant(), p.RuntimeOnlyImagesPerSecond.ToString("0.0"), p.PipelineImagesPerSecond.ToString("0.0"), p.Ratio.ToString("0.00"));
+        console.Write(table);
+        if (result.Int8OverFp32 is { } speedUp) console.MarkupLineInterpolated($"[bold]INT8 / FP32 (runtime alone): {speedUp:0.00}x[/]");
+        if (result.MaxFeatureDifference is { } difference) console.MarkupLineInterpolated($"Largest difference of any feature, FP32 vs INT8, on 50 images: {difference:0.000}");
+        if (result.Int8Kernels is { } kernels) console.MarkupLineInterpolated($"ONNX Runtime runs INT8 {kernels.Describe()}.");
+        if (result.Int8Instructions is { } instructions)
+            console.MarkupLineInterpolated($"8-bit instructions of this CPU: {(instructions.Count > 0 ? string.Join(", ", instructions) : "none")}.");
     }
 }

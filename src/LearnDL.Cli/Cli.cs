@@ -14,8 +14,10 @@ public static class Cli
           learndl datasets [--json]                 datasets, their classes and availability
           learndl run      [--dataset builtin|fashion-mnist|folder:PATH] [--images N] [--epochs E]
                            [--device cpu|gpu|auto] [--seed S] [--test-fraction F] [--save-model PATH] [--json]
-          learndl bench    [--images N] [--prep-images N] [--photos N] [--device cpu|gpu|auto] [--json]
+          learndl bench    [--images N] [--prep-images N] [--photos N] [--device cpu|gpu|auto] [--precision fp32,int8] [--json]
                            where the time goes: preparation (1 thread, all cores), the network, the pipeline
+          learndl quantize [--calibration-images N] [--check-images N] [--json]
+                           ResNet18 at INT8: derived here, compared with FP32, cached for runs and bench
           learndl classify --model PATH --image PATH [--json]
           learndl parallel [--gpu] [--json]           a matrix multiply done one, SIMD, all-core, library and GPU ways
           learndl worker   --jobs "<PostgreSQL connection string>" [--device cpu|gpu|auto] [--slots N] [--name NAME]
@@ -53,7 +55,8 @@ public static class Cli
                 "doctor" => Commands.Doctor(cli, probe, output),
                 "datasets" => Commands.Datasets(cli, new DatasetCatalog(options), output),
                 "run" => await Commands.Run(cli, new RunEngine(new DatasetCatalog(options), probe), output, cancellationToken),
-                "bench" => await Commands.Bench(cli, new DatasetCatalog(options), probe, output, cancellationToken),
+                "bench" => await Commands.Bench(cli, new DatasetCatalog(options), options.DataFolder, probe, output, cancellationToken),
+                "quantize" => PrecisionCommands.Quantize(cli, new DatasetCatalog(options), options.DataFolder, output, cancellationToken),
                 "classify" => Commands.Classify(cli, new SafeImageDecoder(options.MaxImagePixels), output),
                 "parallel" => Commands.Parallel(cli, probe, output, cancellationToken),
                 "worker" => await WorkerCommand.RunAsync(cli, options, probe, output, cancellationToken, stopNow),
@@ -120,6 +123,7 @@ public static class Cli
         "run" => "starting a run: loading ONNX Runtime, ResNet18 and the images...",
         "bench" => "measuring where the time goes: preparation, then the network (a minute or more)...",
         "classify" => "loading the picture and the model...",
+        "quantize" => "deriving ResNet18 at INT8 and checking it against FP32 (a few minutes)...",
         "parallel" => "timing the same matrix multiply done several ways...",
         "worker" => "checking this machine's device before joining the class...",
         _ => null,

@@ -1,6 +1,7 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
+using LearnDL.Training.Precision;
 using LearnDL.Training.Training;
 using Spectre.Console;
 using LearnDL.Training.Text;
@@ -25,6 +26,7 @@ public static class Commands
         table.AddRow("Providers compiled in", Markup.Escape(string.Join(", ", r.ProvidersCompiledIn)));
         table.AddRow("CUDA usable", r.CudaUsable ? "[green]yes[/]" : "[red]no[/]");
         table.AddRow("Why", Markup.Escape(r.CudaStatus));
+        table.AddRow("INT8 on this CPU", Markup.Escape(r.Int8.Verdict));
         output.Console.Write(table);
         foreach (var advice in r.Advice) output.Console.MarkupLineInterpolated($"- {advice}");
         return ExitCodes.Success;
@@ -87,12 +89,13 @@ public static class Commands
         return ExitCodes.Success;
     }
 
-    public static async Task<int> Bench(CliArguments cli, DatasetCatalog catalog, DeviceProbe probe, CliOutput output, CancellationToken cancellationToken)
+    public static async Task<int> Bench(CliArguments cli, DatasetCatalog catalog, string dataFolder, DeviceProbe probe, CliOutput output, CancellationToken cancellationToken)
     {
         var images = cli.Int("images", 200, 8, 10_000);
         var preparationImages = cli.Int("prep-images", 2000, 8, 10_000);
         var photos = cli.Int("photos", 32, 1, 1000);
         var device = probe.Choose(ParseDevice(cli.Text("device")));
+        var precisions = PrecisionCommands.ParsePrecisions(cli.Text("precision"), device.Device);
         cli.RejectUnknown();
         void Say(string s) => output.Progress.MarkupLineInterpolated($"[grey]bench: {s}[/]");
 
@@ -108,13 +111,35 @@ public static class Commands
         Say($"{Plural.Of(photos, "photo")} of 12 megapixels (drawn and saved on first use)");
         await Prepare("photos", () => SyntheticPhotos.Ensure(catalog.GeneratedFolder, photos, cancellationToken));
 
-        Say($"{Plural.Of(images, "built-in image")} through the network on the {device.Device.ToId().ToUpperInvariant()}");
         var samples = catalog.Open(BuiltinDataset.Name).Select(images, 7, cancellationToken).Samples;
         var parallelism = FeaturizeParallelism.For(device.Device);
-        using var model = new ResNet18Model(device.Device, threads: parallelism.ThreadsPerCall);
         var batch = device.Device == ComputeDevice.Gpu ? RunEngine.GpuBatchSize : RunEngine.CpuBatchSize;
-        var result = await FeaturizationBenchmark.RunAsync(model, batch, parallelism, samples, new Progress<string>(Say), cancellationToken)
-            with { Preparation = preparation };
+        var results = new Dictionary<string, BenchmarkResult>();
+        var networks = new Dictionary<string, byte[]>();
+        foreach (var precision in precisions)
+        {
+            if (precision == "int8") Say($"the INT8 network ({(File.Exists(Int8Network.PathIn(dataFolder)) ? "cached" : "deriving it first, once: about a minute")})");
+            networks[precision] = precision == "int8" ? Int8Network.Load(catalog, dataFolder, cancellationToken: cancellationToken) : ResNet18Model.FusedModel();
+            Say($"{Plural.Of(images, "built-in image")} through the {precision.ToUpperInvariant()} network on the {device.Device.ToId().ToUpperInvariant()}");
+            using var model = new ResNet18Model(device.Device, networks[precision], parallelism.ThreadsPerCall);
+            results[precision] = await FeaturizationBenchmark.RunAsync(model, batch, parallelism, samples, new Progress<string>(Say), cancellationToken);
+        }
+        var result = results[precisions[0]] with { Preparation = preparation };
+        if (precisions.Count > 1 || precisions[0] != "fp32")
+        {
+            Say("the features of both networks, compared");
+            var compared = networks.Count == 2 ? FeatureDifference.Between(
+                FeatureDifference.Features(networks["fp32"], Int8Network.CalibrationBatches(catalog, 50, cancellationToken, PrecisionCommands.CheckSeed)),
+                FeatureDifference.Features(networks["int8"], Int8Network.CalibrationBatches(catalog, 50, cancellationToken, PrecisionCommands.CheckSeed))) : null;
+            result = result with
+            {
+                Precisions = results.ToDictionary(r => r.Key, r => new PrecisionSpeed(r.Value.RuntimeOnlyImagesPerSecond, r.Value.PipelineImagesPerSecond, r.Value.Ratio)),
+                Int8OverFp32 = results.Count == 2 ? results["int8"].RuntimeOnlyImagesPerSecond / results["fp32"].RuntimeOnlyImagesPerSecond : null,
+                MaxFeatureDifference = compared?.MaxAbsDifference,
+                Int8Instructions = Int8Support.Detect().Instructions,
+                Int8Kernels = networks.TryGetValue("int8", out var int8) ? IntegerKernels.Of(int8) : null,
+            };
+        }
         if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
         BenchTables.Write(output.Console, result);
         return ExitCodes.Success;
@@ -133,9 +158,14 @@ public static class Commands
         var (bitmap, problem) = limits.Decode(imagePath);
         using var image = bitmap ?? throw new InputRefusedException($"{imagePath} {problem}");
         using var classifier = ImageClassifier.Load(modelPath);
-        var scores = classifier.Classify(image);
-        if (output.IsJson) { output.WriteJson(new { image = imagePath, predicted = scores[0].Label, scores }); return ExitCodes.Success; }
+        var (scores, likeness) = classifier.Examine(image);
+        if (output.IsJson)
+        {
+            output.WriteJson(new { image = imagePath, predicted = scores[0].Label, scores, unlikeTrainingData = likeness?.IsUnlikeTrainingData, likeness });
+            return ExitCodes.Success;
+        }
         foreach (var s in scores.Take(5)) output.Console.MarkupLineInterpolated($"{s.Probability,7:P1}  {s.Label}");
+        if (likeness?.Warning is { } warning) output.Console.MarkupLineInterpolated($"[yellow]{warning}[/]");
         return ExitCodes.Success;
     }
 

@@ -141,6 +141,34 @@ public static class HostilePictures
         return data.ToArray();
     }
 
+    /// <summary>
+    /// A picture of a web page (a title bar, lines of text, a button) as a PNG: an honest picture, but nothing like
+    /// what a model trained on aerial tiles or clothes has seen.
+    /// </summary>
+    public static byte[] WebPageScreenshot(int width = 640, int height = 400)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var paint = new SKPaint { IsAntialias = true })
+        using (var font = new SKFont(SKTypeface.Default, 18))
+        {
+            canvas.Clear(SKColors.White);
+            paint.Color = new SKColor(0x59, 0x4A, 0xE2);
+            canvas.DrawRect(0, 0, width, 56, paint);
+            paint.Color = SKColors.White;
+            canvas.DrawText("LearnDL: which one do you need?", 16, 36, font, paint);
+            paint.Color = new SKColor(0x33, 0x33, 0x33);
+            for (int line = 0; line < 10 && 96 + line * 28 < height - 60; line++)
+                canvas.DrawText($"Line {line + 1} of a lesson: a CPU is a must; a GPU is yes and no.", 16, 96 + line * 28, font, paint);
+            paint.Color = new SKColor(0x1E, 0x88, 0xE5);
+            canvas.DrawRoundRect(16, height - 52, 160, 36, 6, 6, paint);
+            paint.Color = SKColors.White;
+            canvas.DrawText("Start a run", 40, height - 28, font, paint);
+        }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
     /// <summary>The first <paramref name="fraction"/> of a file: an upload cut off by a dropped connection.</summary>
     public static byte[] CutShort(byte[] file, double fraction = 0.5) => file[..(int)(file.Length * fraction)];
 

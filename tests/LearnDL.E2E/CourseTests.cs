@@ -231,8 +231,15 @@ public class CourseTests(AppServer app)
         await File.WriteAllTextAsync(notAPicture, "shopping list: milk, eggs");
         await page.Locator("[data-testid=classify-image] input[type=file]").ChooseFileAsync(notAPicture);
         await Assertions.Expect(result).ToContainTextAsync("not an image");
+        // A picture of a web page gets a class too, and a word that it is unlike anything the model saw (issue 26).
+        var screenshot = Path.Combine(app.DataFolder, "web-page.png");
+        await File.WriteAllBytesAsync(screenshot, LearnDL.Testing.HostilePictures.WebPageScreenshot());
+        await page.Locator("[data-testid=classify-image] input[type=file]").ChooseFileAsync(screenshot);
+        await Assertions.Expect(result.GetByTestId("classify-unlike")).ToContainTextAsync("unlike anything the model was trained on");
+        await Assertions.Expect(result).ToContainTextAsync("web-page.png looks like");
         await page.Locator("[data-testid=classify-image] input[type=file]").ChooseFileAsync(picture);
-        await Assertions.Expect(result).ToContainTextAsync("looks like");
+        await Assertions.Expect(result).ToContainTextAsync("my-forest.png looks like");
+        await Assertions.Expect(result.GetByTestId("classify-unlike")).ToHaveCountAsync(0);
         await page.ScreenshotAsync("run.png", fullPage: true);
         await page.AssertAccessibleAsync("a run page with a classified upload");
 

@@ -83,6 +83,38 @@ public class RunTests(BuiltinRunFixture run) : IClassFixture<BuiltinRunFixture>
             }
         Assert.True(right >= 7, $"{right}/10 right");
     }
+
+    /// <summary>Issue 26: a screenshot shown to a tile classifier still gets a class, but the learner is told it is a guess.</summary>
+    [Fact]
+    public void SavedModel_SaysWhenAPictureIsUnlikeTheTrainingData()
+    {
+        using var classifier = ImageClassifier.Load(run.ModelPath);
+        // Tiles the run never saw are like its training data: at most one may fall beyond the farthest of the 10 held out.
+        var unlikeTiles = 0;
+        for (int c = 0; c < 5; c++)
+            for (int i = 0; i < 2; i++)
+            {
+                using var tile = AerialTileGenerator.Draw(c, 1500 + i);
+                var likeness = classifier.Examine(tile).Likeness!;
+                Assert.Equal(10, likeness.HeldOutImages);
+                if (likeness.IsUnlikeTrainingData) unlikeTiles++;
+                else Assert.Null(likeness.Warning);
+            }
+        Assert.True(unlikeTiles <= 1, $"{unlikeTiles}/10 unseen tiles called unlike the training data");
+
+        using var screenshot = SKBitmap.Decode(Testing.HostilePictures.WebPageScreenshot());
+        using var blank = new SKBitmap(300, 200);
+        blank.Erase(SKColors.White);
+        foreach (var picture in new[] { screenshot, blank })
+        {
+            var (scores, likeness) = classifier.Examine(picture);
+            Assert.Equal(5, scores.Count); // it still answers with one of its classes...
+            Assert.True(likeness!.IsUnlikeTrainingData, $"{likeness.Ratio:0.00}x the farthest held-out picture"); // ...and says it is a guess
+            Assert.Contains(likeness.NearestClass, AerialTileGenerator.ClassNames);
+            Assert.StartsWith("This picture is unlike anything the model was trained on", likeness.Warning);
+            Assert.Contains("10 held-out pictures", likeness.Warning);
+        }
+    }
 }
 
 public class RunFailureTests

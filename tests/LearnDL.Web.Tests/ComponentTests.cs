@@ -149,6 +149,10 @@ public class ComponentTests : RunServiceContext
         cut.WaitForAssertion(() => Assert.Contains("CPU build", cut.Find("#runtime-build").TextContent));
         Assert.Equal("no", cut.Find("#cuda-usable").TextContent);
         Assert.Contains("Colab", cut.Find("#advice").TextContent);
+        // Whether INT8 pays off on this CPU (issue 25), from the CPU's own flags.
+        var int8 = LearnDL.Training.Compute.Int8Support.Detect();
+        Assert.Equal(int8.Verdict, cut.Find("#int8-verdict").TextContent);
+        Assert.StartsWith(int8.HasDotProduct ? "INT8 pays off here" : "INT8", int8.Verdict);
     }
 
     private static async Task<Guid> AddCompleted(RunStore store, string device, double featurizeRate)

@@ -54,6 +54,11 @@ public class RunModelTests : IDisposable
         Assert.Equal(1.0, outcome.Scores!.Sum(s => s.Probability), 3);
         Assert.True(outcome.Scores![0].Probability >= outcome.Scores[^1].Probability);
         Assert.NotNull(outcome.ThumbnailPng);
+        Assert.False(outcome.Likeness!.IsUnlikeTrainingData);
+        var screenshot = LearnDL.Testing.HostilePictures.WebPageScreenshot();
+        var unlike = await classifier.ClassifyAsync(id, new MemoryStream(screenshot), screenshot.Length, me);
+        Assert.NotNull(unlike.Scores);
+        Assert.StartsWith("This picture is unlike anything the model was trained on", unlike.Likeness!.Warning);
 
         var text = "this is not a picture"u8.ToArray();
         Assert.Contains("not an image", (await classifier.ClassifyAsync(id, new MemoryStream(text), text.Length, me)).Problem);

@@ -117,7 +117,8 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
         if (!build.IsGpu)
         {
             status = "This is the CPU build: it carries no CUDA provider. " +
-                     $"Rebuild with -p:RuntimeBuild=gpu to use an NVIDIA GPU ({RuntimeBuild.RebuildForGpuCommand}).";
+                     $"Rebuild with -p:RuntimeBuild=gpu to use an NVIDIA GPU ({RuntimeBuild.RebuildForGpuCommand}); " +
+                     "for the command line, install the LearnDL.Cli.Gpu tool in place of LearnDL.Cli.";
         }
         else
         {

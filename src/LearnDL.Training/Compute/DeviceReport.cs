@@ -23,6 +23,8 @@ public sealed record DeviceReport
     /// <summary>Why nvidia-smi gave no answer (it hung, or failed), when that happened.</summary>
     public string? GpuQueryProblem { get; init; }
     public DateTimeOffset ProbedAt { get; init; }
+    /// <summary>Whether this CPU has the instructions that make INT8 inference pay off.</summary>
+    public Int8Support Int8 { get; init; } = Int8Support.Detect();
 
     public string CpuSummary => $"{CpuModel}, {LogicalCores} logical cores" +
         (VectorWidthBits > 0 ? $", {VectorWidthBits}-bit SIMD" : "");

@@ -13,6 +13,17 @@ public sealed record BenchmarkResult(
     /// <summary>Whether the batches were in page-locked memory (the GPU's pinned allocator).</summary>
     public bool PageLockedBatches { get; init; }
 
+    /// <summary>With `--precision`: each network's speeds, measured one after the other in this run.</summary>
+    public IReadOnlyDictionary<string, PrecisionSpeed>? Precisions { get; init; }
+    /// <summary>INT8 runtime-only images/s over FP32's.</summary>
+    public double? Int8OverFp32 { get; init; }
+    /// <summary>The largest difference of any of the 512 features between FP32 and INT8, on 50 built-in images.</summary>
+    public double? MaxFeatureDifference { get; init; }
+    /// <summary>The CPU's instructions INT8 relies on (VNNI, AVX-512, AVX2).</summary>
+    public IReadOnlyList<string>? Int8Instructions { get; init; }
+    /// <summary>Which kernels ONNX Runtime runs the INT8 network on.</summary>
+    public Precision.IntegerKernels? Int8Kernels { get; init; }
+
     /// <summary>Preparation alone per dataset (builtin, fashionMnist, photos), measured apart from the network.</summary>
     public IReadOnlyDictionary<string, PreparationSpeed> Preparation { get; init; } = new Dictionary<string, PreparationSpeed>();
 
@@ -20,6 +31,9 @@ public sealed record BenchmarkResult(
     public IReadOnlyDictionary<string, double> OneThreadOverNetwork =>
         Preparation.ToDictionary(p => p.Key, p => p.Value.OneThreadImagesPerSecond / RuntimeOnlyImagesPerSecond);
 }
+
+/// <summary>One network precision's speeds in `learndl bench --precision`.</summary>
+public sealed record PrecisionSpeed(double RuntimeOnlyImagesPerSecond, double PipelineImagesPerSecond, double Ratio);
 
 /// <summary>
 /// Measures, in one process on the same images: (a) ONNX Runtime alone on tensors already in memory,

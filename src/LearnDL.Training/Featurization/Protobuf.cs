@@ -40,6 +40,31 @@ internal static class Protobuf
         return fields;
     }
 
+    /// <summary>A varint field's value.</summary>
+    public static long Varint(ReadOnlySpan<byte> value)
+    {
+        var bytes = value.ToArray();
+        int p = 0;
+        return (long)ReadVarint(bytes, ref p);
+    }
+
+    /// <summary>The values of a packed repeated varint field.</summary>
+    public static List<long> Varints(ReadOnlySpan<byte> value)
+    {
+        var bytes = value.ToArray();
+        var values = new List<long>();
+        for (int p = 0; p < bytes.Length;) values.Add((long)ReadVarint(bytes, ref p));
+        return values;
+    }
+
+    public static void WriteFixed32(Stream output, int number, uint value)
+    {
+        WriteVarint(output, ((ulong)number << 3) | 5);
+        Span<byte> bytes = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+        output.Write(bytes);
+    }
+
     private static ulong ReadVarint(byte[] data, ref int p)
     {
         ulong result = 0;

@@ -40,9 +40,15 @@ public sealed class ResNet18Model : IDisposable
     /// can be measured call by call (see <see cref="BatchSizeBenchmark"/>); a little slower.
     /// </param>
     public ResNet18Model(ComputeDevice device, string? modelFolder, int threads, bool poolMemory)
+        : this(device, FusedModel(modelFolder), threads, poolMemory)
+    {
+    }
+
+    /// <summary>A network from its ONNX bytes: the FP32 model, or one derived from it (the INT8 network) with the same input and output.</summary>
+    public ResNet18Model(ComputeDevice device, byte[] model, int threads, bool poolMemory = true)
     {
         Device = device;
-        _session = CreateSession(FusedModel(modelFolder), device, threads, poolMemory);
+        _session = CreateSession(model, device, threads, poolMemory);
         InputName = _session.InputNames[0];
         OutputName = _session.OutputNames[0];
         _featureDims = _session.OutputMetadata[OutputName].Dimensions[1..].Select(d => (long)d).ToArray(); // 512, 1, 1
@@ -98,9 +104,10 @@ public sealed class ResNet18Model : IDisposable
         output[0].GetTensorDataAsSpan<float>()[..(count * FeatureCount)].CopyTo(features);
     }
 
-    private static InferenceSession CreateSession(byte[] model, ComputeDevice device, int threads, bool poolMemory)
+    private static InferenceSession CreateSession(byte[] model, ComputeDevice device, int threads, bool poolMemory, string? optimizedModelPath = null)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
+        if (optimizedModelPath is not null) options.OptimizedModelFilePath = optimizedModelPath;
         if (!poolMemory)
         {
             options.EnableCpuMemArena = false;
@@ -114,6 +121,18 @@ public sealed class ResNet18Model : IDisposable
             options.AppendExecutionProvider_CUDA(0);
         }
         return new InferenceSession(model, options);
+    }
+
+    /// <summary>The graph ONNX Runtime really runs for <paramref name="model"/> on the CPU, after its optimizations (fusions, integer kernels).</summary>
+    public static byte[] OptimizedGraph(byte[] model)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"learndl-optimized-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (CreateSession(model, ComputeDevice.Cpu, threads: 1, poolMemory: false, path)) { }
+            return File.ReadAllBytes(path);
+        }
+        finally { File.Delete(path); }
     }
 
     public void Dispose()

@@ -10,6 +10,9 @@ namespace LearnDL.Training.Training;
 /// <summary>One class and how sure the model is of it.</summary>
 public sealed record ClassScore(string Label, double Probability);
 
+/// <summary>A picture's classes from most to least likely, and how like the training data it is (null for a model saved without that measure).</summary>
+public sealed record Classification(IReadOnlyList<ClassScore> Scores, Likeness? Likeness);
+
 /// <summary>
 /// A trained model put back to work: the ML.NET head loaded from its model file, fed by the same
 /// ResNet18 featurization the run used. Not thread-safe (it owns one PredictionEngine).
@@ -21,10 +24,11 @@ public sealed class ImageClassifier : IDisposable
     private readonly PredictionEngine<FeatureRow, HeadPrediction> _engine;
     private readonly ImagePreprocessor _preprocessor = new();
     private readonly string[] _classes;
+    private readonly Familiarity? _familiarity;
 
-    private ImageClassifier(ResNet18Model network, bool ownsNetwork, PredictionEngine<FeatureRow, HeadPrediction> engine)
+    private ImageClassifier(ResNet18Model network, bool ownsNetwork, PredictionEngine<FeatureRow, HeadPrediction> engine, Familiarity? familiarity)
     {
-        (_network, _ownsNetwork, _engine) = (network, ownsNetwork, engine);
+        (_network, _ownsNetwork, _engine, _familiarity) = (network, ownsNetwork, engine, familiarity);
         VBuffer<ReadOnlyMemory<char>> names = default;
         engine.OutputSchema[nameof(HeadPrediction.Score)].GetSlotNames(ref names);
         _classes = names.DenseValues().Select(n => n.ToString()).ToArray();
@@ -32,12 +36,13 @@ public sealed class ImageClassifier : IDisposable
 
     public IReadOnlyList<string> Classes => _classes;
 
-    /// <summary>Saves the head (features in, class name out) as an ML.NET model file; returns its full path.</summary>
-    public static string Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
+    /// <summary>Saves the head (features in, class name out) as an ML.NET model file, with how familiar pictures look; returns its full path.</summary>
+    public static string Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path, Familiarity familiarity)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         ml.Model.Save(model, inputSchema, full);
+        familiarity.WriteInto(full);
         return full;
     }
 
@@ -51,16 +56,18 @@ public sealed class ImageClassifier : IDisposable
     {
         var ml = new MLContext();
         ITransformer model;
+        Familiarity? familiarity;
         try
         {
             using (var stream = File.OpenRead(modelPath)) model = ml.Model.Load(stream, out _);
+            familiarity = Familiarity.ReadFrom(modelPath);
         }
         catch
         {
             if (ownsNetwork) network.Dispose();
             throw;
         }
-        return new ImageClassifier(network, ownsNetwork, ml.Model.CreatePredictionEngine<FeatureRow, HeadPrediction>(model));
+        return new ImageClassifier(network, ownsNetwork, ml.Model.CreatePredictionEngine<FeatureRow, HeadPrediction>(model), familiarity);
     }
 
     /// <summary>Classes from most to least likely, or null when the file is not a readable image.</summary>
@@ -70,14 +77,18 @@ public sealed class ImageClassifier : IDisposable
         return image is null ? null : Classify(image);
     }
 
-    public IReadOnlyList<ClassScore> Classify(SKBitmap image)
+    public IReadOnlyList<ClassScore> Classify(SKBitmap image) => Examine(image).Scores;
+
+    /// <summary>The classes, and whether the picture is like anything the model was trained on.</summary>
+    public Classification Examine(SKBitmap image)
     {
         var pixels = new float[ResNet18Model.PixelsPerImage];
         _preprocessor.Write(image, pixels);
         var features = new float[ResNet18Model.FeatureCount];
         _network.Featurize(pixels, 1, features);
         var prediction = _engine.Predict(new FeatureRow { Features = features });
-        return prediction.Score.Select((p, i) => new ClassScore(_classes[i], p)).OrderByDescending(s => s.Probability).ToList();
+        var scores = prediction.Score.Select((p, i) => new ClassScore(_classes[i], p)).OrderByDescending(s => s.Probability).ToList();
+        return new Classification(scores, _familiarity?.Judge(features));
     }
 
     public void Dispose()

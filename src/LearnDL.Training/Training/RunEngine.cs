@@ -106,7 +106,8 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
             var examples = PickExamples(testRows, predictions, r => selection.Samples[features.SampleIndices[r]], labels, selection.ClassNames);
             string? modelPath = null;
             if (options.SaveModelPath is { } path)
-                modelPath = ImageClassifier.Save(ml, head.Model, train.Schema, path);
+                modelPath = ImageClassifier.Save(ml, head.Model, train.Schema, path,
+                    Familiarity.Measure(selection.ClassNames, features, labels, trainRows, testRows));
             var evaluateSeconds = (clock.Elapsed - evaluateStart).TotalSeconds;
             var total = clock.Elapsed.TotalSeconds;
 

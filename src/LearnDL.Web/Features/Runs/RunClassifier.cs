@@ -11,7 +11,7 @@ using SkiaSharp;
 namespace LearnDL.Web.Features.Runs;
 
 /// <summary>What classifying an uploaded image gave: the classes from most to least likely, or why not.</summary>
-public sealed record ClassifyOutcome(IReadOnlyList<ClassScore>? Scores, string? Problem, string? ThumbnailPng = null)
+public sealed record ClassifyOutcome(IReadOnlyList<ClassScore>? Scores, string? Problem, string? ThumbnailPng = null, Likeness? Likeness = null)
 {
     public static ClassifyOutcome Refused(string problem) => new(null, problem);
 }
@@ -74,10 +74,10 @@ public sealed class RunClassifier(ModelFiles models, NetworkCache networks, IOpt
                     var (decoded, problem) = Limits.Decode(encoded.Span);
                     using var bitmap = decoded;
                     if (bitmap is null) return Refusal(problem!);
-                    var scores = Models.Use(runId,
+                    var (scores, likeness) = Models.Use(runId,
                         () => ImageClassifier.Load(model, networks.Get(ComputeDevice.Cpu, FeaturizeParallelism.For(ComputeDevice.Cpu).ThreadsPerCall)),
-                        classifier => classifier.Classify(bitmap));
-                    return new ClassifyOutcome(scores, null, Thumbnail(bitmap));
+                        classifier => classifier.Examine(bitmap));
+                    return new ClassifyOutcome(scores, null, Thumbnail(bitmap), likeness);
                 }, cancellationToken);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException)

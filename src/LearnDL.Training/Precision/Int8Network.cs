@@ -1,0 +1,84 @@
+using LearnDL.Training.Datasets;
+using LearnDL.Training.Featurization;
+
+namespace LearnDL.Training.Precision;
+
+/// <summary>What deriving the INT8 network did.</summary>
+public sealed record QuantizationSummary(int FoldedBatchNorms, int QuantizedActivations, int QuantizedConvs, int CalibrationImages,
+    CalibrationMethod Method, long Fp32Bytes, long Int8Bytes);
+
+/// <summary>
+/// ResNet18 at INT8, derived on this machine from the FP32 model that ships with ML.NET (never downloaded, never
+/// committed): opset 13, batch normalisation folded into the convolutions, then static QDQ quantization
+/// calibrated on images of the built-in set. Cached in the data folder; derived again when missing or when
+/// the recipe (<see cref="Recipe"/>) changes.
+/// </summary>
+public static class Int8Network
+{
+    /// <summary>Bumped whenever the derivation changes, so a cached file from an older recipe is not used.</summary>
+    public const string Recipe = "v1";
+    public const int DefaultCalibrationImages = 300;
+    public const int CalibrationSeed = 20261207;
+    private const int CalibrationBatch = 10;
+
+    public static string PathIn(string dataFolder) => Path.Combine(dataFolder, "models", $"resnet18-int8-{Recipe}.onnx");
+
+    /// <summary>The cached INT8 network's bytes, derived first when there is none.</summary>
+    public static byte[] Load(DatasetCatalog catalog, string dataFolder, string? modelFolder = null, CancellationToken cancellationToken = default)
+    {
+        var path = PathIn(dataFolder);
+        if (File.Exists(path)) return File.ReadAllBytes(path);
+        var (model, _) = Derive(catalog, modelFolder, DefaultCalibrationImages, CalibrationMethod.Percentile, cancellationToken);
+        Save(model, path);
+        return model;
+    }
+
+    public static void Save(byte[] model, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".partial";
+        File.WriteAllBytes(temporary, model);
+        File.Move(temporary, path, overwrite: true); // never a half-written network for the next run to load
+    }
+
+    /// <summary>The FP32 network lifted to opset 13 with batch normalisation folded in: what is quantized, and what the folding is checked against.</summary>
+    public static byte[] FoldedFp32(string? modelFolder, out int folded)
+    {
+        var model = new OnnxModel(ResNet18Model.FusedModel(modelFolder));
+        GraphRewrites.LiftToOpset13(model);
+        folded = GraphRewrites.FoldBatchNormalization(model);
+        return model.ToBytes();
+    }
+
+    public static (byte[] Model, QuantizationSummary Summary) Derive(DatasetCatalog catalog, string? modelFolder, int calibrationImages,
+        CalibrationMethod method, CancellationToken cancellationToken = default)
+    {
+        var folded = FoldedFp32(modelFolder, out var foldedCount);
+        var batches = CalibrationBatches(catalog, calibrationImages, cancellationToken);
+        var ranges = new Calibration(new OnnxModel(folded)).Measure(batches, method, cancellationToken);
+        var model = new OnnxModel(folded);
+        var convs = model.Nodes.Count(n => n.OpType == "Conv");
+        QdqQuantizer.Quantize(model, ranges);
+        var bytes = model.ToBytes();
+        return (bytes, new QuantizationSummary(foldedCount, ranges.Count, convs, calibrationImages, method, ResNet18Model.FusedModel(modelFolder).Length, bytes.Length));
+    }
+
+    /// <summary>Built-in images, drawn from a fixed seed and laid out as the network's input, a few per batch.</summary>
+    public static List<float[]> CalibrationBatches(DatasetCatalog catalog, int images, CancellationToken cancellationToken = default, int seed = CalibrationSeed)
+    {
+        var samples = catalog.Open("builtin").Select(images, seed, cancellationToken).Samples;
+        var preprocessor = new ImagePreprocessor();
+        var batches = new List<float[]>();
+        foreach (var chunk in samples.Chunk(CalibrationBatch))
+        {
+            var batch = new float[chunk.Length * ResNet18Model.PixelsPerImage];
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                using var image = chunk[i].Decode() ?? throw new InvalidDataException($"The built-in image {chunk[i].Source} did not decode.");
+                preprocessor.Write(image, batch.AsSpan(i * ResNet18Model.PixelsPerImage, ResNet18Model.PixelsPerImage));
+            }
+            batches.Add(batch);
+        }
+        return batches;
+    }
+}
