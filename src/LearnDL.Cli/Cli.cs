@@ -13,7 +13,7 @@ public static class Cli
           learndl doctor   [--json]                 what this machine can run on, and why
           learndl datasets [--json]                 datasets, their classes and availability
           learndl run      [--dataset builtin|fashion-mnist|folder:PATH] [--images N] [--epochs E]
-                           [--device cpu|gpu|auto] [--seed S] [--test-fraction F] [--save-model PATH] [--json]
+                           [--device cpu|gpu|auto] [--precision fp32|int8] [--seed S] [--test-fraction F] [--save-model PATH] [--json]
           learndl bench    [--images N] [--prep-images N] [--photos N] [--device cpu|gpu|auto] [--precision fp32,int8] [--json]
                            where the time goes: preparation (1 thread, all cores), the network, the pipeline
           learndl quantize [--calibration-images N] [--check-images N] [--json]

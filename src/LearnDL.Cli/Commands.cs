@@ -58,13 +58,16 @@ public static class Commands
             Seed = cli.Int("seed", defaults.Seed, int.MinValue, int.MaxValue),
             TestFraction = cli.Double("test-fraction", defaults.TestFraction, 0, 1),
             SaveModelPath = cli.Text("save-model"),
+            Precision = cli.Text("precision") is { } precision
+                ? NetworkPrecisions.TryParse(precision, out var parsed) ? parsed : throw new UsageException($"--precision must be fp32 or int8; got '{precision}'.")
+                : defaults.Precision,
         };
         cli.RejectUnknown();
         var result = await engine.RunAsync(options, new RunProgressPrinter(output.Progress, output.StdErr, output.IsStdErrTerminal), cancellationToken);
         if (output.IsJson) { output.WriteJson(result); return ExitCodes.Success; }
 
         var c = output.Console;
-        c.MarkupLineInterpolated($"\n[bold]{result.Dataset}[/]: {Plural.Of(result.Images, "image")} ({result.TrainImages} train / {result.TestImages} held out) on the [bold]{result.Device.ToUpperInvariant()}[/] ({result.RuntimeBuild} build)");
+        c.MarkupLineInterpolated($"\n[bold]{result.Dataset}[/]: {Plural.Of(result.Images, "image")} ({result.TrainImages} train / {result.TestImages} held out) on the [bold]{result.Device.ToUpperInvariant()}[/] at [bold]{result.Precision.ToUpperInvariant()}[/] ({result.RuntimeBuild} build)");
         c.MarkupLineInterpolated($"[grey]{result.DeviceReason}[/]");
         var stages = new Table().AddColumns("Stage", "Seconds");
         foreach (var s in result.Stages) stages.AddRow(s.Name, s.Seconds.ToString("0.00"));

@@ -86,4 +86,29 @@ public class LearnerJourneyTests(AppServer app)
         await page.GotoAsync(app.BaseUrl + "/replay");
         await Assertions.Expect(page.Locator("#replay-dataset")).ToContainTextAsync("Fashion-MNIST");
     }
+
+    /// <summary>INT8 from the launcher (issue 25): the precision choice, the CPU only, and the run page that offers the same run at FP32.</summary>
+    [Fact]
+    public async Task Learner_ChoosesInt8_RunsOnTheCpu_AndIsOfferedTheSameAtFp32()
+    {
+        // The INT8 network where the app keeps it, calibrated on few images here (the app derives its own with 300 on first need).
+        var catalog = new LearnDL.Training.Datasets.DatasetCatalog(new() { DataFolder = Directory.CreateTempSubdirectory("learndl-int8-").FullName });
+        var path = LearnDL.Training.Precision.Int8Network.PathIn(app.DataFolder);
+        if (!File.Exists(path))
+            LearnDL.Training.Precision.Int8Network.Save(LearnDL.Training.Precision.Int8Network.Derive(catalog, null, 20, LearnDL.Training.Precision.CalibrationMethod.MinMax).Model, path);
+
+        var page = await app.NewPageAsync();
+        await page.GotoAsync($"{app.BaseUrl}/runs/new?dataset=builtin&images=40&epochs=1&device=auto");
+        await page.WaitForCircuitAsync();
+        await page.GetByTestId("precision-select").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "INT8 (8-bit integers, CPU only)" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("INT8 runs on the CPU only")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Auto" })).ToBeDisabledAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Radio, new() { Name = "CPU" })).ToBeCheckedAsync();
+        await page.LaunchAsync(app);
+        await Assertions.Expect(page.Locator("[data-status=Completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await Assertions.Expect(page.GetByTestId("run-precision")).ToHaveTextAsync("INT8");
+        await Assertions.Expect(page.Locator("#other-precision")).ToHaveTextAsync("Run the same at FP32");
+        await Assertions.Expect(page.Locator("#other-device")).ToHaveCountAsync(0); // the GPU has no INT8 path
+    }
 }

@@ -200,6 +200,23 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_Int8_SaysItsPrecisionAndAccuracy_AndOnlyOnTheCpu()
+    {
+        var (int8, _) = Precision.Int8Network.Derive(TestData.Catalog(_temp.Path), null, 20, Precision.CalibrationMethod.MinMax);
+        Precision.Int8Network.Save(int8, Precision.Int8Network.PathIn(_temp.Path));
+        var (code, stdout, _) = await Run("run", "--images", "30", "--epochs", "1", "--device", "cpu", "--precision", "int8", "--json");
+        Assert.Equal(0, code);
+        var root = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("int8", root.GetProperty("precision").GetString());
+        Assert.InRange(root.GetProperty("microAccuracy").GetDouble(), 0, 1);
+
+        var (refused, _, stderr) = await Run("run", "--images", "30", "--device", "auto", "--precision", "int8");
+        Assert.Equal(ExitCodes.BadInput, refused);
+        Assert.Contains("INT8 runs on the CPU only", stderr);
+        Assert.Contains("--precision must be fp32 or int8", (await Run("run", "--precision", "fp16")).Err);
+    }
+
+    [Fact]
     public async Task Doctor_Json_DescribesCpuAndCuda()
     {
         var (code, stdout, _) = await Run("doctor", "--json");

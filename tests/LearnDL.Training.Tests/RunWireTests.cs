@@ -43,8 +43,12 @@ public class RunWireTests(BuiltinRunFixture run) : IClassFixture<BuiltinRunFixtu
         var spec = RunSpec.For(Guid.NewGuid(), RunOptions.For(new RunSettings { Images = 40, Shared = true }), ComputeDevice.Gpu);
         var json = JsonNode.Parse(RunWire.Write(spec))!.AsObject();
         Assert.Equal(["id", "options"], json.Select(p => p.Key).Order());
-        Assert.Equal(["dataset", "device", "epochs", "headIterationsPerEpoch", "images", "saveModelPath", "seed", "testFraction"],
+        // precision (issue 25) is the one field added since: a worker runs the network at the precision the run asked for.
+        Assert.Equal(["dataset", "device", "epochs", "headIterationsPerEpoch", "images", "precision", "saveModelPath", "seed", "testFraction"],
             json["options"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal("fp32", json["options"]!["precision"]!.GetValue<string>());
+        var int8 = RunSpec.For(Guid.NewGuid(), RunOptions.For(new RunSettings { Precision = Precision.NetworkPrecision.Int8 }), ComputeDevice.Cpu);
+        Assert.Equal(Precision.NetworkPrecision.Int8, RunWire.Read<RunSpec>(RunWire.Write(int8)).Options.Precision);
         Assert.Equal("gpu", json["options"]!["device"]!.GetValue<string>());
         Assert.Equal(ComputeDevice.Gpu, RunWire.Read<RunSpec>(json.ToJsonString()).ChosenDevice().Device);
     }

@@ -73,6 +73,9 @@ public sealed class DatasetCatalog(DatasetOptions options)
     /// <summary>Where generated pictures are kept: the built-in tiles, the benchmark's photos.</summary>
     public string GeneratedFolder => Path.Combine(options.DataFolder, "datasets");
 
+    /// <summary>Where LearnDL keeps what it derives (datasets it draws, the INT8 network).</summary>
+    public string DataFolder => options.DataFolder;
+
     private BuiltinDataset Builtin => new(GeneratedFolder);
     private FashionMnistDataset FashionMnist => new(options.FashionMnistFolder);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
+using LearnDL.Training.Precision;
 using LearnDL.Training.Text;
 using Microsoft.ML;
 using SkiaSharp;
@@ -51,14 +52,18 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
         }
         try
         {
-            Enter(RunStage.Prepare, $"Choosing {Plural.Of(options.Images, "image")} from {dataset.Info.Title} and loading ResNet18");
+            var parallelism = FeaturizeParallelism.For(device.Device);
+            var network = options.Precision == NetworkPrecision.Int8 && !networks.Has(device.Device, parallelism.ThreadsPerCall, NetworkPrecision.Int8)
+                && !File.Exists(Int8Network.PathIn(catalog.DataFolder))
+                ? "deriving ResNet18 at INT8 (this machine's first INT8 run: about a minute, then kept)"
+                : $"loading ResNet18{(options.Precision == NetworkPrecision.Int8 ? " at INT8" : "")}";
+            Enter(RunStage.Prepare, $"Choosing {Plural.Of(options.Images, "image")} from {dataset.Info.Title} and {network}");
             var selection = await Task.Run(() => dataset.Select(options.Images, options.Seed, cancellationToken), cancellationToken);
             RequireTwoClasses(selection.Samples.Select(s => s.ClassIndex), dataset.Info.Title, skipped: 0);
-            var parallelism = FeaturizeParallelism.For(device.Device);
-            var model = OpenModel(device, parallelism.ThreadsPerCall);
+            var model = OpenModel(device, parallelism.ThreadsPerCall, options.Precision);
             var prepareSeconds = clock.Elapsed.TotalSeconds;
             var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
-            Enter(RunStage.Featurize, $"{Plural.Of(selection.Samples.Count, "image")} through ResNet18 on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch" +
+            Enter(RunStage.Featurize, $"{Plural.Of(selection.Samples.Count, "image")} through ResNet18{(options.Precision == NetworkPrecision.Int8 ? " at INT8" : "")} on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch" +
                 (parallelism.Workers > 1 ? $", {parallelism.Workers} batches at a time" : "") +
                 (parallelism.Preparers > 1 ? $", {parallelism.Preparers} threads preparing images" : ""));
             var featurizeStart = CpuReading.Now();
@@ -121,6 +126,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
                 Device = device.Device.ToId(),
                 DeviceReason = device.Reason,
                 RuntimeBuild = probe.Build.Id,
+                Precision = options.Precision.ToId(),
                 BatchSize = batchSize,
                 Epochs = epochs,
                 Stages =
@@ -161,9 +167,10 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
         }
     }
 
-    private ResNet18Model OpenModel(DeviceChoice device, int threads)
+    private ResNet18Model OpenModel(DeviceChoice device, int threads, NetworkPrecision precision)
     {
-        try { return networks.Get(device.Device, threads); }
+        if (precision == NetworkPrecision.Int8 && device.Device != ComputeDevice.Cpu) throw new DeviceUnavailableException(NetworkPrecisions.CpuOnly);
+        try { return networks.Get(device.Device, threads, precision, () => Int8Network.Load(catalog, catalog.DataFolder)); }
         catch (Exception e) when (device.Device == ComputeDevice.Gpu && e is not FileNotFoundException)
         {
             throw new DeviceUnavailableException($"ResNet18 could not be put on the GPU: {e.Message.Split('\n')[0]}");

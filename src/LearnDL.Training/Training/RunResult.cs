@@ -25,6 +25,8 @@ public sealed record RunResult
     public required string Device { get; init; }
     public required string DeviceReason { get; init; }
     public required string RuntimeBuild { get; init; }
+    /// <summary>"fp32" or "int8": the numbers the network computed with.</summary>
+    public string Precision { get; init; } = "fp32";
     public required int BatchSize { get; init; }
     public required IReadOnlyList<EpochMetrics> Epochs { get; init; }
     /// <summary>Work time per stage. Decode and resize overlap featurization, so they can add up to more than the total.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using LearnDL.Training.Compute;
+using LearnDL.Training.Precision;
 
 namespace LearnDL.Training.Training;
 
@@ -17,6 +18,8 @@ public record RunSettings
     /// <summary>The device asked for; the queue (or, run alone, the engine's caller) chooses the device it runs on.</summary>
     public DeviceRequest Device { get; init; } = DeviceRequest.Cpu;
     public int Seed { get; init; } = 1;
+    /// <summary>FP32 as trained, or INT8 (the CPU only).</summary>
+    public NetworkPrecision Precision { get; init; } = NetworkPrecision.Fp32;
 
     /// <summary>
     /// A preset (a lesson's Try-it): an identical request while one is queued or running joins that run
@@ -36,6 +39,7 @@ public record RunSettings
         if (string.IsNullOrWhiteSpace(Dataset)) errors.Add("Choose a dataset.");
         if (Images < 4 || Images > MaxImages) errors.Add($"Images must be between 4 and {MaxImages:N0}.");
         if (Epochs < 1 || Epochs > MaxEpochs) errors.Add($"Epochs must be between 1 and {MaxEpochs}.");
+        if (Precision == NetworkPrecision.Int8 && Device != DeviceRequest.Cpu) errors.Add($"{NetworkPrecisions.CpuOnly} Choose the CPU.");
         return errors;
     }
 }

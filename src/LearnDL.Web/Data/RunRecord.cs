@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations.Schema;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
+using LearnDL.Training.Precision;
 
 namespace LearnDL.Web.Data;
 
@@ -28,6 +29,8 @@ public sealed class RunRecord
     public int Epochs { get; set; }
     public string DeviceRequested { get; set; } = "auto";
     public int Seed { get; set; }
+    /// <summary>"fp32" or "int8".</summary>
+    public string Precision { get; set; } = "fp32";
     /// <summary>Set when runs were launched together (replay), to show them side by side.</summary>
     public string? Group { get; set; }
     /// <summary>A preset that others may join while it is queued or running.</summary>
@@ -42,13 +45,14 @@ public sealed class RunRecord
     [NotMapped]
     public RunSettings? Settings
     {
-        get => DeviceNames.TryParse(DeviceRequested, out var device)
-            ? new() { Dataset = Dataset, Images = Images, Epochs = Epochs, Device = device, Seed = Seed, Shared = Shared }
+        get => DeviceNames.TryParse(DeviceRequested, out var device) && NetworkPrecisions.TryParse(Precision, out var precision)
+            ? new() { Dataset = Dataset, Images = Images, Epochs = Epochs, Device = device, Seed = Seed, Shared = Shared, Precision = precision }
             : null;
         init
         {
             if (value is null) return;
-            (Dataset, Images, Epochs, DeviceRequested, Seed, Shared) = (value.Dataset, value.Images, value.Epochs, value.Device.ToId(), value.Seed, value.Shared);
+            (Dataset, Images, Epochs, DeviceRequested, Seed, Shared, Precision) =
+                (value.Dataset, value.Images, value.Epochs, value.Device.ToId(), value.Seed, value.Shared, value.Precision.ToId());
         }
     }
 

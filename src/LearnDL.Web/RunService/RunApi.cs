@@ -1,5 +1,6 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
+using LearnDL.Training.Precision;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
 using Microsoft.AspNetCore.Authorization;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace LearnDL.Web.RunService;
 
 /// <summary>A run request as JSON: the launcher's fields; device is "cpu", "gpu" or "auto". A field left out takes <see cref="RunSettings"/>' default.</summary>
-public sealed record RunRequestBody(string? Dataset, int? Images, int? Epochs, string? Device, int? Seed, bool? Shared)
+public sealed record RunRequestBody(string? Dataset, int? Images, int? Epochs, string? Device, int? Seed, bool? Shared, string? Precision = null)
 {
     /// <summary>The settings asked for, or the problem with the device's name.</summary>
     public (RunSettings? Settings, string? Problem) ToSettings()
@@ -16,10 +17,12 @@ public sealed record RunRequestBody(string? Dataset, int? Images, int? Epochs, s
         var defaults = new RunSettings();
         var device = defaults.Device;
         if (Device is not null && !DeviceNames.TryParse(Device, out device)) return (null, "device must be cpu, gpu or auto.");
+        var precision = defaults.Precision;
+        if (Precision is not null && !NetworkPrecisions.TryParse(Precision, out precision)) return (null, "precision must be fp32 or int8.");
         return (new RunSettings
         {
             Dataset = Dataset ?? defaults.Dataset, Images = Images ?? defaults.Images, Epochs = Epochs ?? defaults.Epochs,
-            Device = device, Seed = Seed ?? defaults.Seed, Shared = Shared ?? defaults.Shared,
+            Device = device, Seed = Seed ?? defaults.Seed, Shared = Shared ?? defaults.Shared, Precision = precision,
         }, null);
     }
 }
@@ -30,7 +33,7 @@ public sealed record RunProgressBody(string? Stage, int Done, int Total, int Ski
 public sealed record RunBody(
     Guid Id, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, string? DeviceReason,
     string? Worker, int? QueuePosition, int Members, RunProgressBody Progress, CpuShare? Cpu, IReadOnlyList<EpochMetrics> EpochMetrics,
-    string? Error, RunResultBody? Result, string Page);
+    string? Error, RunResultBody? Result, string Page, string Precision);
 
 /// <summary>An example prediction; the image is named by its class folder and file name, never by its path on the server.</summary>
 public sealed record ExampleBody(string Image, string Actual, string Predicted, double Confidence, bool Correct);
@@ -47,14 +50,14 @@ public sealed record RunResultBody(
     IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<StageTiming> Stages, double TotalSeconds, double FeaturizeWallSeconds,
     double FeaturizeImagesPerSecond, CpuShare? FeaturizeCpu, double ImagesPerSecond, double MicroAccuracy, double MacroAccuracy, double LogLoss,
     IReadOnlyList<string> Classes, IReadOnlyList<ClassMetrics> PerClass, IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix,
-    IReadOnlyList<ExampleBody> Examples, int SkippedFiles, IReadOnlyList<SkippedBody> Skipped)
+    IReadOnlyList<ExampleBody> Examples, int SkippedFiles, IReadOnlyList<SkippedBody> Skipped, string Precision)
 {
     public static RunResultBody From(RunResult r) => new(
         r.Images, r.TrainImages, r.TestImages, r.Device, r.DeviceReason, r.RuntimeBuild, r.BatchSize, r.Epochs, r.Stages, r.TotalSeconds,
         r.FeaturizeWallSeconds, r.FeaturizeImagesPerSecond, r.FeaturizeCpu, r.ImagesPerSecond, r.MicroAccuracy, r.MacroAccuracy, r.LogLoss,
         r.Classes, r.PerClass, r.ConfusionMatrix,
         r.Examples.Select(e => new ExampleBody(ImageName(e.Source), e.Actual, e.Predicted, e.Confidence, e.Correct)).ToList(),
-        r.SkippedFiles, r.Skipped.Select(s => new SkippedBody(ImageName(s.Source), s.Reason)).ToList());
+        r.SkippedFiles, r.Skipped.Select(s => new SkippedBody(ImageName(s.Source), s.Reason)).ToList(), r.Precision);
 
     /// <summary>"class/file.png" for a file (what the learner put in the dataset), the source itself otherwise ("fashion-mnist#12").</summary>
     public static string ImageName(string source)
@@ -112,19 +115,19 @@ public static class RunApi
         if (!await MaySeeAsync(http, authorization, id)) return NotFound(id);
         // A run in progress is answered from memory: scripts polling it every second cost no database read.
         if (queue.Find(id) is { Dataset: { } dataset } job && runs.Snapshot(id, withSeries: false) is { IsFinished: false } live)
-            return Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null));
+            return Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null, job.Precision));
         if (await store.GetAsync(id) is not { } record) return NotFound(id);
         var view = RunView.From(record, runs.Snapshot(id, withSeries: false));
         return Results.Ok(Body(id, view.Snapshot, record.CreatedAt, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
-            record, view.Result, record.FinishedAt));
+            record, view.Result, record.FinishedAt, record.Precision));
     }
 
     private static RunBody Body(Guid id, RunSnapshot s, DateTimeOffset createdAt, string dataset, int images, int epochs, string deviceRequested,
-        RunRecord? record, RunResult? result, DateTimeOffset? finishedAt) =>
+        RunRecord? record, RunResult? result, DateTimeOffset? finishedAt, string precision) =>
         new(id, s.Status, createdAt, s.StartedAt ?? record?.StartedAt, finishedAt, dataset, images, epochs, deviceRequested,
             s.Device ?? record?.Device, s.DeviceReason ?? record?.DeviceReason, s.Worker ?? record?.Worker, s.QueuePosition, s.Members,
             new RunProgressBody(s.Stage?.ToString().ToLowerInvariant(), s.Done, s.Total, s.Skipped, Math.Round(s.Percent, 1), s.ImagesPerSecond, s.ElapsedSeconds),
-            s.Cpu, s.Epochs, s.Error, result is null ? null : RunResultBody.From(result), $"/runs/{id}");
+            s.Cpu, s.Epochs, s.Error, result is null ? null : RunResultBody.From(result), $"/runs/{id}", precision);
 
     private static async Task<IResult> CancelAsync(Guid id, HttpContext http, IRunQueue queue, RunStore store, IAuthorizationService authorization)
     {

@@ -1,5 +1,6 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
+using LearnDL.Training.Precision;
 using LearnDL.Web.Identity;
 
 namespace LearnDL.Web.RunService;
@@ -46,7 +47,8 @@ public sealed class RunJob(Guid id, RunSettings settings, string engineDataset, 
     public List<string> Members { get; } = [owner.Id];
     /// <summary>When a run taken back after a restart first started (it went on on a worker meanwhile); null for a new run.</summary>
     public DateTimeOffset? StartedBefore { get; init; }
-    public override string Title => $"{Settings.Dataset} · {Settings.Images} images · {Settings.Epochs} epochs";
+    public override string Title => $"{Settings.Dataset} · {Settings.Images} images · {Settings.Epochs} epochs" +
+        (Settings.Precision == NetworkPrecision.Int8 ? " · INT8" : "");
 
     /// <summary>Completes once the run's row is in the database, so joiners never see a run that is not there.</summary>
     internal TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

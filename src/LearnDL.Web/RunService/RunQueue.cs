@@ -1,5 +1,6 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
+using LearnDL.Training.Precision;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
@@ -67,7 +68,8 @@ public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueued
 
 /// <summary>A run or other work in a queue, as views show it. Work that is not a run has no dataset (null).</summary>
 public sealed record QueuedRun(
-    Guid Id, string OwnerId, string OwnerName, string Title, string? Dataset, int Images, int Epochs, string DeviceRequested, int Members, DateTimeOffset SubmittedAt);
+    Guid Id, string OwnerId, string OwnerName, string Title, string? Dataset, int Images, int Epochs, string DeviceRequested, int Members, DateTimeOffset SubmittedAt,
+    string Precision = "fp32");
 
 public sealed record LaneView(ComputeDevice Device, int Workers, bool Paused, IReadOnlyList<QueuedRun> Running, IReadOnlyList<QueuedRun> Waiting);
 
@@ -578,7 +580,7 @@ public sealed class RunQueue : IRunQueue
     private static QueuedRun Describe(QueueItem item) => item switch
     {
         RunJob j => new(j.Id, j.Owner.Id, j.Owner.Name, j.Title, j.Settings.Dataset, j.Settings.Images, j.Settings.Epochs,
-            j.Settings.Device.ToId(), j.Members.Count, j.SubmittedAt),
+            j.Settings.Device.ToId(), j.Members.Count, j.SubmittedAt, j.Settings.Precision.ToId()),
         _ => new(item.Id, item.Owner.Id, item.Owner.Name, item.Title, null, 0, 0, item.Device.Device.ToId(), 1, item.SubmittedAt),
     };
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
+using LearnDL.Training.Precision;
 using LearnDL.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,15 +15,19 @@ public sealed record RunSummary(
     Guid Id, string OwnerId, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, RunStatus Status,
     string Dataset, int Images, int Epochs, string DeviceRequested, string? Device, int Seed, string? Group, bool Shared, string? Error,
     double? TotalSeconds, double? FeaturizeSeconds, double? ImagesPerSecond, double? FeaturizeImagesPerSecond, double? Accuracy,
-    IReadOnlyList<StageTiming> Stages, string? Worker = null)
+    IReadOnlyList<StageTiming> Stages, string? Worker = null, string Precision = "fp32")
 {
     public string DeviceShown => Device ?? DeviceRequested;
+
+    /// <summary>The device, and INT8 when the network ran at 8 bits ("CPU · INT8"): what a table's Device column shows.</summary>
+    public string MachineShown => DeviceShown.ToUpperInvariant() + (Precision == "int8" ? " · INT8" : "");
 
     /// <summary>The settings it was asked with (a device this server does not know reads as auto).</summary>
     public RunSettings ToSettings() => new()
     {
         Dataset = Dataset, Images = Images, Epochs = Epochs, Seed = Seed, Shared = Shared,
         Device = DeviceNames.TryParse(DeviceRequested, out var device) ? device : DeviceRequest.Auto,
+        Precision = NetworkPrecisions.TryParse(Precision, out var precision) ? precision : NetworkPrecision.Fp32,
     };
 }
 
@@ -214,7 +219,7 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
     private static IQueryable<RunSummary> Slim(IQueryable<RunRecord> runs) => runs.Select(r => new RunSummary(
         r.Id, r.OwnerId, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Status, r.Dataset, r.Images, r.Epochs, r.DeviceRequested, r.Device,
         r.Seed, r.Group, r.Shared, r.Error, r.TotalSeconds, r.FeaturizeSeconds, r.ImagesPerSecond, r.FeaturizeImagesPerSecond, r.Accuracy,
-        StagesOf(r.StagesJson), r.Worker));
+        StagesOf(r.StagesJson), r.Worker, r.Precision));
 
     private static IReadOnlyList<StageTiming> StagesOf(string? json) =>
         json is null ? [] : JsonSerializer.Deserialize<List<StageTiming>>(json, Json) ?? [];

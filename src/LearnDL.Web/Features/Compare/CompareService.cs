@@ -10,7 +10,7 @@ namespace LearnDL.Web.Features.Compare;
 /// <summary>One run in a comparison, with its times projected to the article's 2000 images.</summary>
 public sealed record CompareRow(
     Guid Id, string Label, string Device, string Dataset, int Images, double TotalSeconds, double FeaturizeSeconds,
-    double FeaturizeImagesPerSecond, double Projected2000Seconds, double Speedup, double Accuracy, IReadOnlyList<StageTiming> Stages);
+    double FeaturizeImagesPerSecond, double Projected2000Seconds, double Speedup, double Accuracy, IReadOnlyList<StageTiming> Stages, string Precision = "fp32");
 
 public sealed record Comparison(IReadOnlyList<CompareRow> Rows, IReadOnlyList<string> Notes);
 
@@ -62,7 +62,7 @@ public sealed class CompareService(RunStore store, IAuthorizationService authori
             : Enumerable.Range(0, done.Count).OrderByDescending(i => done[i].Device == "cpu").ThenByDescending(i => projected[i]).First();
         var rows = done.Select((r, i) => new CompareRow(
             r.Id, Label(r), r.DeviceShown, r.Dataset, r.Images, r.TotalSeconds!.Value, r.FeaturizeSeconds!.Value,
-            r.FeaturizeImagesPerSecond!.Value, projected[i], projected[baselineIndex] / projected[i], r.Accuracy ?? 0, r.Stages)).ToList();
+            r.FeaturizeImagesPerSecond!.Value, projected[i], projected[baselineIndex] / projected[i], r.Accuracy ?? 0, r.Stages, r.Precision)).ToList();
         if (rows.Count > 0 && rows.All(r => r.Device == "cpu"))
             notes.Add("All these runs used the CPU. Run the same on a GPU to see the gap the article describes.");
         if (rows.Select(r => r.Dataset).Distinct().Count() > 1)
@@ -71,5 +71,5 @@ public sealed class CompareService(RunStore store, IAuthorizationService authori
     }
 
     private static string Label(RunSummary run) =>
-        $"{run.DeviceShown.ToUpperInvariant()} · {run.Images} img · {run.CreatedAt.ToLocalTime():HH:mm:ss}";
+        $"{run.MachineShown} · {run.Images} img · {run.CreatedAt.ToLocalTime():HH:mm:ss}";
 }

@@ -1,5 +1,6 @@
 using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
+using LearnDL.Training.Precision;
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
@@ -23,6 +24,7 @@ public partial class NewRunPage
     [SupplyParameterFromQuery(Name = "epochs")] public int? PresetEpochs { get; set; }
     [SupplyParameterFromQuery(Name = "device")] public string? PresetDevice { get; set; }
     [SupplyParameterFromQuery(Name = "seed")] public int? PresetSeed { get; set; }
+    [SupplyParameterFromQuery(Name = "precision")] public string? PresetPrecision { get; set; }
 
     internal RunSettings Request { get; set; } = new();
     internal IReadOnlyList<DatasetInfo> DatasetList { get; private set; } = [];
@@ -40,9 +42,17 @@ public partial class NewRunPage
             Dataset = PresetDataset ?? Request.Dataset, Images = PresetImages ?? Request.Images, Epochs = PresetEpochs ?? Request.Epochs,
             Device = DeviceNames.TryParse(PresetDevice, out var device) ? device : Request.Device, Seed = PresetSeed ?? Request.Seed,
         };
+        if (NetworkPrecisions.TryParse(PresetPrecision, out var precision)) OnPrecisionChanged(precision);
         // With worker machines a GPU run may always wait for a GPU worker; here, the GPU must work.
         var gpu = await Executor.WhyNotGpuAsync();
         GpuProblem = gpu.MayAsk ? null : gpu.Why;
+    }
+
+    /// <summary>INT8 runs on the CPU only: choosing it chooses the CPU, and the other devices wait until FP32 is back.</summary>
+    internal void OnPrecisionChanged(NetworkPrecision precision)
+    {
+        Request = Request with { Precision = precision, Device = precision == NetworkPrecision.Int8 ? DeviceRequest.Cpu : Request.Device };
+        Problems = [];
     }
 
     internal void OnDatasetChanged(string name)

@@ -1,5 +1,6 @@
 using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
+using LearnDL.Training.Precision;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Authorization;
@@ -49,9 +50,18 @@ public partial class RunPage
         if (outcome == CancelOutcome.Left) _onIt = false;
     }
 
-    private async Task RunOnOtherDeviceAsync()
+    private Task RunOnOtherDeviceAsync() =>
+        SubmitAsync(_run!.ToSettings() with { Device = (_view?.OtherDevice ?? "gpu") == "gpu" ? DeviceRequest.Gpu : DeviceRequest.Cpu, Shared = false });
+
+    /// <summary>The same run at INT8 (on the CPU, where INT8 runs) or back at FP32 on the CPU: the two compare like for like.</summary>
+    private Task RunAtOtherPrecisionAsync() =>
+        SubmitAsync(_run!.ToSettings() with
+        {
+            Precision = _run.Precision == "int8" ? NetworkPrecision.Fp32 : NetworkPrecision.Int8, Device = DeviceRequest.Cpu, Shared = false,
+        });
+
+    private async Task SubmitAsync(RunSettings request)
     {
-        var request = _run!.ToSettings() with { Device = (_view?.OtherDevice ?? "gpu") == "gpu" ? DeviceRequest.Gpu : DeviceRequest.Cpu, Shared = false };
         try
         {
             var admission = await Queue.SubmitAsync(request, await Owner.GetAsync());
