@@ -122,6 +122,7 @@ public class RunAgainTests : IAsyncLifetime
             JSInterop.Mode = JSRuntimeMode.Loose;
             Services.AddSingleton(run.Get<IOptions<LearnDLOptions>>());
             Services.AddSingleton(run.Store);
+            Services.AddSingleton<IRunMembership>(run.Store);
             Services.AddSingleton(run.Runs);
             Services.AddSingleton(run.Updates);
             Services.AddSingleton<IRunQueue>(run.Queue);

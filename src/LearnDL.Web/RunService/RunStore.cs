@@ -2,6 +2,7 @@ using System.Text.Json;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace LearnDL.Web.RunService;
@@ -17,17 +18,14 @@ public sealed record RunSummary(
     IReadOnlyList<StageTiming> Stages, string? Worker = null)
 {
     public string DeviceShown => Device ?? DeviceRequested;
-
-    /// <summary>The settings it was asked with (a device this server does not know reads as auto).</summary>
-    public RunSettings ToSettings() => new()
-    {
-        Dataset = Dataset, Images = Images, Epochs = Epochs, Seed = Seed, Shared = Shared,
-        Device = DeviceNames.TryParse(DeviceRequested, out var device) ? device : DeviceRequest.Auto,
-    };
 }
 
 /// <summary>Which runs a list wants. A null owner means every owner's runs.</summary>
-public sealed record RunFilter(string? Device = null, RunStatus? Status = null, string? OwnerId = null);
+public sealed record RunFilter(string? Device = null, RunStatus? Status = null, string? OwnerId = null)
+{
+    /// <summary>This filter over the runs <paramref name="owner"/> may list (the rule is <see cref="Access"/>'s).</summary>
+    public RunFilter For(RunOwner owner, bool classMode) => this with { OwnerId = Access.ListsRunsOf(owner, classMode) };
+}
 
 public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Total);
 
@@ -35,7 +33,7 @@ public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Total);
 public sealed record WaitingRun(RunRecord Record, IReadOnlyList<string> Members);
 
 /// <summary>Runs in the database: history that survives restarts.</summary>
-public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
+public sealed class RunStore(IDbContextFactory<LearnDbContext> factory) : IRunMembership
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -100,6 +98,15 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
     {
         await using var db = await factory.CreateDbContextAsync();
         return await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id);
+    }
+
+    /// <summary>The whole run and whether an owner is on it, in one query: what a run's page and the API read.</summary>
+    public async Task<(RunRecord? Record, bool IsMember)> GetWithMembershipAsync(Guid id, string ownerId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var found = await db.Runs.AsNoTracking().Where(r => r.Id == id)
+            .Select(r => new { Record = r, Member = db.RunMembers.Any(m => m.RunId == r.Id && m.OwnerId == ownerId) }).FirstOrDefaultAsync();
+        return (found?.Record, found?.Member ?? false);
     }
 
     public async Task<RunSummary?> GetSummaryAsync(Guid id) => (await GetSummariesAsync([id])).FirstOrDefault();

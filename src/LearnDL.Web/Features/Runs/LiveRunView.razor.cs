@@ -21,6 +21,8 @@ public partial class LiveRunView : IAsyncDisposable
     [Parameter, EditorRequired] public Guid RunId { get; set; }
     /// <summary>Progress and throughput only, for embedding in a lesson.</summary>
     [Parameter] public bool Compact { get; set; }
+    /// <summary>The run as the parent already read it (a run's page), so the first draw needs no read of its own; null: read here.</summary>
+    [Parameter] public RunView? View { get; set; }
     /// <summary>Called when the run's state changes (e.g. it finishes), for parents that show more of it.</summary>
     [Parameter] public EventCallback<RunView> OnChanged { get; set; }
 
@@ -105,8 +107,10 @@ public partial class LiveRunView : IAsyncDisposable
     {
         var live = Runs.Snapshot(RunId);
         var previous = _view?.Status;
-        // The database is read on the first load and on a change of state, not on every progress tick.
-        if (_view is null || live is null || live.Status != previous)
+        // The database is read on the first load (unless the parent read it) and on a change of state, not on every progress tick.
+        if (_view is null && View is { } read && read.Record.Id == RunId && (live is null || live.Status == read.Status))
+            _view = RunView.From(read.Record, live);
+        else if (_view is null || live is null || live.Status != previous)
         {
             var record = await Store.GetAsync(RunId);
             if (record is null) return;

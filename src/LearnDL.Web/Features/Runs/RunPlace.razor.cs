@@ -22,6 +22,8 @@ public partial class RunPlace : IDisposable
     [Parameter, EditorRequired] public Guid RunId { get; set; }
     /// <summary>The run as the page last saw it; null until the page has it.</summary>
     [Parameter] public RunView? View { get; set; }
+    /// <summary>What the viewer may do to the run, as the page read it with the run; null: the rules are asked here.</summary>
+    [Parameter] public RunAccess? Access { get; set; }
 
     private Guid? _checked, _watching;
     private bool _onIt, _submitting;
@@ -45,7 +47,7 @@ public partial class RunPlace : IDisposable
         (_liveWorker, _problems) = (null, []);
         // Those on the run (or who may stop any run) may start it again for themselves; a class demo's watchers may not.
         var run = new RunRef(RunId);
-        _onIt = await Owner.MayAsync(run, Access.Stop) || await Owner.MayAsync(run, Access.Leave);
+        _onIt = Access?.OnIt ?? (await Owner.MayAsync(run, Identity.Access.Stop) || await Owner.MayAsync(run, Identity.Access.Leave));
     }
 
     protected override void OnAfterRender(bool firstRender)
