@@ -112,6 +112,26 @@ public class RunAgainTests : IAsyncLifetime
         Assert.Empty(cut.FindAll("[data-testid=run-again]"));
     }
 
+    [Fact]
+    public async Task RunPage_ReadsTheRunOnce_AndItsPlaceNamesTheMachineFromThePagesOwnWatch()
+    {
+        await using var page = new PageContext(_run);
+        var running = CutOff(RunStatus.Running, owner: page.Me.Id);
+        running.Worker = null;
+        await _run.Store.AddAsync(running);
+        var cpu = new DeviceChoice(ComputeDevice.Cpu, "The CPU was requested.");
+        _run.Runs.Queued(running.Id, cpu, 1);
+        await _run.Runs.StartAsync(running.Id, cpu);
+
+        var cut = page.Render<Features.Runs.RunPage>(p => p.Add(c => c.Id, running.Id));
+        cut.WaitForAssertion(() => Assert.Contains("Running", cut.Find("[data-status]").GetAttribute("data-status")));
+        Assert.Empty(cut.FindAll("[data-testid=run-worker]"));
+        Assert.Equal(1, _run.Updates.WatcherCount(running.Id)); // the live view's watch serves the whole page, its place included
+
+        await _run.Runs.RanOnAsync(running.Id, InProcessRunExecutor.Local);
+        cut.WaitForAssertion(() => Assert.Equal("Runs on this server", cut.Find("[data-testid=run-worker]").TextContent.Trim()));
+    }
+
     /// <summary>A page's services over the fixture's run service: a personal-mode learner, the app's own rules.</summary>
     private sealed class PageContext : BunitContext
     {
@@ -122,8 +142,11 @@ public class RunAgainTests : IAsyncLifetime
             JSInterop.Mode = JSRuntimeMode.Loose;
             Services.AddSingleton(run.Get<IOptions<LearnDLOptions>>());
             Services.AddSingleton(run.Store);
+            Services.AddSingleton<IRunMembership>(run.Store);
             Services.AddSingleton(run.Runs);
             Services.AddSingleton(run.Updates);
+            Services.AddSingleton(run.Get<RunViews>());
+            Services.AddSingleton(TimeProvider.System);
             Services.AddSingleton<IRunQueue>(run.Queue);
             Services.AddSingleton<RunAgain>();
             AddAuthorization().SetAuthorized(Me.Name).SetClaims(Me.ToPrincipal("test").Claims.ToArray());

@@ -3,6 +3,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.RunService;
+using LearnDL.Web.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,7 @@ public abstract class RunServiceContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(new DeviceProbe());
         Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
         Services.AddLogging();
+        Services.AddWorkers(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddRunService();
         Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
     }

@@ -1,5 +1,4 @@
 using LearnDL.Web.Data;
-using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -68,9 +67,17 @@ public static class Access
     public static async Task<RunOwner> InClassAsync(this StudentRegistry students, RunOwner owner) =>
         owner.Role != OwnerRole.Student ? owner : await students.FindAsync(owner.Id) ?? throw new NotInClassException();
 
-    /// <summary>The runs a list shows this owner: those they are on (and, in class mode, not the others').</summary>
-    public static RunFilter Scope(RunOwner owner, bool classMode, RunFilter filter) =>
-        filter with { OwnerId = SeesEverything(owner, classMode) ? null : owner.Id };
+    /// <summary>
+    /// What <paramref name="owner"/> may do to one run, from what the rules read of it: the rule for runs, whether asked
+    /// through <see cref="IAuthorizationService"/> (<see cref="RunRules"/>) or read with the run in one query (a run's page).
+    /// </summary>
+    public static RunAccess OnRun(RunOwner owner, bool classMode, bool isMember, bool classDemo) =>
+        SeesEverything(owner, classMode) ? new(See: true, Stop: true, Leave: true)
+        : owner.Role == OwnerRole.Learner ? new(See: false, Stop: false, Leave: false)
+        : new(See: isMember || classDemo, Stop: false, Leave: isMember);
+
+    /// <summary>Whose runs a list shows this owner: null for everyone's, else theirs (those they are on; in class mode, not the others').</summary>
+    public static string? ListsRunsOf(RunOwner owner, bool classMode) => SeesEverything(owner, classMode) ? null : owner.Id;
 }
 
 /// <summary>A student no longer in the class's register tried to change something; the message says what to do.</summary>
@@ -78,6 +85,20 @@ public sealed class NotInClassException() : InvalidOperationException(Access.NoL
 
 /// <summary>A run, for the rules: its id is enough, the rules read what they need.</summary>
 public sealed record RunRef(Guid Id);
+
+/// <summary>What someone may do to a run: see it, stop it for everyone, get off it (the last one off stops it).</summary>
+public sealed record RunAccess(bool See, bool Stop, bool Leave)
+{
+    /// <summary>On the run, or allowed to stop any: may start it again for themselves.</summary>
+    public bool OnIt => Stop || Leave;
+}
+
+/// <summary>What the run rules read of a run (the runs' store answers it; the rules need nothing else of the run service).</summary>
+public interface IRunMembership
+{
+    /// <summary>Whether an owner is on a run (started or joined it, and has not left), and whether it is a class demo.</summary>
+    Task<(bool IsMember, bool ClassDemo)> MembershipAsync(Guid runId, string ownerId);
+}
 
 public sealed class JoinedRequirement : IAuthorizationRequirement;
 
@@ -107,19 +128,17 @@ internal sealed class MachinesHandler(IOptions<LearnDLOptions> options) : Author
 /// Runs. See: those one is on, and the class demos. Leave: those one is on. Stop (for everyone): the
 /// instructor, or the one user of a personal server. A shared run's starter who left it is no longer on it.
 /// </summary>
-internal sealed class RunRules(RunStore store, IOptions<LearnDLOptions> options) : AuthorizationHandler<OperationAuthorizationRequirement, RunRef>
+internal sealed class RunRules(IRunMembership store, IOptions<LearnDLOptions> options) : AuthorizationHandler<OperationAuthorizationRequirement, RunRef>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, OperationAuthorizationRequirement operation, RunRef run)
     {
-        if (RunOwner.From(context.User) is not { } owner) return;
-        if (Access.SeesEverything(owner, options.Value.Class.IsOn))
-        {
-            if (operation != Access.Delete) context.Succeed(operation);
-            return;
-        }
-        if (owner.Role == OwnerRole.Learner) return;
-        var (isMember, classDemo) = await store.MembershipAsync(run.Id, owner.Id);
-        if ((operation == Access.See && (isMember || classDemo)) || (operation == Access.Leave && isMember)) context.Succeed(operation);
+        if (RunOwner.From(context.User) is not { } owner || operation == Access.Delete) return;
+        var classMode = options.Value.Class.IsOn;
+        // Who sees everything needs nothing read; anyone else is answered from the run's membership.
+        var (isMember, classDemo) = Access.SeesEverything(owner, classMode) || owner.Role == OwnerRole.Learner
+            ? (false, false) : await store.MembershipAsync(run.Id, owner.Id);
+        var access = Access.OnRun(owner, classMode, isMember, classDemo);
+        if (operation == Access.See ? access.See : operation == Access.Stop ? access.Stop : operation == Access.Leave && access.Leave) context.Succeed(operation);
     }
 }
 

@@ -110,14 +110,16 @@ public static class RunApi
         }
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunStore store, RunLifecycle runs, IRunQueue queue, IAuthorizationService authorization)
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, RunViews views, RunLifecycle runs, IRunQueue queue, IAuthorizationService authorization)
     {
-        if (!await MaySeeAsync(http, authorization, id)) return NotFound(id);
-        // A run in progress is answered from memory: scripts polling it every second cost no database read.
+        // A run in progress is answered from memory: scripts polling it every second cost no read of the run.
         if (queue.Find(id) is { Dataset: { } dataset } job && runs.Snapshot(id, withSeries: false) is { IsFinished: false } live)
-            return Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null, job.Precision));
-        if (await store.GetAsync(id) is not { } record) return NotFound(id);
-        var view = RunView.From(record, runs.Snapshot(id, withSeries: false));
+            return await MaySeeAsync(http, authorization, id)
+                ? Results.Ok(Body(id, live, job.SubmittedAt, dataset, job.Images, job.Epochs, job.DeviceRequested, null, null, null, job.Precision))
+                : NotFound(id);
+        // Otherwise one read: the run, whether this caller is on it, and its live state, as its page reads it.
+        if (await views.ForAsync(id, RunOwner.From(http.User)!, withSeries: false) is not { View: var view }) return NotFound(id);
+        var record = view.Record;
         return Results.Ok(Body(id, view.Snapshot, record.CreatedAt, record.Dataset, record.Images, record.Epochs, record.DeviceRequested,
             record, view.Result, record.FinishedAt, record.Precision));
     }
@@ -156,7 +158,7 @@ public static class RunApi
         if (page < 0) problems.Add("page must be 0 or more.");
         if (pageSize is < 1 or > MaxPageSize) problems.Add($"pageSize must be between 1 and {MaxPageSize}.");
         if (problems.Count > 0) return Problem(400, problems);
-        var result = await store.ListAsync(Access.Scope(owner, options.Value.Class.IsOn, new RunFilter(device, status)), page, pageSize);
+        var result = await store.ListAsync(new RunFilter(device, status).For(owner, options.Value.Class.IsOn), page, pageSize);
         return Results.Ok(new RunListBody(result.Total, page, pageSize, result.Items));
     }
 

@@ -9,7 +9,8 @@ namespace LearnDL.Web.RunService;
 /// runs, positions: the queue) and the machines that do the work. What crosses it is plain data (a
 /// <see cref="RunSpec"/> in, <see cref="RunEvent"/>s and a <see cref="RunResult"/> out), so a run can
 /// execute in this process (<see cref="InProcessRunExecutor"/>) or on a worker machine
-/// (<see cref="Workers.RemoteRunExecutor"/>); the model ends up where <see cref="ModelFiles"/> says.
+/// (the Workers folder's remote executor); the model ends up where <see cref="ModelFiles"/> says. Which one serves
+/// an app is registered once, by AddWorkers.
 /// </summary>
 public interface IRunExecutor
 {

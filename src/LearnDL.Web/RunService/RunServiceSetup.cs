@@ -3,24 +3,23 @@ using LearnDL.Training.Featurization;
 using LearnDL.Training.Training;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LearnDL.Web.RunService;
 
-/// <summary>The run service's registrations: queue, worker, lifecycle, live updates, store, the instructor's queue controls.</summary>
+/// <summary>The run service's registrations (the executor is AddWorkers'): queue, worker, lifecycle, live updates, store, the instructor's queue controls.</summary>
 public static class RunServiceSetup
 {
     public static IServiceCollection AddRunService(this IServiceCollection services)
     {
         services.AddSingleton<NetworkCache>();
         services.AddSingleton<RunEngine>();
-        services.TryAddSingleton<IRunExecutor, InProcessRunExecutor>();
-        // The machines pages show: this server alone, unless the worker machines were registered first (AddWorkers).
-        services.TryAddSingleton<Workers.IWorkerDirectory, Workers.LocalWorkers>();
+        // Where runs execute (this process, or worker machines) is the Workers folder's choice (AddWorkers), not this one's.
         services.AddSingleton<RunStore>();
+        services.AddSingleton<IRunMembership>(sp => sp.GetRequiredService<RunStore>());
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<LiveUpdates>();
         services.AddSingleton<RunLifecycle>();
+        services.AddSingleton<RunViews>();
         services.AddSingleton<ServerPaths>();
         // Who may see, leave and stop a run.
         services.AddAccessRules();

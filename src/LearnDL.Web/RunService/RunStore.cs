@@ -3,6 +3,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Training.Training;
 using LearnDL.Training.Precision;
 using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace LearnDL.Web.RunService;
@@ -21,18 +22,14 @@ public sealed record RunSummary(
 
     /// <summary>The device, and INT8 when the network ran at 8 bits ("CPU · INT8"): what a table's Device column shows.</summary>
     public string MachineShown => DeviceShown.ToUpperInvariant() + (Precision == "int8" ? " · INT8" : "");
-
-    /// <summary>The settings it was asked with (a device this server does not know reads as auto).</summary>
-    public RunSettings ToSettings() => new()
-    {
-        Dataset = Dataset, Images = Images, Epochs = Epochs, Seed = Seed, Shared = Shared,
-        Device = DeviceNames.TryParse(DeviceRequested, out var device) ? device : DeviceRequest.Auto,
-        Precision = NetworkPrecisions.TryParse(Precision, out var precision) ? precision : NetworkPrecision.Fp32,
-    };
 }
 
 /// <summary>Which runs a list wants. A null owner means every owner's runs.</summary>
-public sealed record RunFilter(string? Device = null, RunStatus? Status = null, string? OwnerId = null);
+public sealed record RunFilter(string? Device = null, RunStatus? Status = null, string? OwnerId = null)
+{
+    /// <summary>This filter over the runs <paramref name="owner"/> may list (the rule is <see cref="Access"/>'s).</summary>
+    public RunFilter For(RunOwner owner, bool classMode) => this with { OwnerId = Access.ListsRunsOf(owner, classMode) };
+}
 
 public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Total);
 
@@ -40,7 +37,7 @@ public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Total);
 public sealed record WaitingRun(RunRecord Record, IReadOnlyList<string> Members);
 
 /// <summary>Runs in the database: history that survives restarts.</summary>
-public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
+public sealed class RunStore(IDbContextFactory<LearnDbContext> factory) : IRunMembership
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -105,6 +102,15 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory)
     {
         await using var db = await factory.CreateDbContextAsync();
         return await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id);
+    }
+
+    /// <summary>The whole run and whether an owner is on it, in one query: what a run's page and the API read.</summary>
+    public async Task<(RunRecord? Record, bool IsMember)> GetWithMembershipAsync(Guid id, string ownerId)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        var found = await db.Runs.AsNoTracking().Where(r => r.Id == id)
+            .Select(r => new { Record = r, Member = db.RunMembers.Any(m => m.RunId == r.Id && m.OwnerId == ownerId) }).FirstOrDefaultAsync();
+        return (found?.Record, found?.Member ?? false);
     }
 
     public async Task<RunSummary?> GetSummaryAsync(Guid id) => (await GetSummariesAsync([id])).FirstOrDefault();

@@ -14,7 +14,7 @@ namespace LearnDL.Web.Workers;
 /// </summary>
 public static class WorkersSetup
 {
-    /// <summary>Registers the executor and the worker directory; call before the run service, which takes the in-process executor only when none is set.</summary>
+    /// <summary>Registers where runs execute, once: the executor and the machines pages show (in any order with the run service).</summary>
     public static IServiceCollection AddWorkers(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = configuration.GetSection(WorkersOptions.Section).Get<WorkersOptions>() ?? new();
@@ -23,6 +23,7 @@ public static class WorkersSetup
         services.AddSingleton(settings);
         if (!settings.IsRemote)
         {
+            services.AddSingleton<IRunExecutor, InProcessRunExecutor>();
             services.AddSingleton<IWorkerDirectory, LocalWorkers>();
             return services;
         }

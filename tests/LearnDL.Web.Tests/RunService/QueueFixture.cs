@@ -6,6 +6,8 @@ using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using LearnDL.Web.Workers;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -20,13 +22,12 @@ public sealed class QueueFixture : IAsyncDisposable
     private readonly TempFolder _temp = new();
     private readonly ServiceProvider _services;
 
-    /// <param name="services">Registrations that take the place of the run service's own (it adds its defaults with TryAdd).</param>
+    /// <param name="services">Registrations that take the place of the app's own (added last, so they win).</param>
     public QueueFixture(Action<LearnDLOptions>? configure = null, bool gpu = false, Action<IServiceCollection>? services = null, TimeProvider? time = null)
     {
         var options = new LearnDLOptions { DataFolder = _temp.Path, MaxConcurrentCpuRuns = 1, MaxConcurrentGpuRuns = 1 };
         configure?.Invoke(options);
         var wiring = new ServiceCollection();
-        services?.Invoke(wiring);
         wiring.AddLogging();
         wiring.AddSingleton(Options.Create(options));
         wiring.AddSingleton(time ?? TimeProvider.System);
@@ -35,11 +36,16 @@ public sealed class QueueFixture : IAsyncDisposable
         wiring.AddSingleton(Saves);
         wiring.AddDbContextFactory<LearnDbContext>((sp, o) => o
             .UseSqlite($"Data Source={Path.Combine(_temp.Path, "runs.db")}")
-            .AddInterceptors(sp.GetRequiredService<FailingSaves>()));
+            .AddInterceptors(sp.GetRequiredService<FailingSaves>(), Reads));
+        wiring.AddWorkers(new ConfigurationBuilder().Build());
         wiring.AddRunService();
+        services?.Invoke(wiring);
         _services = wiring.BuildServiceProvider();
         Store.InitializeAsync().GetAwaiter().GetResult();
     }
+
+    /// <summary>Counts the queries the app sends, for tests of what a page costs.</summary>
+    public CountingReads Reads { get; } = new();
 
     /// <summary>Turn on to make every database write fail from then on.</summary>
     public FailingSaves Saves { get; } = new();
@@ -77,4 +83,19 @@ public sealed class FailingSaves : SaveChangesInterceptor
 
     public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
         Fail ? throw new IOException("database or disk is full") : base.SavingChangesAsync(eventData, result, cancellationToken);
+}
+
+/// <summary>Counts the queries (readers) sent to the database.</summary>
+public sealed class CountingReads : DbCommandInterceptor
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public override ValueTask<InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(System.Data.Common.DbCommand command,
+        CommandEventData eventData, InterceptionResult<System.Data.Common.DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _count);
+        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+    }
 }

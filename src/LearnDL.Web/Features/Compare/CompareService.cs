@@ -41,7 +41,7 @@ public sealed class CompareService(RunStore store, IAuthorizationService authori
     /// <summary>The latest finished run on each device that this person may see.</summary>
     public async Task<Comparison> CompareLatestAsync(RunOwner owner)
     {
-        var latest = await store.ListAsync(Access.Scope(owner, options.Value.Class.IsOn, new RunFilter(Status: RunStatus.Completed)), 0, 50);
+        var latest = await store.ListAsync(new RunFilter(Status: RunStatus.Completed).For(owner, options.Value.Class.IsOn), 0, 50);
         return await CompareAsync(latest.Items.GroupBy(r => r.DeviceShown).Select(g => g.First().Id).ToList(), owner);
     }
 

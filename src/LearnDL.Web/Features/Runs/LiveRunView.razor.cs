@@ -21,7 +21,9 @@ public partial class LiveRunView : IAsyncDisposable
     [Parameter, EditorRequired] public Guid RunId { get; set; }
     /// <summary>Progress and throughput only, for embedding in a lesson.</summary>
     [Parameter] public bool Compact { get; set; }
-    /// <summary>Called when the run's state changes (e.g. it finishes), for parents that show more of it.</summary>
+    /// <summary>The run as the parent already read it (a run's page), so the first draw needs no read of its own; null: read here.</summary>
+    [Parameter] public RunView? View { get; set; }
+    /// <summary>Called when the run's state changes (e.g. it finishes) or its machine is named, for parents that show more of it.</summary>
     [Parameter] public EventCallback<RunView> OnChanged { get; set; }
 
     /// <summary>
@@ -104,9 +106,11 @@ public partial class LiveRunView : IAsyncDisposable
     private async Task RefreshAsync()
     {
         var live = Runs.Snapshot(RunId);
-        var previous = _view?.Status;
-        // The database is read on the first load and on a change of state, not on every progress tick.
-        if (_view is null || live is null || live.Status != previous)
+        var (previous, previousWorker) = (_view?.Status, _view?.Snapshot.Worker);
+        // The database is read on the first load (unless the parent read it) and on a change of state, not on every progress tick.
+        if (_view is null && View is { } read && read.Record.Id == RunId && (live is null || live.Status == read.Status))
+            _view = RunView.From(read.Record, live);
+        else if (_view is null || live is null || live.Status != previous)
         {
             var record = await Store.GetAsync(RunId);
             if (record is null) return;
@@ -115,7 +119,7 @@ public partial class LiveRunView : IAsyncDisposable
         else _view = RunView.From(_view.Record, live);
 
         _charts.Update(_view.Snapshot);
-        if (_view.Status != previous) await OnChanged.InvokeAsync(_view);
+        if (_view.Status != previous || _view.Snapshot.Worker != previousWorker) await OnChanged.InvokeAsync(_view);
         if (!_view.IsActive) Unwatch();
     }
 

@@ -20,8 +20,7 @@ public partial class RunHistoryPage
 
     private async Task<TableData<RunSummary>> LoadAsync(TableState state, CancellationToken cancellationToken)
     {
-        var filter = Access.Scope(await Owner.GetAsync(), Options.Value.Class.IsOn,
-            new RunFilter(_device, Enum.TryParse<RunStatus>(_status, out var s) ? s : null));
+        var filter = new RunFilter(_device, Enum.TryParse<RunStatus>(_status, out var s) ? s : null).For(await Owner.GetAsync(), Options.Value.Class.IsOn);
         var page = await Store.ListAsync(filter, state.Page, state.PageSize);
         return new TableData<RunSummary> { Items = page.Items, TotalItems = page.Total };
     }

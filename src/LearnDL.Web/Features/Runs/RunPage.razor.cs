@@ -12,7 +12,7 @@ namespace LearnDL.Web.Features.Runs;
 /// <summary>One run: live while it goes, its results once done; cancel it, or run it on the other device.</summary>
 public partial class RunPage
 {
-    [Inject] public required RunStore Store { get; set; }
+    [Inject] public required RunViews Views { get; set; }
     [Inject] public required IAuthorizationService Authorization { get; set; }
     [Inject] public required IRunQueue Queue { get; set; }
     [Inject] public required CurrentOwner Owner { get; set; }
@@ -21,21 +21,19 @@ public partial class RunPage
 
     [Parameter] public Guid Id { get; set; }
 
-    private RunSummary? _run;
     private RunView? _view;
-    private bool _mayStop, _onIt;
+    private RunAccess? _access;
 
     protected override async Task OnParametersSetAsync()
     {
-        var run = new RunRef(Id);
-        _run = await Owner.MayAsync(run, Access.See) ? await Store.GetSummaryAsync(Id) : null;
-        if (_run is null) { Navigation.NotFound(); return; }
-        _mayStop = await Owner.MayAsync(run, Access.Stop);
-        _onIt = _mayStop || await Owner.MayAsync(run, Access.Leave);
+        // One read: the run, whether this person is on it, its live state; the rules say what they may do.
+        var seen = await Views.ForAsync(Id, await Owner.GetAsync());
+        if (seen is null) { (_view, _access) = (null, null); Navigation.NotFound(); return; }
+        (_view, _access) = (seen.View, seen.Access);
     }
 
     /// <summary>What the button does for this person: stop the run, or only take them off a run others are on too.</summary>
-    private string CancelLabel => !_mayStop && _view?.Snapshot.Members > 1 ? "Leave this run" : "Cancel";
+    private string CancelLabel => _access is { Stop: false } && _view?.Snapshot.Members > 1 ? "Leave this run" : "Cancel";
 
     private async Task CancelAsync()
     {
@@ -47,24 +45,25 @@ public partial class RunPage
             CancelOutcome.NotAMember => "Only the people on this run (and the instructor) can stop it.",
             _ => "This run is no longer in progress.",
         }, outcome is CancelOutcome.Cancelled or CancelOutcome.Left ? Severity.Info : Severity.Normal);
-        if (outcome == CancelOutcome.Left) _onIt = false;
+        if (outcome == CancelOutcome.Left) _access = _access! with { Leave = false };
     }
 
     private Task RunOnOtherDeviceAsync() =>
-        SubmitAsync(_run!.ToSettings() with { Device = (_view?.OtherDevice ?? "gpu") == "gpu" ? DeviceRequest.Gpu : DeviceRequest.Cpu, Shared = false });
+        SubmitAsync(asked => asked with { Device = _view!.OtherDevice == "gpu" ? DeviceRequest.Gpu : DeviceRequest.Cpu, Shared = false });
 
     /// <summary>The same run at INT8 (on the CPU, where INT8 runs) or back at FP32 on the CPU: the two compare like for like.</summary>
     private Task RunAtOtherPrecisionAsync() =>
-        SubmitAsync(_run!.ToSettings() with
+        SubmitAsync(asked => asked with
         {
-            Precision = _run.Precision == "int8" ? NetworkPrecision.Fp32 : NetworkPrecision.Int8, Device = DeviceRequest.Cpu, Shared = false,
+            Precision = asked.Precision == NetworkPrecision.Int8 ? NetworkPrecision.Fp32 : NetworkPrecision.Int8, Device = DeviceRequest.Cpu, Shared = false,
         });
 
-    private async Task SubmitAsync(RunSettings request)
+    private async Task SubmitAsync(Func<RunSettings, RunSettings> change)
     {
+        if (_view?.Record.Settings is not { } asked) return;
         try
         {
-            var admission = await Queue.SubmitAsync(request, await Owner.GetAsync());
+            var admission = await Queue.SubmitAsync(change(asked), await Owner.GetAsync());
             Navigation.NavigateTo($"/runs/{admission.RunId}");
         }
         catch (RunRejectedException e)

@@ -6,8 +6,9 @@ namespace LearnDL.Web.Features.Runs;
 
 /// <summary>
 /// Where a run runs or ran, and "Run it again" (<see cref="RunAgain"/>) for an interrupted or failed run
-/// the viewer is on. The page passes its view, which changes with the run's state; the machine is named
-/// when the run starts, which the page need not hear of, so this watches the run until it is named.
+/// the viewer is on. A run's page passes its view and what the viewer may do, read once with the run; its live
+/// view names the machine when the run starts. Placed alone (no <see cref="Access"/>), this asks the rules and
+/// watches the run until its machine is named.
 /// </summary>
 public partial class RunPlace : IDisposable
 {
@@ -22,6 +23,8 @@ public partial class RunPlace : IDisposable
     [Parameter, EditorRequired] public Guid RunId { get; set; }
     /// <summary>The run as the page last saw it; null until the page has it.</summary>
     [Parameter] public RunView? View { get; set; }
+    /// <summary>What the viewer may do to the run, as the page read it with the run; null: the rules are asked here.</summary>
+    [Parameter] public RunAccess? Access { get; set; }
 
     private Guid? _checked, _watching;
     private bool _onIt, _submitting;
@@ -45,12 +48,12 @@ public partial class RunPlace : IDisposable
         (_liveWorker, _problems) = (null, []);
         // Those on the run (or who may stop any run) may start it again for themselves; a class demo's watchers may not.
         var run = new RunRef(RunId);
-        _onIt = await Owner.MayAsync(run, Access.Stop) || await Owner.MayAsync(run, Access.Leave);
+        _onIt = Access?.OnIt ?? (await Owner.MayAsync(run, Identity.Access.Stop) || await Owner.MayAsync(run, Identity.Access.Leave));
     }
 
     protected override void OnAfterRender(bool firstRender)
     {
-        if (Current is not { IsActive: true } || WorkerText is not null || _watching == RunId) return;
+        if (Access is not null || Current is not { IsActive: true } || WorkerText is not null || _watching == RunId) return;
         _watching = RunId;
         _watch = Updates.Watch(RunId, () => InvokeAsync(OnRunChanged), WatchInterval);
         // Subscribe first, then read: a machine named in between is not missed.
