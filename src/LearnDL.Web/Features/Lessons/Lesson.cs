@@ -1,5 +1,6 @@
 using LearnDL.Training.Training;
 using LearnDL.Training.Compute;
+using LearnDL.Training.Precision;
 using LearnDL.Web.RunService;
 
 namespace LearnDL.Web.Features.Lessons;
@@ -81,6 +82,8 @@ public sealed class LessonPreset
     public int Epochs { get; set; } = Defaults.Epochs;
     public string Device { get; set; } = Defaults.Device.ToId();
     public int Seed { get; set; } = Defaults.Seed;
+    /// <summary>"fp32" or "int8" (INT8 runs on the CPU).</summary>
+    public string Precision { get; set; } = Defaults.Precision.ToId();
     /// <summary>A guess the reader commits to before the run answers it (optional).</summary>
     public PresetPrediction? Predict { get; set; }
 
@@ -89,6 +92,7 @@ public sealed class LessonPreset
     {
         Dataset = Dataset, Images = Images, Epochs = Epochs, Seed = Seed,
         Device = DeviceNames.TryParse(Device, out var d) ? d : DeviceRequest.Auto,
+        Precision = NetworkPrecisions.TryParse(Precision, out var p) ? p : NetworkPrecision.Fp32,
         Shared = true,
     };
 }

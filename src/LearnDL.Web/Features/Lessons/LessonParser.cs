@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LearnDL.Training.Precision;
 using Markdig;
 using Markdig.Syntax;
 using YamlDotNet.Serialization;
@@ -41,6 +42,12 @@ public static partial class LessonParser
                 throw new InvalidDataException($"{file}: every source needs an id and a text that names the work.");
         if (meta.Sources.GroupBy(s => s.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InvalidDataException($"{file}: the source '{twice.Key}' is listed twice.");
+        foreach (var preset in meta.Presets)
+        {
+            var problems = preset.ToRequest().Validate().ToList();
+            if (!NetworkPrecisions.TryParse(preset.Precision, out _)) problems.Add($"precision must be fp32 or int8, not '{preset.Precision}'.");
+            if (problems.Count > 0) throw new InvalidDataException($"{file}: preset '{preset.Name}' is not a run this app would start: {string.Join(" ", problems)}");
+        }
         foreach (var preset in meta.Presets.Where(p => p.Predict is not null))
             if (PredictionMetrics.Find(preset.Predict!.Metric) is null || string.IsNullOrWhiteSpace(preset.Predict.Question))
                 throw new InvalidDataException($"{file}: preset '{preset.Name}' predicts '{preset.Predict.Metric}'; it needs a question and one of: {string.Join(", ", PredictionMetrics.All.Select(m => m.Id))}.");

@@ -13,6 +13,7 @@ public static class PredictionMetrics
     [
         new("total-seconds", "seconds", "the whole run's time", r => r.TotalSeconds),
         new("accuracy", "%", "held-out accuracy", r => 100 * r.MicroAccuracy),
+        new("featurize-rate", "images/s", "images through the network per second", r => r.FeaturizeImagesPerSecond),
         new("featurize-share", "%", "the network's share of the run's time",
             r => Stage(r, "featurize") is { } f && r.TotalSeconds > 0 ? 100 * Math.Min(1, f / r.TotalSeconds) : null),
         new("decode-share", "%", "decoding and resizing time, as a percentage of the network's time",
