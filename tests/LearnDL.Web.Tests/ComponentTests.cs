@@ -26,6 +26,7 @@ namespace LearnDL.Web.Tests;
 public class ComponentTests : RunServiceContext
 {
     private MemoryProgressStore Progress { get; } = new();
+    internal MemoryGpuStore MyGpu { get; } = new();
 
     public ComponentTests() : base(o => o.GpuPrices = [new() { Name = "Example cloud GPU", PerHour = 2m }])
     {
@@ -36,6 +37,8 @@ public class ComponentTests : RunServiceContext
         Services.AddSingleton<IProgressStore>(Progress);
         Services.AddScoped<LessonProgress>();
         Services.AddSingleton<RunClassifier>();
+        Services.AddSingleton<LearnDL.Web.Features.MyGpu.IMyGpuStore>(MyGpu);
+        Services.AddScoped<LearnDL.Web.Features.MyGpu.MyGpuState>();
         // A signed-in learner, as the owner cookie gives every browser.
         var learner = RunOwner.NewLearner();
         AddAuthorization().SetAuthorized(learner.Name).SetClaims(learner.ToPrincipal("test").Claims.ToArray());

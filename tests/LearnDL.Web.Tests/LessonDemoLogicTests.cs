@@ -61,15 +61,19 @@ public class LessonDemoLogicTests
     [Fact]
     public void JobSizes_CountDecodingOnTheGpuRows_AndSayWhenNothingWasMeasured()
     {
-        var rows = JobSizes.Times(cpuImagesPerSecond: 50, loadingImagesPerSecond: 200, Reference);
+        var head = new HeadTime(0.0001, "a run");
+        var rows = JobSizes.Times(cpuImagesPerSecond: 50, loadingImagesPerSecond: 200, Reference, head, cores: 2);
         var big = rows.Single(r => r.Job.Images == 60_000 && r.Job.Kind == TrainingKind.FeaturizeOnce);
-        Assert.Equal(60_000 / 50.0 + 5 * GpuTimeCalculator.HeadSecondsPerEpoch, big.CpuSeconds!.Value, 6);
-        Assert.Equal(60_000 / Reference.Speed("gpu", false) + 5 * GpuTimeCalculator.HeadSecondsPerEpoch, big.GpuNetworkSeconds, 6);
-        // One decoding thread at 200 images/s: 300 s, far more than the network's few seconds.
-        Assert.Equal(300 + 5 * GpuTimeCalculator.HeadSecondsPerEpoch, big.GpuWithLoadingSeconds!.Value, 6);
+        Assert.Equal(60_000 / 50.0 + head.Seconds(60_000, 5), big.CpuSeconds!.Value, 6);
+        Assert.Equal(60_000 / Reference.Speed("gpu", false) + head.Seconds(60_000, 5), big.GpuNetworkSeconds, 6);
+        // On 2 cores one thread decodes beside a GPU, at 200 images/s: 300 s, far more than the network's few seconds.
+        Assert.Equal(300 + head.Seconds(60_000, 5), big.GpuWithLoadingSeconds!.Value, 6);
+        // On 16 cores, 15 threads decode: 20 s.
+        var wide = JobSizes.Times(50, 200, Reference, head, cores: 16).Single(r => r.Job.Images == 60_000 && r.Job.Kind == TrainingKind.FeaturizeOnce);
+        Assert.Equal(60_000 / (200.0 * 15) + head.Seconds(60_000, 5), wide.GpuWithLoadingSeconds!.Value, 6);
         var training = rows.Single(r => r.Job.Kind == TrainingKind.EveryLayer);
         Assert.Equal(60_000 * 10 / Reference.Speed("gpu", true), training.GpuNetworkSeconds, 6); // the measured training speed
-        Assert.All(JobSizes.Times(null, null, Reference), r => Assert.Null(r.CpuSeconds));
+        Assert.All(JobSizes.Times(null, null, Reference, null, 2), r => Assert.Null(r.CpuSeconds));
     }
 
     [Fact]

@@ -18,17 +18,47 @@ public class LessonDemoTests
         Assert.Equal(fc.MultiplyAdds, ResNet18Work.Scaled(fc, 448)); // the last layer does not grow
     }
 
+    /// <summary>The second edition's calculator used 3× the forward time where lesson 5 used the measured training speed (397.6 s against 458 s for one job).</summary>
     [Fact]
-    public void Calculator_TrainingEveryLayer_CostsThreeForwardPassesPerImagePerEpoch()
+    public void Calculator_TrainingEveryLayer_UsesTheMeasuredTrainingCost_AndTheHeadTimeMeasuredHere()
     {
-        var every = GpuTimeCalculator.Estimate(new(2000, 10, TrainingKind.EveryLayer, CpuImagesPerSecond: 50, GpuImagesPerSecond: 5000, PricePerHour: 3.6m));
-        Assert.Equal(2000 * 10 * 3 / 50.0, every.CpuSeconds, 6);
-        Assert.Equal(12, every.GpuSeconds, 6);
-        Assert.Equal(0.01m, every.GpuCost); // 12 s at 3.60 an hour
-        Assert.Equal(100, every.Speedup, 6);
-        var once = GpuTimeCalculator.Estimate(new(2000, 10, TrainingKind.FeaturizeOnce, 50, 5000, 3.6m));
-        Assert.Equal(2000 / 50.0 + 10 * GpuTimeCalculator.HeadSecondsPerEpoch, once.CpuSeconds, 6);
-        Assert.Contains("Speeds must be more than 0", GpuTimeCalculator.Check(new(10, 1, TrainingKind.FeaturizeOnce, 0, 1, 1))[0]);
+        var cost = new TrainingCost(Cpu: 2.5, Gpu: 4);
+        var head = new HeadTime(0.001, "a run");
+        var every = GpuTimeCalculator.Estimate(new(2000, 10, TrainingKind.EveryLayer, CpuImagesPerSecond: 50, GpuImagesPerSecond: 5000, PricePerHour: 3.6m, cost, head));
+        Assert.Equal(2000 * 10 * 2.5 / 50.0, every.CpuSeconds, 6);
+        Assert.Equal(16, every.GpuSeconds, 6);   // 20,000 images at 5000 / 4 = 1,250 a second
+        Assert.Equal(0.02m, every.GpuCost);      // 16 s at 3.60 an hour
+        var once = GpuTimeCalculator.Estimate(new(2000, 10, TrainingKind.FeaturizeOnce, 50, 5000, 3.6m, cost, head));
+        Assert.Equal(2000 / 50.0 + 0.001 * 2000 * 10, once.CpuSeconds, 6);
+        Assert.Equal(2000 / 50.0, GpuTimeCalculator.Estimate(new(2000, 10, TrainingKind.FeaturizeOnce, 50, 5000, 3.6m, cost, null)).CpuSeconds, 6);
+        Assert.Contains("Speeds must be more than 0", GpuTimeCalculator.Check(new(10, 1, TrainingKind.FeaturizeOnce, 0, 1, 1, cost, null))[0]);
+    }
+
+    [Fact]
+    public void TrainEveryLayer_IsOneRule_Lesson5sTableLesson8sCalculatorAndTheFiguresAgree()
+    {
+        var cost = TrainingCost.From(Reference);
+        var table = JobSizes.Times(50, 200, Reference, null, cores: 2).Single(r => r.Job.Kind == TrainingKind.EveryLayer);
+        var calculator = GpuTimeCalculator.Estimate(new(table.Job.Images, table.Job.Epochs, TrainingKind.EveryLayer, 50, Reference.Speed("gpu", false), 0, cost, null));
+        Assert.Equal(table.GpuNetworkSeconds, calculator.GpuSeconds, 6);
+        Assert.Equal(table.CpuSeconds!.Value, calculator.CpuSeconds, 6);
+        // The reference GPU at its measured training speed: 60,000 × 10 / 2,620 images a second, not 3 × the forward time.
+        Assert.Equal(60_000 * 10 / Reference.Speed("gpu", true), calculator.GpuSeconds, 6);
+        Assert.Equal(LearnDL.Web.Features.Shared.Durations.InWords(60_000 * 20 / Reference.Speed("gpu", true)),
+            new LearnDL.Web.Features.Lessons.CourseNumbers(Reference, LearnDL.Web.Features.Lessons.ServerFigures.None)["calc.60k20.ref"].Text);
+    }
+
+    [Fact]
+    public void HeadTime_IsMeasuredFromThisServersLastRun_NotAConstant()
+    {
+        var run = new MeasuredRun(Guid.NewGuid(), "cpu", 400, 80, 0.9, 20, [new("featurize", 15), new("train", 2)], Epochs: 5);
+        var head = HeadTime.From(run)!;
+        Assert.Equal(2.0 / 400 / 5, head.SecondsPerImageEpoch, 9);
+        Assert.Equal(2.0, head.Seconds(400, 5), 9);
+        Assert.Contains("5 epochs on 400 images", head.Source);
+        Assert.Null(HeadTime.From(run with { Epochs = 0 }));
+        Assert.Null(HeadTime.From(null));
+        Assert.DoesNotContain("HeadSecondsPerEpoch", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "lessons", "08-where-to-get-a-gpu.md")));
     }
 
     [Fact]
