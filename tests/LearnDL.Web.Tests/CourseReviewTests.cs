@@ -188,6 +188,18 @@ public class CourseReviewTests
         Assert.Contains("plain loop", ParallelWorkFindings.Heading(gpuHere: true));
     }
 
+    /// <summary>The third edition's first draft put {{demo my-gpu}} at the start of a paragraph's line, where it showed as text.</summary>
+    [Fact]
+    public void Parse_ABlockInsideAParagraph_SaysWhichLine()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "p.md");
+        File.WriteAllText(path, "---\ntitle: P\norder: 1\n---\nFirst line.\n\n{{demo my-gpu}} And the text goes on.\n");
+        var error = Assert.Throws<InvalidDataException>(() => LessonParser.Parse(path));
+        Assert.Contains("p.md line 7", error.Message);
+        Assert.Contains("a line of its own", error.Message);
+    }
+
     private static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
