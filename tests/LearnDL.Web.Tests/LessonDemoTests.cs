@@ -94,3 +94,57 @@ public class LessonDemoTests
         Assert.Contains(lines, l => l.What.StartsWith("NVIDIA H200") && l.Seconds < 1);
     }
 }
+
+/// <summary>Lesson 7's assumption explorer: networks counted from their architectures, and what the article's times imply on each assumption.</summary>
+public class AssumptionExplorerTests
+{
+    private static readonly GpuReference Reference = GpuReference.Load(Path.Combine(AppContext.BaseDirectory, "gpu-reference.json"));
+
+    [Fact]
+    public void Networks_AreCountedFromTheirPublishedArchitectures()
+    {
+        double At224(ExplorerNetwork n) => n.ForwardAt(224) / 1e9;
+        Assert.Equal(ResNet18Work.ForwardMultiplyAdds / 1e9, At224(ArticleAssumptions.ResNet18), 6);
+        Assert.InRange(At224(ArticleAssumptions.ResNet50), 4.05, 4.15);   // torchvision's resnet50: 4.09 G multiply-adds (He et al.: 3.8 × 10⁹ for the original layout)
+        Assert.InRange(At224(ArticleAssumptions.Vgg16), 15.3, 15.6);      // VGG16: 15.5 G multiply-adds
+        Assert.InRange(At224(ArticleAssumptions.SmallCnn), 0.2, 0.4);
+        // Convolutions grow with the area; the final layers do not.
+        var r = ArticleAssumptions.ResNet18;
+        Assert.Equal(4 * r.ConvolutionMultiplyAdds + r.FixedMultiplyAdds, r.ForwardAt(448), 0);
+    }
+
+    [Fact]
+    public void TheCoursesAssumption_ImpliesAFewBillionMultiplyAddsASecond_ForTheArticlesCpu()
+    {
+        var here = new MeasuredSpeed("cpu", 50, 3, DateTimeOffset.UtcNow);
+        var r = ArticleAssumptions.Implied(ArticleAssumptions.Course, here, Reference);
+        Assert.Equal(3 * ResNet18Work.ForwardMultiplyAdds, r.WorkPerImage, 0);
+        Assert.Equal(2000 * r.WorkPerImage / (42 * 60), r.ArticleCpuRate, 0);
+        Assert.InRange(r.ArticleCpuRate / 1e9, 4.2, 4.4);          // the same figure lesson 7's table gives
+        Assert.Equal(50 * ResNet18Work.ForwardMultiplyAdds, r.HereCpuRate!.Value, 0);
+        Assert.Equal(Reference.Speed("gpu", true) * 3 * ResNet18Work.ForwardMultiplyAdds, r.ReferenceGpuRate, 0); // its measured training step
+        Assert.Contains("This server's CPU measured", ArticleAssumptions.Describe(r, Reference));
+    }
+
+    [Fact]
+    public void OtherAssumptions_ChangeWhatTheTimesImply_AndTheSentenceFollowsTheNumbers()
+    {
+        // Against a card a tenth of the H200's speed, VGG16 trained in 33 seconds would need more than it measured.
+        var slow = new GpuReference
+        {
+            Gpu = "a slower card", CpuThreads = 4, Measured = "2026-12-07", Software = "2.5",
+            Network = [.. Reference.Network.Select(n => n.Device == "gpu" ? n with { ImagesPerSecond = n.ImagesPerSecond / 10 } : n)], Multiply = [],
+        };
+        var vgg = ArticleAssumptions.Implied(new("vgg16", 224, ArticleMethod.EveryLayer), null, slow);
+        Assert.True(vgg.ArticleGpuRate > vgg.ReferenceGpuRate);
+        Assert.Contains("would have needed", ArticleAssumptions.Describe(vgg, slow));
+        Assert.Contains("unlikely", ArticleAssumptions.Describe(vgg, slow));
+        Assert.True(ArticleAssumptions.Implied(new("vgg16", 224, ArticleMethod.EveryLayer), null, Reference).ReferenceOverArticleGpu > 1); // the H200 itself would manage it
+        var head = ArticleAssumptions.Implied(new("small-cnn", 28, ArticleMethod.HeadOnly), null, Reference);
+        Assert.True(head.ReferenceOverArticleGpu > 1);
+        Assert.Contains("measured", ArticleAssumptions.Describe(head, Reference));
+        Assert.Contains("Run a Try-it", ArticleAssumptions.Describe(head, Reference)); // nothing measured here yet: no sentence about this server
+        Assert.Equal(head.WorkPerImage, ArticleAssumptions.SmallCnn.ForwardAt(28), 0); // head only: one forward pass per image per epoch
+        Assert.Throws<ArgumentException>(() => ArticleAssumptions.Implied(new("alexnet", 224, ArticleMethod.EveryLayer), null, Reference));
+    }
+}
