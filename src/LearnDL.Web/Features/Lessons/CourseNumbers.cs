@@ -7,8 +7,11 @@ using LearnDL.Web.Features.Shared;
 
 namespace LearnDL.Web.Features.Lessons;
 
-/// <summary>A figure a lesson states, as text, and where it comes from.</summary>
-public sealed record CourseNumber(string Text, string Source);
+/// <summary>
+/// A figure a lesson states, as text, and where it comes from. A pending figure (this server has not measured
+/// it yet) is shown as a button that leads to the measurement, never as a phrase in the sentence.
+/// </summary>
+public sealed record CourseNumber(string Text, string Source, bool Pending = false);
 
 /// <summary>What this server has measured, for the figures that come from it (each may be missing).</summary>
 public sealed record ServerFigures(MeasuredSpeed? Cpu, MeasuredSpeed? Gpu, MeasuredRun? LastCpuRun)
@@ -33,8 +36,10 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
 {
     private delegate CourseNumber Definition(GpuReference reference, ServerFigures here);
 
-    private const string NotYet = "not measured here yet (start a Try-it of at least 40 images on the CPU, then reload this page)";
-    private const string NoRunYet = "not measured here yet (no finished CPU run of at least 40 images: start one, then reload this page)";
+    /// <summary>What a pending figure's button says, and how it is measured.</summary>
+    public const string PendingLabel = "measure it";
+    private static readonly CourseNumber NotYet = new(PendingLabel, "Not measured on this server yet: start a Try-it of at least 40 images on the CPU, then reload this page.", Pending: true);
+    private static readonly CourseNumber NoRunYet = new(PendingLabel, "Not measured on this server yet: finish a CPU run of at least 40 images (a Try-it), then reload this page.", Pending: true);
 
     private static readonly Dictionary<string, Definition> Definitions = Build();
 
@@ -44,12 +49,22 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
     public CourseNumber this[string name] =>
         Definitions.TryGetValue(name, out var definition) ? definition(reference, here) : throw new KeyNotFoundException($"No course figure is called '{name}'.");
 
-    /// <summary>Fills a lesson's HTML: each <c>[[NAME]]</c> becomes its figure, with its source on hover and for screen readers' descriptions.</summary>
-    public string Render(string html) => Token().Replace(html, m =>
+    /// <summary>
+    /// Fills a lesson's HTML: each <c>[[NAME]]</c> becomes its figure, with its source on hover and for screen
+    /// readers' descriptions; a pending one becomes a button to <paramref name="measureHref"/> (the lesson's own
+    /// Try-it, or one that measures it), labelled with how to measure it.
+    /// </summary>
+    public string Render(string html, string measureHref = DefaultMeasureHref) => Token().Replace(html, m =>
     {
         var number = this[m.Groups[1].Value];
-        return $"<span class=\"course-number\" data-number=\"{m.Groups[1].Value}\" title=\"{WebUtility.HtmlEncode(number.Source)}\">{WebUtility.HtmlEncode(number.Text)}</span>";
+        var source = WebUtility.HtmlEncode(number.Source);
+        return number.Pending
+            ? $"<a role=\"button\" class=\"course-number pending-figure\" data-number=\"{m.Groups[1].Value}\" data-pending=\"yes\" href=\"{WebUtility.HtmlEncode(measureHref)}\" title=\"{source}\" aria-label=\"{source}\">{WebUtility.HtmlEncode(number.Text)}</a>"
+            : $"<span class=\"course-number\" data-number=\"{m.Groups[1].Value}\" title=\"{source}\">{WebUtility.HtmlEncode(number.Text)}</span>";
     });
+
+    /// <summary>Where a page with no Try-it of its own sends a learner to measure: lesson 1's Try-it.</summary>
+    public const string DefaultMeasureHref = "/lessons/cpu-and-gpu#try-it-cpu-small";
 
     /// <summary>The names a piece of text uses.</summary>
     public static IEnumerable<string> NamesIn(string text) => Token().Matches(text).Select(m => m.Groups[1].Value);
@@ -119,22 +134,22 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
         // This server.
         d["here.cpu.rate"] = (_, h) => h.Cpu is { } c
             ? new(Rate(c.ImagesPerSecond), $"measured on this server: the median of its last {c.Runs} CPU runs")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.cpu.gmacs"] = (_, h) => h.Cpu is { } c
             ? new($"{Num(c.ImagesPerSecond * ResNet18Work.ForwardMultiplyAdds / 1e9)} billion multiply-adds a second", $"this server's measured {Rate(c.ImagesPerSecond)} × ResNet-18's multiply-adds per image")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.cpu.2000"] = (_, h) => h.Cpu is { } c
             ? new(Durations.InWords(2000 / c.ImagesPerSecond), $"2000 images at this server's measured {Rate(c.ImagesPerSecond)}")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.vs-ref"] = (r, h) => h.Cpu is { } c
             ? new(Times(r.Speed("gpu", false) / c.ImagesPerSecond), $"the {r.Gpu}'s forward speed over this server's measured CPU speed")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.loading.rate"] = (_, h) => h.LastCpuRun is { LoadingSeconds: > 0 } run
             ? new(Rate(run.Images / run.LoadingSeconds), $"this server's last CPU run: {run.Images} images decoded and resized on one thread in {run.LoadingSeconds:0.0} s (small pictures: tiles or 28×28 Fashion-MNIST; camera photos decode far slower)")
-            : new(NoRunYet, "this server's runs");
+            : NoRunYet;
         d["here.network.share"] = (_, h) => h.LastCpuRun is { } run
             ? new($"{100 * run.NetworkShare:0}%", $"this server's last CPU run: {run.NetworkSeconds:0.0} s of {run.TotalSeconds:0.0} s in the network")
-            : new(NoRunYet, "this server's runs");
+            : NoRunYet;
 
         d["here.cores"] = (_, h) => new(h.Cores.ToString(CultureInfo.InvariantCulture), "this server's logical cores, read when the page is shown");
         d["here.gpu-preparers"] = (_, h) => new(Plural.Of(JobSizes.GpuPreparers(h.Cores), "thread"), "LearnDL's FeaturizeParallelism: beside a GPU, every core but one decodes and resizes");
@@ -142,7 +157,7 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
             $"the {r.Gpu}'s measured forward speed at batch 64 × ResNet-18's multiply-adds per image ({r.Source})");
         d["head.per-epoch.2000"] = (_, h) => HeadTime.From(h.LastCpuRun) is { } head
             ? new(Durations.InWords(head.Seconds(2000, 1)), head.Source + ", scaled to 2000 images")
-            : new(NoRunYet, "this server's runs");
+            : NoRunYet;
 
         // Worked out with lesson 8's calculator (TrainingTime's one rule), so the text and the calculator agree.
         d["calc.60k20.ref"] = (r, _) => new(Durations.InWords(EveryLayer(r, 60_000, 20, r.Speed("gpu", false), gpu: true)), $"lesson 8's calculator: 60,000 images, 20 epochs, every layer, at the {r.Gpu}'s measured training speed");
@@ -150,7 +165,7 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
             "lesson 8's calculator at the T4's speed estimated from the datasheet ratio, with the reference GPU's measured training cost");
         d["calc.60k20.here"] = (r, h) => h.Cpu is { } c
             ? new(Durations.InWords(EveryLayer(r, 60_000, 20, c.ImagesPerSecond, gpu: false)), "lesson 8's calculator at this server's measured CPU speed, with the reference CPU's measured training cost")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         return d;
     }
 

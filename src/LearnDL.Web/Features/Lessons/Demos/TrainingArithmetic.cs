@@ -43,4 +43,23 @@ public static class TrainingArithmetic
         lines.Add(new($"That machine's {reference.CpuThreads}-thread CPU: training every layer", reference.Source, n / reference.Speed("cpu", train: true), step));
         return lines;
     }
+
+    /// <summary>
+    /// The table's conclusion in words, produced from its lines (null before this server has a CPU run): how the
+    /// work and the speed compare with the article's, whichever way they fall on this server.
+    /// </summary>
+    public static string? Summary(IReadOnlyList<ArithmeticLine> lines)
+    {
+        if (lines.FirstOrDefault(l => l.What.StartsWith("This server's CPU, LearnDL's", StringComparison.Ordinal)) is not { } ours) return null;
+        var article = lines[0];
+        static string X(double f) => f.ToString(f >= 10 ? "N0" : "0.#", System.Globalization.CultureInfo.InvariantCulture) + "×";
+        var work = article.MultiplyAddsPerImage / ours.MultiplyAddsPerImage;
+        var speed = ours.MultiplyAddsPerSecond / article.MultiplyAddsPerSecond;
+        var time = article.Seconds / ours.Seconds;
+        var speedText = speed >= 1
+            ? $"this CPU does {X(speed)} the multiply-adds a second that the article's 42 minutes imply"
+            : $"this CPU does fewer multiply-adds a second than the article's 42 minutes imply ({X(1 / speed)} fewer)";
+        var timeText = time >= 1 ? $"together, {X(time)} less time" : $"together still {X(1 / time)} more time than the article's CPU";
+        return $"On the course's assumption (every layer of ResNet18 at 224×224), LearnDL does 1/{work:0} of the work per image (forward only, once), and {speedText}: {timeText}.";
+    }
 }
