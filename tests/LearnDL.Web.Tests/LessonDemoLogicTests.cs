@@ -56,6 +56,14 @@ public class LessonDemoLogicTests
         Assert.Equal(100, b.RateWithGpu, 9);          // decoding's pace: 100 images/s
         Assert.Equal(2.5, b.RealGain, 9);             // 2.5 times faster, not 100
         Assert.Null(LoadingBottleneck.From(null, 100));
+        // Beside a GPU every core but one decodes: on 16 cores, 15 threads give 1,500 images/s, and the 100× network (4,000) still waits.
+        var wide = new LoadingBottleneck(400, 4, 10, 100, GpuPreparers: 15);
+        Assert.Equal(1500, wide.RateWithGpu, 9);
+        Assert.True(wide.LoadingBound);
+        Assert.False(new LoadingBottleneck(400, 4, 10, 100, GpuPreparers: 60).LoadingBound); // 6,000 decoded a second: the network is the slower
+        var run = new MeasuredRun(Guid.NewGuid(), "cpu", 400, 80, 0.9, 20, [new("decode", 3), new("resize", 1), new("featurize", 10)]);
+        Assert.Equal(1, LoadingBottleneck.From(run, 100, cores: 2)!.GpuPreparers);
+        Assert.Equal(15, LoadingBottleneck.From(run, 100, cores: 16)!.GpuPreparers);
     }
 
     [Fact]
