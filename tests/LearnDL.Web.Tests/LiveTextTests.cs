@@ -70,8 +70,9 @@ public class LiveTextTests
     [Fact]
     public void LiveCoreCounts_AreTheServers()
     {
-        Assert.Equal("2", new CourseNumbers(Reference, Slow)["here.cores"].Text);
-        Assert.Equal("16", new CourseNumbers(Reference, Fast)["here.cores"].Text);
+        Assert.Equal("2 cores", new CourseNumbers(Reference, Slow)["here.cores"].Text);
+        Assert.Equal("16 cores", new CourseNumbers(Reference, Fast)["here.cores"].Text);
+        Assert.Equal("1 core", new CourseNumbers(Reference, Slow with { Cores = 1 })["here.cores"].Text);
         Assert.Equal("1 thread", new CourseNumbers(Reference, Slow)["here.gpu-preparers"].Text);
         Assert.Equal("15 threads", new CourseNumbers(Reference, Fast)["here.gpu-preparers"].Text);
     }

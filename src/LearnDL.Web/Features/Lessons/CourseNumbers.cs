@@ -151,7 +151,7 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
             ? new($"{100 * run.NetworkShare:0}%", $"this server's last CPU run: {run.NetworkSeconds:0.0} s of {run.TotalSeconds:0.0} s in the network")
             : NoRunYet;
 
-        d["here.cores"] = (_, h) => new(h.Cores.ToString(CultureInfo.InvariantCulture), "this server's logical cores, read when the page is shown");
+        d["here.cores"] = (_, h) => new(Plural.Of(h.Cores, "core"), "this server's logical cores, read when the page is shown");
         d["here.gpu-preparers"] = (_, h) => new(Plural.Of(JobSizes.GpuPreparers(h.Cores), "thread"), "LearnDL's FeaturizeParallelism: beside a GPU, every core but one decodes and resizes");
         d["ref.gpu.gmacs"] = (r, _) => new($"{Num(r.Speed("gpu", false) * ResNet18Work.ForwardMultiplyAdds / 1e9)} billion multiply-adds a second",
             $"the {r.Gpu}'s measured forward speed at batch 64 × ResNet-18's multiply-adds per image ({r.Source})");

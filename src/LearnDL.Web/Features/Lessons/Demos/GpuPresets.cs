@@ -23,7 +23,7 @@ public static class GpuPresets
         var cost = Demos.TrainingCost.From(reference).Gpu;
         var presets = new List<GpuPreset>();
         if (learnersGpu is { } mine)
-            presets.Add(new("mine", $"{mine.Name} (your card, measured by you)", Math.Round(mine.ForwardImagesPerSecond, 1), mine.Source, mine.TrainingCost));
+            presets.Add(new("mine", mine.OnGpu ? $"{mine.Name} (your card, measured by you)" : "Your notebook's CPU (no GPU runtime; measured by you)", Math.Round(mine.ForwardImagesPerSecond, 1), mine.Source, mine.TrainingCost));
         if (thisServersGpu is { } gpu)
             presets.Add(new("here", "This server's GPU (measured)", Math.Round(gpu.ImagesPerSecond, 1), $"measured on this server's GPU (median of its last {gpu.Runs} runs)", cost));
         presets.Add(new("reference", $"{reference.Gpu} ({reference.Precision}, measured)", Math.Round(measured, 1), reference.Source, cost));
