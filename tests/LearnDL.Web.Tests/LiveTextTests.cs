@@ -58,11 +58,16 @@ public class LiveTextTests
         var lesson = Repository.Find(slug)!;
         var html = Rendered(lesson, ServerFigures.None);
         Assert.DoesNotContain("not measured here yet (", Words(html));
-        foreach (Match pending in Regex.Matches(html, "<a role=\"button\"[^>]*data-pending=\"yes\"[^>]*>([^<]*)</a>"))
-            Assert.Equal(CourseNumbers.PendingLabel, pending.Groups[1].Value);
+        var buttons = Regex.Matches(html, "<a role=\"button\"[^>]*data-pending=\"yes\"[^>]*aria-label=\"([^\"]*)\">([^<]*)</a>");
+        foreach (Match pending in buttons)
+        {
+            Assert.Equal(CourseNumbers.PendingLabel, pending.Groups[2].Value);
+            Assert.StartsWith(CourseNumbers.PendingLabel + ":", pending.Groups[1].Value); // axe: the visible words begin the accessible name
+        }
         var pendingNames = CourseNumbers.NamesIn(string.Join("\n", lesson.Blocks.OfType<ProseBlock>().Select(p => p.Markdown)))
             .Where(n => new CourseNumbers(Reference, ServerFigures.None)[n].Pending).ToList();
         Assert.Equal(pendingNames.Count, Regex.Matches(html, "data-pending=\"yes\"").Count);
+        Assert.Equal(pendingNames.Count, buttons.Count);
         if (pendingNames.Count > 0)
             Assert.Contains("href=\"/lessons/cpu-and-gpu#try-it-cpu-small\"", html); // where the page has no Try-it, lesson 1's measures it
     }

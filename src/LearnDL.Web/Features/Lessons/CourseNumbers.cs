@@ -52,14 +52,14 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
     /// <summary>
     /// Fills a lesson's HTML: each <c>[[NAME]]</c> becomes its figure, with its source on hover and for screen
     /// readers' descriptions; a pending one becomes a button to <paramref name="measureHref"/> (the lesson's own
-    /// Try-it, or one that measures it), labelled with how to measure it.
+    /// Try-it, or one that measures it), its accessible name its visible label followed by how to measure it.
     /// </summary>
     public string Render(string html, string measureHref = DefaultMeasureHref) => Token().Replace(html, m =>
     {
         var number = this[m.Groups[1].Value];
         var source = WebUtility.HtmlEncode(number.Source);
         return number.Pending
-            ? $"<a role=\"button\" class=\"course-number pending-figure\" data-number=\"{m.Groups[1].Value}\" data-pending=\"yes\" href=\"{WebUtility.HtmlEncode(measureHref)}\" title=\"{source}\" aria-label=\"{source}\">{WebUtility.HtmlEncode(number.Text)}</a>"
+            ? $"<a role=\"button\" class=\"course-number pending-figure\" data-number=\"{m.Groups[1].Value}\" data-pending=\"yes\" href=\"{WebUtility.HtmlEncode(measureHref)}\" title=\"{source}\" aria-label=\"{WebUtility.HtmlEncode(number.Text)}: {source}\">{WebUtility.HtmlEncode(number.Text)}</a>"
             : $"<span class=\"course-number\" data-number=\"{m.Groups[1].Value}\" title=\"{source}\">{WebUtility.HtmlEncode(number.Text)}</span>";
     });
 
