@@ -128,6 +128,7 @@ public class CourseReviewTests
         var minute = lesson7.Questions.Single(q => q.Id == "minute");
         Assert.Contains("assum", minute.Answers.Single(a => a.Correct).Why);
         Assert.All(TrainingArithmetic.Lines(null, null, Reference).Where(l => l.What.StartsWith("The article")), l => Assert.Contains("assumptions", l.Source));
+        Assert.DoesNotContain("forward and backward. Here", Text("transfer-learning")); // lesson 4 said the article's epoch was every layer, forward and backward
         var trap = Repository.Find("same-script-cpu-or-gpu-build")!.Questions.Single(q => q.Id == "trap").Answers.Single(a => a.Correct).Why;
         Assert.DoesNotContain("about 76 times slower", trap); // the 76× is another of the article's experiments
     }
