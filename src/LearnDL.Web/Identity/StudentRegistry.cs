@@ -166,7 +166,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
 
     /// <summary>
     /// A student who lost their browser's cookie joined again under a new name: everything the old identity
-    /// had (runs, shared runs, uploads, lesson progress, the class pulse's records) moves to the new one, and the old
+    /// had (runs, shared runs, uploads, lesson progress, a measured GPU, the class pulse's records) moves to the new one, and the old
     /// one is removed. Where both had the same thing (a run they were both on, an answer to the same question) the new
     /// one's stays; the pulse's records of both are kept, in the order they happened, so a first try stays the first.
     /// </summary>
