@@ -73,6 +73,11 @@ public static class LearnDLServices
         services.AddScoped<BrowserProgressStore>();
         services.AddScoped<IProgressStore, OwnerProgressStore>();
         services.AddScoped<LessonProgress>();
+        // The learner's own GPU, measured with lesson 8's notebook (Features/MyGpu).
+        services.AddScoped<LearnDL.Web.Features.MyGpu.BrowserGpuStore>();
+        services.AddScoped<LearnDL.Web.Features.MyGpu.IMyGpuStore, LearnDL.Web.Features.MyGpu.OwnerGpuStore>();
+        services.AddScoped<LearnDL.Web.Features.MyGpu.MyGpuState>();
+        services.AddSingleton<LearnDL.Web.Features.MyGpu.ClassGpus>();
         // What students do in the lessons reaches the instructor's class pulse (class mode; see Features/Instructor).
         services.AddSingleton<ClassPulse>();
         services.AddSingleton<StudentWork>();
@@ -132,6 +137,7 @@ public static class LearnDLServices
         app.MapInstructorApi();
         app.MapStudentsApi();
         app.MapLessonApi();
+        LearnDL.Web.Features.MyGpu.GpuNotebookEndpoint.MapGpuNotebook(app);
         app.MapWorkersApi();
         app.MapClassSignIn();
         // Blazor would add a second Content-Security-Policy (frame-ancestors 'self') to every page; ours already

@@ -141,7 +141,7 @@ public class CourseTests(AppServer app)
         await page.WaitForCircuitAsync();
         var explorer = page.Locator("[data-testid=amdahl-explorer]");
         await Assertions.Expect(explorer.Locator("#amdahl-source")).ToContainTextAsync("Preset with this server's last CPU run: 400 images");
-        await Assertions.Expect(page.Locator("#data-loading-table tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#data-loading-table tbody tr")).ToHaveCountAsync(4); // decoding on a CPU run and beside a GPU, the network on each
         await Assertions.Expect(page.Locator("#data-loading-summary")).ToContainTextAsync("images/s");
 
         var part = explorer.Locator("input[type=range]#amdahl-part");
@@ -161,6 +161,52 @@ public class CourseTests(AppServer app)
         await Assertions.Expect(chart.Locator("svg.main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(chart.Locator(".chart-summary")).ToContainTextAsync("9.9× faster with 90% of the time sped up 1000×");
         await page.AssertAccessibleAsync("lesson 7 with its explorer preset");
+    }
+
+    /// <summary>
+    /// Lesson 8's notebook round trip in the browser: the notebook downloads, a pasted result that is not one is
+    /// refused with what to do, a T4's result shows the learner's card (my-gpu) beside the reference and in the
+    /// calculator, and personal mode keeps it in the browser: a reload and lesson 5 still show it.
+    /// </summary>
+    [Fact]
+    public async Task Lesson8_APastedNotebookResult_ShowsTheLearnersOwnCard_AndTheBrowserKeepsIt()
+    {
+        const string t4 = """{"learndl": "learndl-gpu-result", "version": 1, "measured": "2026-12-06", "torch": "2.5.1+cu121", "device": "cuda", "gpu": "Tesla T4", "cpu": "Intel(R) Xeon(R) CPU @ 2.20GHz", "cpu_threads": 2, "image_size": 224, "resnet18": [{"precision": "fp32", "batch": 32, "train": false, "seconds_per_batch": 0.0291, "images_per_second": 1100.0}, {"precision": "fp32", "batch": 32, "train": true, "seconds_per_batch": 0.097, "images_per_second": 330.0}, {"precision": "amp", "batch": 32, "train": true, "seconds_per_batch": 0.0356, "images_per_second": 900.0}], "matmul": [{"precision": "fp32", "n": 4096, "seconds": 0.032, "gflops": 4295.0}]}""";
+        var page = await app.NewPageAsync(height: 1200);
+        await page.GotoAsync(app.BaseUrl + "/lessons/where-to-get-a-gpu");
+        await page.WaitForCircuitAsync();
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=gpu-notebook]").ClickAsync());
+        Assert.Equal("learndl-measure-my-gpu.ipynb", download.SuggestedFilename);
+        var notebook = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.Contains("\"nbformat\": 4", notebook);
+        Assert.Contains("Change runtime type", notebook);
+
+        var input = page.Locator("[data-testid=gpu-result-input]");
+        await input.FillAsync("the notebook said it worked");
+        await page.Locator("#gpu-result-keep").ClickAsync();
+        await Assertions.Expect(page.Locator("#gpu-result-problems")).ToContainTextAsync("paste the one line of JSON its last cell printed");
+        await Assertions.Expect(page.Locator("[data-testid=my-gpu]")).ToHaveCountAsync(0);
+
+        await input.FillAsync(t4);
+        await page.Locator("#gpu-result-keep").ClickAsync();
+        var mine = page.Locator("[data-testid=my-gpu]");
+        await Assertions.Expect(mine).ToContainTextAsync("Tesla T4");
+        await Assertions.Expect(mine).ToContainTextAsync("measured by you");
+        await Assertions.Expect(mine).ToContainTextAsync("1,100 images a second");
+        await Assertions.Expect(mine).ToContainTextAsync("NVIDIA H200");
+        await Assertions.Expect(page.Locator("#calc-gpu")).ToHaveValueAsync(new Regex("^1,?100"));
+        await page.AssertAccessibleAsync("lesson 8 with the learner's card");
+
+        await page.ReloadAsync();
+        await page.WaitForCircuitAsync();
+        await Assertions.Expect(page.Locator("[data-testid=my-gpu]")).ToContainTextAsync("Tesla T4");
+        await page.GotoAsync(app.BaseUrl + "/lessons/do-you-need-a-gpu");
+        await page.WaitForCircuitAsync();
+        await Assertions.Expect(page.Locator("[data-testid=my-gpu]")).ToContainTextAsync("Tesla T4");
+        await page.GotoAsync(app.BaseUrl + "/compare");
+        await page.WaitForCircuitAsync();
+        await Assertions.Expect(page.Locator("[data-testid=my-gpu]")).ToContainTextAsync("yours, measured by you");
     }
 
     /// <summary>Lesson 5 by keyboard: a guess at the exercise's time, the run that answers it, and the accuracy interval recomputed as numbers are typed.</summary>

@@ -26,6 +26,7 @@ namespace LearnDL.Web.Tests;
 public class ComponentTests : RunServiceContext
 {
     private MemoryProgressStore Progress { get; } = new();
+    internal MemoryGpuStore MyGpu { get; } = new();
 
     public ComponentTests() : base(o => o.GpuPrices = [new() { Name = "Example cloud GPU", PerHour = 2m }])
     {
@@ -36,6 +37,9 @@ public class ComponentTests : RunServiceContext
         Services.AddSingleton<IProgressStore>(Progress);
         Services.AddScoped<LessonProgress>();
         Services.AddSingleton<RunClassifier>();
+        Services.AddSingleton<LearnDL.Web.Features.MyGpu.IMyGpuStore>(MyGpu);
+        Services.AddScoped<LearnDL.Web.Features.MyGpu.MyGpuState>();
+        Services.AddSingleton<LearnDL.Web.Features.MyGpu.ClassGpus>();
         // A signed-in learner, as the owner cookie gives every browser.
         var learner = RunOwner.NewLearner();
         AddAuthorization().SetAuthorized(learner.Name).SetClaims(learner.ToPrincipal("test").Claims.ToArray());
@@ -225,5 +229,49 @@ public class ComponentTests : RunServiceContext
         cut.WaitForAssertion(() => Assert.Contains("On the CPU:", cut.Find("#calc-result").TextContent));
         Assert.Contains("NVIDIA H200", cut.Markup); // no GPU run here: the labelled reference speed
         Assert.Contains("$", cut.Find("#calc-result").TextContent);
+    }
+
+    /// <summary>Lesson 8's panel: a pasted result is checked, kept (here in the stand-in for the browser) and shown as the learner's card; the calculator offers it first.</summary>
+    [Fact]
+    public void MyGpuPanel_APastedResult_IsKeptAndShownAsTheLearnersCard_AndTheCalculatorOffersIt()
+    {
+        var panel = Render<LearnDL.Web.Features.MyGpu.MyGpuPanel>();
+        var calculator = Render<GpuCalculatorDemo>();
+        Assert.Equal(LearnDL.Web.Features.MyGpu.GpuNotebookEndpoint.Path, panel.Find("[data-testid=gpu-notebook]").GetAttribute("href"));
+        panel.Find("[data-testid=gpu-result-input]").Input("{\"learndl\": \"something else\"}");
+        panel.Find("#gpu-result-keep").Click();
+        panel.WaitForAssertion(() => Assert.Contains("not a LearnDL GPU result", panel.Find("#gpu-result-problems").TextContent));
+        Assert.Null(MyGpu.Gpu);
+
+        panel.Find("[data-testid=gpu-result-input]").Input(MyGpuTests.T4Result);
+        panel.Find("#gpu-result-keep").Click();
+        panel.WaitForAssertion(() => Assert.Contains("Tesla T4", panel.Find("[data-testid=my-gpu]").TextContent));
+        Assert.Contains("measured by you", panel.Find("[data-testid=my-gpu]").TextContent);
+        Assert.Equal("Tesla T4", MyGpu.Gpu?.Name);
+        calculator.WaitForAssertion(() => Assert.Contains("measured by you on Tesla T4", calculator.Markup));
+
+        panel.Find("#gpu-result-forget").Click();
+        panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("[data-testid=my-gpu]")));
+        Assert.Null(MyGpu.Gpu);
+    }
+
+    /// <summary>/instructor's table of the class's cards, beside the reference.</summary>
+    [Fact]
+    public async Task ClassGpusPanel_ListsTheCardsStudentsMeasured()
+    {
+        var factory = Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LearnDL.Web.Data.LearnDbContext>>();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            db.Students.Add(new LearnDL.Web.Data.StudentRecord { Id = "s1", DisplayName = "Ada", NormalizedName = "ADA", CreatedAt = DateTimeOffset.UtcNow, LastSeenAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        await new LearnDL.Web.Features.MyGpu.StudentGpuStore(factory, "s1").SaveAsync(LearnDL.Web.Features.MyGpu.GpuResultParser.Parse(MyGpuTests.T4Result).Gpu!);
+        var cut = Render<LearnDL.Web.Features.Instructor.ClassGpusPanel>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=class-gpus] tbody tr").Count));
+        var rows = cut.FindAll("[data-testid=class-gpus] tbody tr");
+        Assert.Contains("Ada", rows[0].TextContent);
+        Assert.Contains("Tesla T4", rows[0].TextContent);
+        Assert.Contains("1,100", rows[0].TextContent);
+        Assert.Contains("NVIDIA H200", rows[1].TextContent);
     }
 }

@@ -152,7 +152,7 @@ public class LessonContentTests
     [Fact]
     public void EveryFigureName_Renders_WithOrWithoutThisServersMeasurements()
     {
-        var cpuRun = new MeasuredRun(Guid.NewGuid(), "cpu", 400, 80, 0.9, 20, [new("prepare", 1), new("decode", 2), new("resize", 1), new("featurize", 15), new("train", 2), new("evaluate", 0.5)]);
+        var cpuRun = new MeasuredRun(Guid.NewGuid(), "cpu", 400, 80, 0.9, 20, [new("prepare", 1), new("decode", 2), new("resize", 1), new("featurize", 15), new("train", 2), new("evaluate", 0.5)], Epochs: 2);
         var measured = new CourseNumbers(Reference, new ServerFigures(new MeasuredSpeed("cpu", 40, 3, DateTimeOffset.UtcNow), null, cpuRun));
         var none = new CourseNumbers(Reference, ServerFigures.None);
         foreach (var name in CourseNumbers.Names)
@@ -163,7 +163,8 @@ public class LessonContentTests
             Assert.False(string.IsNullOrWhiteSpace(none[name].Text), name);
         }
         Assert.Equal("40 images a second", measured["here.cpu.rate"].Text);
-        Assert.StartsWith("not measured here yet", none["here.cpu.rate"].Text);
+        Assert.True(none["here.cpu.rate"].Pending);
+        Assert.Contains("start a Try-it", none["here.cpu.rate"].Source);
         Assert.Equal("9,053 images a second", measured["ref.fwd.b64"].Text);
         Assert.Equal("FP32, TF32 off", measured["ref.precision"].Text);
         Assert.Equal("133 images a second", measured["here.loading.rate"].Text); // 400 images decoded and resized in 2 + 1 s on one thread
@@ -184,7 +185,7 @@ public class LessonContentTests
     {
         var text = string.Join(" ", Repository.Find("where-to-get-a-gpu")!.Blocks.OfType<ProseBlock>().Select(p => p.Markdown));
         Assert.Contains("[[calc.60k20.ref]]", text);
-        var fromCalculator = GpuTimeCalculator.Estimate(new(60_000, 20, TrainingKind.EveryLayer, 1, Reference.Speed("gpu", false), 0)).GpuSeconds;
+        var fromCalculator = GpuTimeCalculator.Estimate(new(60_000, 20, TrainingKind.EveryLayer, 1, Reference.Speed("gpu", false), 0, TrainingCost.From(Reference), null)).GpuSeconds;
         Assert.Equal(LearnDL.Web.Features.Shared.Durations.InWords(fromCalculator), new CourseNumbers(Reference, ServerFigures.None)["calc.60k20.ref"].Text);
     }
 

@@ -56,20 +56,32 @@ public class LessonDemoLogicTests
         Assert.Equal(100, b.RateWithGpu, 9);          // decoding's pace: 100 images/s
         Assert.Equal(2.5, b.RealGain, 9);             // 2.5 times faster, not 100
         Assert.Null(LoadingBottleneck.From(null, 100));
+        // Beside a GPU every core but one decodes: on 16 cores, 15 threads give 1,500 images/s, and the 100× network (4,000) still waits.
+        var wide = new LoadingBottleneck(400, 4, 10, 100, GpuPreparers: 15);
+        Assert.Equal(1500, wide.RateWithGpu, 9);
+        Assert.True(wide.LoadingBound);
+        Assert.False(new LoadingBottleneck(400, 4, 10, 100, GpuPreparers: 60).LoadingBound); // 6,000 decoded a second: the network is the slower
+        var run = new MeasuredRun(Guid.NewGuid(), "cpu", 400, 80, 0.9, 20, [new("decode", 3), new("resize", 1), new("featurize", 10)]);
+        Assert.Equal(1, LoadingBottleneck.From(run, 100, cores: 2)!.GpuPreparers);
+        Assert.Equal(15, LoadingBottleneck.From(run, 100, cores: 16)!.GpuPreparers);
     }
 
     [Fact]
     public void JobSizes_CountDecodingOnTheGpuRows_AndSayWhenNothingWasMeasured()
     {
-        var rows = JobSizes.Times(cpuImagesPerSecond: 50, loadingImagesPerSecond: 200, Reference);
+        var head = new HeadTime(0.0001, "a run");
+        var rows = JobSizes.Times(cpuImagesPerSecond: 50, loadingImagesPerSecond: 200, Reference, head, cores: 2);
         var big = rows.Single(r => r.Job.Images == 60_000 && r.Job.Kind == TrainingKind.FeaturizeOnce);
-        Assert.Equal(60_000 / 50.0 + 5 * GpuTimeCalculator.HeadSecondsPerEpoch, big.CpuSeconds!.Value, 6);
-        Assert.Equal(60_000 / Reference.Speed("gpu", false) + 5 * GpuTimeCalculator.HeadSecondsPerEpoch, big.GpuNetworkSeconds, 6);
-        // One decoding thread at 200 images/s: 300 s, far more than the network's few seconds.
-        Assert.Equal(300 + 5 * GpuTimeCalculator.HeadSecondsPerEpoch, big.GpuWithLoadingSeconds!.Value, 6);
+        Assert.Equal(60_000 / 50.0 + head.Seconds(60_000, 5), big.CpuSeconds!.Value, 6);
+        Assert.Equal(60_000 / Reference.Speed("gpu", false) + head.Seconds(60_000, 5), big.GpuNetworkSeconds, 6);
+        // On 2 cores one thread decodes beside a GPU, at 200 images/s: 300 s, far more than the network's few seconds.
+        Assert.Equal(300 + head.Seconds(60_000, 5), big.GpuWithLoadingSeconds!.Value, 6);
+        // On 16 cores, 15 threads decode: 20 s.
+        var wide = JobSizes.Times(50, 200, Reference, head, cores: 16).Single(r => r.Job.Images == 60_000 && r.Job.Kind == TrainingKind.FeaturizeOnce);
+        Assert.Equal(60_000 / (200.0 * 15) + head.Seconds(60_000, 5), wide.GpuWithLoadingSeconds!.Value, 6);
         var training = rows.Single(r => r.Job.Kind == TrainingKind.EveryLayer);
         Assert.Equal(60_000 * 10 / Reference.Speed("gpu", true), training.GpuNetworkSeconds, 6); // the measured training speed
-        Assert.All(JobSizes.Times(null, null, Reference), r => Assert.Null(r.CpuSeconds));
+        Assert.All(JobSizes.Times(null, null, Reference, null, 2), r => Assert.Null(r.CpuSeconds));
     }
 
     [Fact]

@@ -85,6 +85,16 @@ public class WebAppTests : IDisposable
         Assert.Matches("<div id=\"blazor-error-ui\" role=\"alert\">[^<]*stopped working[^<]*<a href(=\"\")? class=\"reload\">", html);
     }
 
+    /// <summary>Lesson 8's download: the notebook a learner opens in Colab or Kaggle.</summary>
+    [Fact]
+    public async Task GpuNotebook_DownloadsAsAnIpynbFile()
+    {
+        var response = await _factory.CreateClient().GetAsync(LearnDL.Web.Features.MyGpu.GpuNotebookEndpoint.Path);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(LearnDL.Web.Features.MyGpu.GpuNotebook.FileName, response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName);
+        Assert.Contains("learndl-gpu-result", await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task Lesson_Picture_IsServedUnderContent()
     {

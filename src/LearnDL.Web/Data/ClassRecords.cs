@@ -65,3 +65,22 @@ public sealed class LearningEventRecord
 }
 
 public enum LearningEventKind { Opened, Answered, Finished }
+
+/// <summary>
+/// The GPU a student measured with lesson 8's notebook (class mode): one per student, the latest they gave.
+/// The figures the instructor's table shows are columns; the whole result is kept as the notebook's JSON.
+/// </summary>
+public sealed class StudentGpuRecord
+{
+    public string StudentId { get; set; } = "";
+    public string Card { get; set; } = "";
+    /// <summary>"cuda", or "cpu" when the notebook had no GPU runtime.</summary>
+    public string Device { get; set; } = "";
+    public double ForwardImagesPerSecond { get; set; }
+    public double TrainImagesPerSecond { get; set; }
+    public double? AmpTrainImagesPerSecond { get; set; }
+    /// <summary>The day the notebook measured it (yyyy-MM-dd, as it printed).</summary>
+    public string Measured { get; set; } = "";
+    public string Json { get; set; } = "";
+    public DateTimeOffset SavedAt { get; set; }
+}

@@ -11,6 +11,7 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
     public DbSet<ProgressRecord> Progress => Set<ProgressRecord>();
     public DbSet<ClassStateRecord> ClassState => Set<ClassStateRecord>();
     public DbSet<LearningEventRecord> LearningEvents => Set<LearningEventRecord>();
+    public DbSet<StudentGpuRecord> StudentGpus => Set<StudentGpuRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -43,6 +44,13 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         learning.Property(e => e.Kind).HasConversion<string>().HasMaxLength(16);
         learning.Property(e => e.At).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
         learning.HasIndex(e => new { e.StudentId, e.At });
+
+        var gpu = model.Entity<StudentGpuRecord>();
+        gpu.HasKey(g => g.StudentId);
+        gpu.Property(g => g.Card).HasMaxLength(100);
+        gpu.Property(g => g.Device).HasMaxLength(8);
+        gpu.Property(g => g.Measured).HasMaxLength(10);
+        gpu.Property(g => g.SavedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
 
         // One row, always number 1: not generated.
         model.Entity<ClassStateRecord>().Property(c => c.Id).ValueGeneratedNever();

@@ -148,7 +148,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
 
     /// <summary>
     /// Takes a student out of the class: their name is free again and their browser must join anew. Their runs
-    /// stay in the class's history (under "(removed)"), their lesson progress and the class pulse's records of them go.
+    /// stay in the class's history (under "(removed)"), their lesson progress, their measured GPU and the class pulse's records of them go.
     /// </summary>
     public async Task<bool> RemoveAsync(string studentId)
     {
@@ -156,6 +156,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
         await using var transaction = await db.Database.BeginTransactionAsync();
         await db.Progress.Where(p => p.OwnerId == studentId).ExecuteDeleteAsync();
         await db.LearningEvents.Where(e => e.StudentId == studentId).ExecuteDeleteAsync();
+        await db.StudentGpus.Where(g => g.StudentId == studentId).ExecuteDeleteAsync();
         var removed = await db.Students.Where(s => s.Id == studentId).ExecuteDeleteAsync() > 0;
         await transaction.CommitAsync();
         networks.Forget(studentId);
@@ -165,7 +166,7 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
 
     /// <summary>
     /// A student who lost their browser's cookie joined again under a new name: everything the old identity
-    /// had (runs, shared runs, uploads, lesson progress, the class pulse's records) moves to the new one, and the old
+    /// had (runs, shared runs, uploads, lesson progress, a measured GPU, the class pulse's records) moves to the new one, and the old
     /// one is removed. Where both had the same thing (a run they were both on, an answer to the same question) the new
     /// one's stays; the pulse's records of both are kept, in the order they happened, so a first try stays the first.
     /// </summary>
@@ -184,6 +185,9 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
         await db.Progress.Where(p => p.OwnerId == fromId && intoKeys.Contains(p.Key)).ExecuteDeleteAsync();
         await db.Progress.Where(p => p.OwnerId == fromId).ExecuteUpdateAsync(u => u.SetProperty(p => p.OwnerId, intoId));
         await db.LearningEvents.Where(e => e.StudentId == fromId).ExecuteUpdateAsync(u => u.SetProperty(e => e.StudentId, intoId));
+        // One card per student: the new identity's stays when both gave one.
+        if (await db.StudentGpus.AnyAsync(g => g.StudentId == intoId)) await db.StudentGpus.Where(g => g.StudentId == fromId).ExecuteDeleteAsync();
+        else await db.StudentGpus.Where(g => g.StudentId == fromId).ExecuteUpdateAsync(u => u.SetProperty(g => g.StudentId, intoId));
         await db.Students.Where(s => s.Id == fromId).ExecuteDeleteAsync();
         await transaction.CommitAsync();
         networks.Forget(fromId);

@@ -104,6 +104,26 @@ public class ClassModeTests : ClassAppTests
         Assert.Empty(await uploads.VisibleToAsync(ada));
     }
 
+    /// <summary>A student's measured GPU is theirs: it follows a merge into their new name, and goes when they are removed.</summary>
+    [Fact]
+    public async Task StudentsGpu_FollowsAMerge_AndGoesWithTheStudent()
+    {
+        _ = _factory.CreateClient(); // starts the host
+        var students = _factory.Services.GetRequiredService<StudentRegistry>();
+        var factory = _factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LearnDL.Web.Data.LearnDbContext>>();
+        var gpus = _factory.Services.GetRequiredService<LearnDL.Web.Features.MyGpu.ClassGpus>();
+        var old = (await students.JoinAsync("Ada", null)).Owner!;
+        var renewed = (await students.JoinAsync("Ada again", null)).Owner!;
+        await new LearnDL.Web.Features.MyGpu.StudentGpuStore(factory, old.Id).SaveAsync(LearnDL.Web.Features.MyGpu.GpuResultParser.Parse(MyGpuTests.T4Result).Gpu!);
+        Assert.Null(await students.MergeAsync(old.Id, renewed.Id));
+        Assert.Equal("Tesla T4", (await new LearnDL.Web.Features.MyGpu.StudentGpuStore(factory, renewed.Id).LoadAsync())?.Name);
+        Assert.Equal("Ada again", Assert.Single(await gpus.ListAsync()).Student);
+        Assert.True(await students.RemoveAsync(renewed.Id));
+        Assert.Empty(await gpus.ListAsync());
+        await using var db = await factory.CreateDbContextAsync();
+        Assert.Empty(db.StudentGpus);
+    }
+
     [Fact]
     public async Task Anonymous_IsSentToChooseAName_TheInstructorsPagesToSignIn_AndTheApiAnswers401()
     {

@@ -245,6 +245,47 @@ namespace LearnDL.Web.Data.Migrations
                     b.ToTable("Runs");
                 });
 
+            modelBuilder.Entity("LearnDL.Web.Data.StudentGpuRecord", b =>
+                {
+                    b.Property<string>("StudentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("AmpTrainImagesPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Card")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Device")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("ForwardImagesPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Measured")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("TrainImagesPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("StudentId");
+
+                    b.ToTable("StudentGpus");
+                });
+
             modelBuilder.Entity("LearnDL.Web.Data.StudentRecord", b =>
                 {
                     b.Property<string>("Id")

@@ -2,16 +2,23 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using LearnDL.Web.Features.Lessons.Demos;
+using LearnDL.Training.Text;
 using LearnDL.Web.Features.Shared;
 
 namespace LearnDL.Web.Features.Lessons;
 
-/// <summary>A figure a lesson states, as text, and where it comes from.</summary>
-public sealed record CourseNumber(string Text, string Source);
+/// <summary>
+/// A figure a lesson states, as text, and where it comes from. A pending figure (this server has not measured
+/// it yet) is shown as a button that leads to the measurement, never as a phrase in the sentence.
+/// </summary>
+public sealed record CourseNumber(string Text, string Source, bool Pending = false);
 
 /// <summary>What this server has measured, for the figures that come from it (each may be missing).</summary>
 public sealed record ServerFigures(MeasuredSpeed? Cpu, MeasuredSpeed? Gpu, MeasuredRun? LastCpuRun)
 {
+    /// <summary>This server's logical cores (a live figure: the course never assumes two).</summary>
+    public int Cores { get; init; } = Environment.ProcessorCount;
+
     public static readonly ServerFigures None = new(null, null, null);
 
     public static async Task<ServerFigures> ReadAsync(MeasuredSpeeds speeds) =>
@@ -29,8 +36,10 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
 {
     private delegate CourseNumber Definition(GpuReference reference, ServerFigures here);
 
-    private const string NotYet = "not measured here yet (start a Try-it of at least 40 images on the CPU, then reload this page)";
-    private const string NoRunYet = "not measured here yet (no finished CPU run of at least 40 images: start one, then reload this page)";
+    /// <summary>What a pending figure's button says, and how it is measured.</summary>
+    public const string PendingLabel = "measure it";
+    private static readonly CourseNumber NotYet = new(PendingLabel, "Not measured on this server yet: start a Try-it of at least 40 images on the CPU, then reload this page.", Pending: true);
+    private static readonly CourseNumber NoRunYet = new(PendingLabel, "Not measured on this server yet: finish a CPU run of at least 40 images (a Try-it), then reload this page.", Pending: true);
 
     private static readonly Dictionary<string, Definition> Definitions = Build();
 
@@ -40,12 +49,22 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
     public CourseNumber this[string name] =>
         Definitions.TryGetValue(name, out var definition) ? definition(reference, here) : throw new KeyNotFoundException($"No course figure is called '{name}'.");
 
-    /// <summary>Fills a lesson's HTML: each <c>[[NAME]]</c> becomes its figure, with its source on hover and for screen readers' descriptions.</summary>
-    public string Render(string html) => Token().Replace(html, m =>
+    /// <summary>
+    /// Fills a lesson's HTML: each <c>[[NAME]]</c> becomes its figure, with its source on hover and for screen
+    /// readers' descriptions; a pending one becomes a button to <paramref name="measureHref"/> (the lesson's own
+    /// Try-it, or one that measures it), its accessible name its visible label followed by how to measure it.
+    /// </summary>
+    public string Render(string html, string measureHref = DefaultMeasureHref) => Token().Replace(html, m =>
     {
         var number = this[m.Groups[1].Value];
-        return $"<span class=\"course-number\" data-number=\"{m.Groups[1].Value}\" title=\"{WebUtility.HtmlEncode(number.Source)}\">{WebUtility.HtmlEncode(number.Text)}</span>";
+        var source = WebUtility.HtmlEncode(number.Source);
+        return number.Pending
+            ? $"<a role=\"button\" class=\"course-number pending-figure\" data-number=\"{m.Groups[1].Value}\" data-pending=\"yes\" href=\"{WebUtility.HtmlEncode(measureHref)}\" title=\"{source}\" aria-label=\"{WebUtility.HtmlEncode(number.Text)}: {source}\">{WebUtility.HtmlEncode(number.Text)}</a>"
+            : $"<span class=\"course-number\" data-number=\"{m.Groups[1].Value}\" title=\"{source}\">{WebUtility.HtmlEncode(number.Text)}</span>";
     });
+
+    /// <summary>Where a page with no Try-it of its own sends a learner to measure: lesson 1's Try-it.</summary>
+    public const string DefaultMeasureHref = "/lessons/cpu-and-gpu#try-it-cpu-small";
 
     /// <summary>The names a piece of text uses.</summary>
     public static IEnumerable<string> NamesIn(string text) => Token().Matches(text).Select(m => m.Groups[1].Value);
@@ -88,6 +107,7 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
         // Counted from ResNet18's architecture.
         d["resnet.conv-outputs"] = (_, _) => new($"{ResNet18Work.ConvolutionOutputValues / 1e6:0.0} million numbers", "counted from ResNet18's architecture (ResNet18Work.ConvolutionOutputValues)");
         d["resnet.conv-outputs.mb"] = (_, _) => new($"{ResNet18Work.ConvolutionOutputValues * 4 / 1e6:0.0} MB", "ResNet18's convolution outputs for one 224×224 image × 4 bytes (FP32)");
+        d["resnet.conv-outputs.b32"] = (_, _) => new($"{32 * ResNet18Work.ConvolutionOutputValues * 4 / 1e6:N0} MB", "batch 32 × ResNet18's convolution outputs per image × 4 bytes (FP32)");
         d["resnet.conv-outputs.b64"] = (_, _) => new($"{64 * ResNet18Work.ConvolutionOutputValues * 4 / 1e6:N0} MB", "batch 64 × ResNet18's convolution outputs per image × 4 bytes (FP32)");
         d["resnet.weights.mb"] = (_, _) => new($"{ResNet18Work.Weights * 4 / 1e6:0} MB", $"ResNet18's {ResNet18Work.Weights:N0} weights × 4 bytes (FP32)");
 
@@ -114,35 +134,46 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
         // This server.
         d["here.cpu.rate"] = (_, h) => h.Cpu is { } c
             ? new(Rate(c.ImagesPerSecond), $"measured on this server: the median of its last {c.Runs} CPU runs")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.cpu.gmacs"] = (_, h) => h.Cpu is { } c
             ? new($"{Num(c.ImagesPerSecond * ResNet18Work.ForwardMultiplyAdds / 1e9)} billion multiply-adds a second", $"this server's measured {Rate(c.ImagesPerSecond)} × ResNet-18's multiply-adds per image")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.cpu.2000"] = (_, h) => h.Cpu is { } c
             ? new(Durations.InWords(2000 / c.ImagesPerSecond), $"2000 images at this server's measured {Rate(c.ImagesPerSecond)}")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.vs-ref"] = (r, h) => h.Cpu is { } c
             ? new(Times(r.Speed("gpu", false) / c.ImagesPerSecond), $"the {r.Gpu}'s forward speed over this server's measured CPU speed")
-            : new(NotYet, "this server's runs");
+            : NotYet;
         d["here.loading.rate"] = (_, h) => h.LastCpuRun is { LoadingSeconds: > 0 } run
-            ? new(Rate(run.Images / run.LoadingSeconds), $"this server's last CPU run: {run.Images} images decoded and resized on one thread in {run.LoadingSeconds:0.0} s")
-            : new(NoRunYet, "this server's runs");
+            ? new(Rate(run.Images / run.LoadingSeconds), $"this server's last CPU run: {run.Images} images decoded and resized on one thread in {run.LoadingSeconds:0.0} s (small pictures: tiles or 28×28 Fashion-MNIST; camera photos decode far slower)")
+            : NoRunYet;
         d["here.network.share"] = (_, h) => h.LastCpuRun is { } run
             ? new($"{100 * run.NetworkShare:0}%", $"this server's last CPU run: {run.NetworkSeconds:0.0} s of {run.TotalSeconds:0.0} s in the network")
-            : new(NoRunYet, "this server's runs");
+            : NoRunYet;
 
-        // Worked out with lesson 8's calculator, so the text and the calculator agree.
-        d["calc.60k20.ref"] = (r, _) => new(Durations.InWords(EveryLayer(60_000, 20, r.Speed("gpu", false))), $"lesson 8's calculator: 60,000 images, 20 epochs, every layer, at the {r.Gpu}'s measured forward speed");
-        d["calc.60k20.t4"] = (r, _) => new(Durations.InWords(EveryLayer(60_000, 20, GpuDatasheets.EstimateFromRatio(GpuDatasheets.T4, r.Speed("gpu", false)))),
-            "lesson 8's calculator at the T4's speed estimated from the datasheet ratio");
-        d["calc.60k20.here"] = (_, h) => h.Cpu is { } c
-            ? new(Durations.InWords(EveryLayer(60_000, 20, c.ImagesPerSecond)), "lesson 8's calculator at this server's measured CPU speed")
-            : new(NotYet, "this server's runs");
+        d["here.cores"] = (_, h) => new(Plural.Of(h.Cores, "core"), "this server's logical cores, read when the page is shown");
+        d["here.gpu-preparers"] = (_, h) => new(Plural.Of(JobSizes.GpuPreparers(h.Cores), "thread"), "LearnDL's FeaturizeParallelism: beside a GPU, every core but one decodes and resizes");
+        d["ref.gpu.gmacs"] = (r, _) => new($"{Num(r.Speed("gpu", false) * ResNet18Work.ForwardMultiplyAdds / 1e9)} billion multiply-adds a second",
+            $"the {r.Gpu}'s measured forward speed at batch 64 × ResNet-18's multiply-adds per image ({r.Source})");
+        d["head.per-epoch.2000"] = (_, h) => HeadTime.From(h.LastCpuRun) is { } head
+            ? new(Durations.InWords(head.Seconds(2000, 1)), head.Source + ", scaled to 2000 images")
+            : NoRunYet;
+
+        // Worked out with lesson 8's calculator (TrainingTime's one rule), so the text and the calculator agree.
+        d["calc.60k20.ref"] = (r, _) => new(Durations.InWords(EveryLayer(r, 60_000, 20, r.Speed("gpu", false), gpu: true)), $"lesson 8's calculator: 60,000 images, 20 epochs, every layer, at the {r.Gpu}'s measured training speed");
+        d["calc.60k20.t4"] = (r, _) => new(Durations.InWords(EveryLayer(r, 60_000, 20, GpuDatasheets.EstimateFromRatio(GpuDatasheets.T4, r.Speed("gpu", false)), gpu: true)),
+            "lesson 8's calculator at the T4's speed estimated from the datasheet ratio, with the reference GPU's measured training cost");
+        d["calc.60k20.here"] = (r, h) => h.Cpu is { } c
+            ? new(Durations.InWords(EveryLayer(r, 60_000, 20, c.ImagesPerSecond, gpu: false)), "lesson 8's calculator at this server's measured CPU speed, with the reference CPU's measured training cost")
+            : NotYet;
         return d;
     }
 
-    private static double EveryLayer(int images, int epochs, double forwardPerSecond) =>
-        GpuTimeCalculator.Estimate(new(images, epochs, TrainingKind.EveryLayer, forwardPerSecond, forwardPerSecond, 0)).GpuSeconds;
+    private static double EveryLayer(GpuReference reference, int images, int epochs, double forwardPerSecond, bool gpu)
+    {
+        var cost = TrainingCost.From(reference);
+        return TrainingTime.Seconds(images, epochs, TrainingKind.EveryLayer, forwardPerSecond, gpu ? cost.Gpu : cost.Cpu, null);
+    }
 
     private static string Num(double value) => value.ToString(value >= 100 ? "N0" : value >= 10 ? "0.#" : "0.##", CultureInfo.InvariantCulture);
     private static string Rate(double? perSecond) => perSecond is { } v && double.IsFinite(v) ? $"{Num(v)} images a second" : "not in the reference file";

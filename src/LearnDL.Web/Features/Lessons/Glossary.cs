@@ -59,42 +59,71 @@ public sealed class Glossary(IReadOnlyList<GlossaryTerm> terms, string introduct
 public sealed record TermUse(GlossaryTerm Term, Lesson Lesson, string Context, bool Linked, bool Defined);
 
 /// <summary>
-/// Reads the course as a learner does, lesson after lesson, and finds each term's uses. Until a learner
-/// has reached the definition (in bold, in the lesson the glossary names), the first use of the term in
-/// each lesson must link to its glossary entry; the uses after that link, in the same lesson, may not.
+/// Reads the course as a learner does, lesson after lesson, and finds each term's uses, in the prose and in
+/// the pictures' words and check questions around it. Until a learner has reached the definition (in bold,
+/// in the lesson the glossary names), the first use of the term in each lesson must link to its glossary
+/// entry; the uses after that link, in the same lesson, may not. A picture's words or a question cannot
+/// link: they must come after the definition or a linked use, or do without the term.
 /// </summary>
 public static partial class GlossaryCheck
 {
+    /// <summary>
+    /// A term's uses in a lesson, in reading order: its prose (where a use may link to the glossary or
+    /// define the term in bold) and the plain text a learner also reads, which cannot link: picture alt
+    /// text and captions, check questions, their answers and the explanations of each answer.
+    /// </summary>
     public static IEnumerable<TermUse> Uses(GlossaryTerm term, Lesson lesson)
     {
         var pattern = new Regex(@"\b(" + string.Join("|", term.Forms.OrderByDescending(f => f.Length).Select(Regex.Escape)) + @")\b", RegexOptions.IgnoreCase);
-        foreach (var html in lesson.Blocks.OfType<ProseBlock>().Select(p => p.Html))
+        foreach (var block in lesson.Blocks)
         {
-            // Walk the text outside tags, knowing which link, bold and code elements each piece is in.
-            string? link = null;
-            int strong = 0, code = 0;
-            foreach (Match piece in Piece().Matches(html))
+            var uses = block switch
             {
-                if (piece.Groups["tag"].Success)
-                {
-                    var tag = piece.Groups["tag"].Value;
-                    if (tag.StartsWith("<a ", StringComparison.Ordinal)) link = Href().Match(tag) is { Success: true } h ? h.Groups[1].Value : "";
-                    else if (tag == "</a>") link = null;
-                    else if (tag is "<strong>") strong++;
-                    else if (tag is "</strong>") strong--;
-                    else if (tag.StartsWith("<code", StringComparison.Ordinal) || tag.StartsWith("<pre", StringComparison.Ordinal)) code++;
-                    else if (tag is "</code>" or "</pre>") code--;
-                    continue;
-                }
-                if (code > 0) continue;
-                var text = WebUtility.HtmlDecode(piece.Groups["text"].Value);
-                foreach (Match use in pattern.Matches(text))
-                {
-                    var from = Math.Max(0, use.Index - 40);
-                    var context = text.Substring(from, Math.Min(text.Length - from, use.Length + 80)).ReplaceLineEndings(" ");
-                    yield return new(term, lesson, context, link == term.Url, strong > 0 && lesson.Slug == term.Lesson);
-                }
+                ProseBlock prose => InProse(term, lesson, pattern, prose.Html),
+                FigureBlock figure => InPlainText(term, lesson, pattern, $"picture {figure.Figure.File}", figure.Figure.Caption, figure.Figure.Alt),
+                CheckBlock check => InPlainText(term, lesson, pattern, $"question '{check.Question.Id}'",
+                    [check.Question.Text, .. check.Question.Answers.SelectMany(a => new[] { a.Text, a.Why })]),
+                _ => [],
+            };
+            foreach (var use in uses) yield return use;
+        }
+    }
+
+    private static IEnumerable<TermUse> InPlainText(GlossaryTerm term, Lesson lesson, Regex pattern, string where, params string[] texts)
+    {
+        foreach (var text in texts)
+            foreach (Match use in pattern.Matches(text))
+                yield return new(term, lesson, $"{where}: " + Around(text, use), Linked: false, Defined: false);
+    }
+
+    private static string Around(string text, Match use)
+    {
+        var from = Math.Max(0, use.Index - 40);
+        return text.Substring(from, Math.Min(text.Length - from, use.Length + 80)).ReplaceLineEndings(" ");
+    }
+
+    private static IEnumerable<TermUse> InProse(GlossaryTerm term, Lesson lesson, Regex pattern, string html)
+    {
+        // Walk the text outside tags, knowing which link, bold and code elements each piece is in.
+        string? link = null;
+        int strong = 0, code = 0;
+        foreach (Match piece in Piece().Matches(html))
+        {
+            if (piece.Groups["tag"].Success)
+            {
+                var tag = piece.Groups["tag"].Value;
+                if (tag.StartsWith("<a ", StringComparison.Ordinal)) link = Href().Match(tag) is { Success: true } h ? h.Groups[1].Value : "";
+                else if (tag == "</a>") link = null;
+                else if (tag is "<strong>") strong++;
+                else if (tag is "</strong>") strong--;
+                else if (tag.StartsWith("<code", StringComparison.Ordinal) || tag.StartsWith("<pre", StringComparison.Ordinal)) code++;
+                else if (tag is "</code>" or "</pre>") code--;
+                continue;
             }
+            if (code > 0) continue;
+            var text = WebUtility.HtmlDecode(piece.Groups["text"].Value);
+            foreach (Match use in pattern.Matches(text))
+                yield return new(term, lesson, Around(text, use), link == term.Url, strong > 0 && lesson.Slug == term.Lesson);
         }
     }
 

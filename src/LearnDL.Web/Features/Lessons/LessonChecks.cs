@@ -86,6 +86,69 @@ public static partial class LessonChecks
         return problems;
     }
 
+    /// <summary>
+    /// Bars that are not drawn to scale. A chart is a group with <c>data-scale="linear"</c> (bar length =
+    /// <c>data-px</c> × value) or <c>data-scale="log"</c> (bar length = <c>data-px-per-decade</c> × log10(value /
+    /// <c>data-from</c>)); each bar is a rect with its <c>data-value</c>, starting at <c>data-x</c>. A linear chart
+    /// whose values span more than 100 times must use a log axis: its small bars would not show.
+    /// </summary>
+    public static IReadOnlyList<string> ScaleProblems(string file, string svg)
+    {
+        static double D(XElement e, string name) => double.Parse((string?)e.Attribute(name) ?? throw new InvalidDataException($"no {name}"), System.Globalization.CultureInfo.InvariantCulture);
+        var problems = new List<string>();
+        foreach (var chart in XDocument.Parse(svg).Descendants().Where(e => e.Name.LocalName == "g" && e.Attribute("data-scale") is not null))
+        {
+            var bars = chart.Descendants().Where(e => e.Name.LocalName == "rect" && e.Attribute("data-value") is not null).ToList();
+            if (bars.Count == 0) { problems.Add($"{file}: a chart with no bars (rects with data-value)."); continue; }
+            var log = (string?)chart.Attribute("data-scale") == "log";
+            var values = bars.Select(b => D(b, "data-value")).ToList();
+            if (!log && values.Max() / values.Where(v => v > 0).DefaultIfEmpty(1).Min() > 100)
+                problems.Add($"{file}: its values span {values.Max() / values.Min():0}×, more than 100×, on a linear axis: draw it on a log axis.");
+            foreach (var bar in bars)
+            {
+                var value = D(bar, "data-value");
+                var expected = log ? D(chart, "data-px-per-decade") * Math.Log10(value / D(chart, "data-from")) : D(chart, "data-px") * value;
+                if (Math.Abs(D(bar, "width") - expected) > 0.6 || Math.Abs(D(bar, "x") - D(chart, "data-x")) > 0.6)
+                    problems.Add($"{file}: the bar for {value} is {D(bar, "width"):0.#} px long from x = {D(bar, "x"):0.#}; to scale it would be {expected:0.#} px from {D(chart, "data-x"):0.#}.");
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>
+    /// Citations that quote a title it is not: a source whose text names an issue or pull request by number
+    /// must link to that number, and a title it quotes (in "double quotes") must be the one recorded for
+    /// its address in lessons/citations.txt (checked against the page when the source was added).
+    /// </summary>
+    public static IReadOnlyList<string> CitationProblems(Lesson lesson, IReadOnlyDictionary<string, string> recordedTitles)
+    {
+        var problems = new List<string>();
+        foreach (var source in lesson.Sources)
+        {
+            foreach (Match named in NamedNumber().Matches(source.Text))
+                if (!source.Url.Contains("/" + named.Groups[2].Value, StringComparison.Ordinal))
+                    problems.Add($"{lesson.Slug}: source '{source.Id}' names {named.Value} but links to {(source.Url == "" ? "nothing" : source.Url)}.");
+            var quoted = QuotedTitle().Matches(source.Text).Select(m => m.Groups[1].Value).ToList();
+            if (quoted.Count == 0 || source.Url == "") continue;
+            if (!recordedTitles.TryGetValue(source.Url, out var title))
+                problems.Add($"{lesson.Slug}: source '{source.Id}' quotes a title for {source.Url}, which lessons/citations.txt does not record: check the page and add its title there.");
+            else if (!quoted.Contains(title))
+                problems.Add($"{lesson.Slug}: source '{source.Id}' quotes \"{quoted[0]}\", but the title of {source.Url} is \"{title}\".");
+        }
+        return problems;
+    }
+
+    /// <summary>lessons/citations.txt: one "address | title" a line, as read on the page.</summary>
+    public static IReadOnlyDictionary<string, string> LoadCitationTitles(string path) =>
+        File.ReadAllLines(path).Where(l => l.Contains(" | ", StringComparison.Ordinal) && !l.StartsWith('#'))
+            .Select(l => l.Split(" | ", 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+
+    [GeneratedRegex(@"\b(issue|pull request)\s+(\d+)", RegexOptions.IgnoreCase)]
+    private static partial Regex NamedNumber();
+
+    [GeneratedRegex("\"([^\"]{8,})\"")]
+    private static partial Regex QuotedTitle();
+
     /// <summary>Everything an SVG writes: its title and its text elements.</summary>
     public static string DrawnText(string svg)
     {

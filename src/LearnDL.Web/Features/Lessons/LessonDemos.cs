@@ -12,9 +12,11 @@ public static class LessonDemos
     public const string AmdahlExplorer = "amdahl-explorer";
     public const string DataLoading = "data-loading";
     public const string BatchDemo = "batch-demo";
+    public const string AssumptionExplorer = "assumption-explorer";
+    public const string MyGpu = "my-gpu";
 
     public static readonly IReadOnlySet<string> Known = new HashSet<string>
     {
-        ParallelWork, LayerWork, TrainingArithmetic, GpuCalculator, JobSizes, AccuracyNoise, AmdahlExplorer, DataLoading, BatchDemo,
+        ParallelWork, LayerWork, TrainingArithmetic, GpuCalculator, JobSizes, AccuracyNoise, AmdahlExplorer, DataLoading, BatchDemo, AssumptionExplorer, MyGpu,
     };
 }

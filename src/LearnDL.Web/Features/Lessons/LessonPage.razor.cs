@@ -18,6 +18,7 @@ public partial class LessonPage
     private List<GlossaryTerm> _newWords = [];
     private CourseNumbers _numbers = null!;
     private string? _opened;
+    private string _measureHref = CourseNumbers.DefaultMeasureHref;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -27,6 +28,8 @@ public partial class LessonPage
         _numbers = new CourseNumbers(Reference, await ServerFigures.ReadAsync(Speeds));
         (_previous, _next) = Catalog.Neighbours(lesson);
         _newWords = Catalog.Glossary.DefinedIn(lesson.Slug).ToList();
+        // A pending figure's button leads to this lesson's own Try-it, or to lesson 1's where it has none.
+        _measureHref = lesson.Blocks.OfType<TryItBlock>().FirstOrDefault(t => t.Preset.Device == "cpu") is { } tryIt ? $"#try-it-{tryIt.Preset.Name}" : CourseNumbers.DefaultMeasureHref;
         _lesson = lesson;
     }
 

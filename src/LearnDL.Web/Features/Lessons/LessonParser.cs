@@ -65,6 +65,11 @@ public static partial class LessonParser
             else if (!CourseNumbers.Names.Contains(name))
                 throw new InvalidDataException($"{file} line {LineOf(token.Index)}: there is no course figure called '{name}' (see CourseNumbers).");
         }
+        // A block written inside a paragraph would be shown as text: each must stand on a line of its own.
+        var lines = body.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+            if (InlineDirective().IsMatch(lines[i]) && !Directive().IsMatch(lines[i]))
+                throw new InvalidDataException($"{file} line {LineOf(0) + i}: '{lines[i].Trim()}' puts a block inside a paragraph: give {{{{figure|try-it|check|demo NAME}}}} a line of its own, with blank lines around it.");
         var blocks = new List<LessonBlock>();
         int last = 0;
         foreach (Match directive in Directive().Matches(body))
@@ -116,6 +121,9 @@ public static partial class LessonParser
 
     [GeneratedRegex(@"\A---\n(.*?)\n---\n", RegexOptions.Singleline)]
     private static partial Regex FrontMatter();
+
+    [GeneratedRegex(@"\{\{(figure|try-it|check|demo)\s")]
+    private static partial Regex InlineDirective();
 
     [GeneratedRegex(@"^\{\{(figure|try-it|check|demo)\s+([\w-]+)\s*\}\}\s*$", RegexOptions.Multiline)]
     private static partial Regex Directive();

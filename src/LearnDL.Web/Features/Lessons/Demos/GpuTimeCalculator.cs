@@ -11,20 +11,19 @@ public enum TrainingKind
 {
     /// <summary>LearnDL's way: every image through the network once, then a small head trained on the features.</summary>
     FeaturizeOnce,
-    /// <summary>Training every layer: each epoch runs every image forward and backward (about 3 forward passes).</summary>
+    /// <summary>Training every layer: each epoch runs every image through a full training step (forward and backward).</summary>
     EveryLayer,
 }
 
-public sealed record CalculatorInput(int Images, int Epochs, TrainingKind Kind, double CpuImagesPerSecond, double GpuImagesPerSecond, decimal PricePerHour);
+/// <summary>A job for the calculator: forward speeds, and the measured figures that turn them into training time.</summary>
+public sealed record CalculatorInput(int Images, int Epochs, TrainingKind Kind, double CpuImagesPerSecond, double GpuImagesPerSecond, decimal PricePerHour,
+    TrainingCost Cost, HeadTime? Head);
 
 public sealed record CalculatorResult(double CpuSeconds, double GpuSeconds, decimal GpuCost, double Speedup);
 
 /// <summary>From images per second (forward passes) to the time a job takes on each processor, and what the GPU time costs.</summary>
 public static class GpuTimeCalculator
 {
-    /// <summary>The small head trains on cached features in seconds whatever the processor (measured here: about a second).</summary>
-    public const double HeadSecondsPerEpoch = 0.5;
-
     public static IReadOnlyList<string> Check(CalculatorInput input)
     {
         var problems = new List<string>();
@@ -37,11 +36,8 @@ public static class GpuTimeCalculator
 
     public static CalculatorResult Estimate(CalculatorInput input)
     {
-        double Seconds(double forwardPerSecond) => input.Kind == TrainingKind.EveryLayer
-            ? input.Images * input.Epochs * ResNet18Work.TrainingStepFactor / forwardPerSecond
-            : input.Images / forwardPerSecond + input.Epochs * HeadSecondsPerEpoch;
-        var cpu = Seconds(input.CpuImagesPerSecond);
-        var gpu = Seconds(input.GpuImagesPerSecond);
+        var cpu = TrainingTime.Seconds(input.Images, input.Epochs, input.Kind, input.CpuImagesPerSecond, input.Cost.Cpu, input.Head);
+        var gpu = TrainingTime.Seconds(input.Images, input.Epochs, input.Kind, input.GpuImagesPerSecond, input.Cost.Gpu, input.Head);
         return new(cpu, gpu, Math.Round((decimal)(gpu / 3600) * input.PricePerHour, 2), cpu / gpu);
     }
 }

@@ -8,7 +8,7 @@ namespace LearnDL.Web.Features.Lessons.Demos;
 public sealed record MeasuredSpeed(string Device, double ImagesPerSecond, int Runs, DateTimeOffset Latest);
 
 /// <summary>The latest finished run on a device, as lessons use it: where its time went, and how sure its accuracy is.</summary>
-public sealed record MeasuredRun(Guid Id, string Device, int Images, int TestImages, double Accuracy, double TotalSeconds, IReadOnlyList<StageTiming> Stages)
+public sealed record MeasuredRun(Guid Id, string Device, int Images, int TestImages, double Accuracy, double TotalSeconds, IReadOnlyList<StageTiming> Stages, int Epochs = 0)
 {
     public double Stage(string name) => Stages.FirstOrDefault(s => s.Name == name)?.Seconds ?? 0;
 
@@ -40,6 +40,6 @@ public sealed class MeasuredSpeeds(RunStore store)
         var summary = (await store.ListAsync(new RunFilter(device, RunStatus.Completed), 0, Recent)).Items
             .FirstOrDefault(r => r.Images >= 40 && r.TotalSeconds is > 0 && r.Stages.Count > 0);
         if (summary is null || await store.GetAsync(summary.Id) is not { } record || RunStore.ResultOf(record) is not { } result) return null;
-        return new(summary.Id, device, result.Images, result.TestImages, result.MicroAccuracy, result.TotalSeconds, result.Stages);
+        return new(summary.Id, device, result.Images, result.TestImages, result.MicroAccuracy, result.TotalSeconds, result.Stages, result.Epochs.Count);
     }
 }

@@ -12,6 +12,11 @@ namespace LearnDL.Web.Features.Lessons.Demos;
 /// <summary>What lesson 2's measurements say, in words and as a chart: where parallel hardware wins, and where starting it costs more than it gains.</summary>
 public static class ParallelWorkFindings
 {
+    /// <summary>The demonstration's heading: the plain loop and lesson 2's four ways to beat it, with which of them this server measures.</summary>
+    public static string Heading(bool gpuHere) => gpuHere
+        ? "Measure it: the plain loop and the four ways to beat it (SIMD, every core with SIMD, a tuned library, a GPU), all on this server"
+        : "Measure it: the plain loop and three of the four ways to beat it on this server (SIMD, every core with SIMD, a tuned library); the GPU line is the reference GPU's";
+
     /// <summary>How many times faster the tuned library was than one multiply-add at a time, at the largest size measured; null until both are measured.</summary>
     public static double? LibrarySpeedup(IReadOnlyList<MultiplyTiming> timings)
     {
