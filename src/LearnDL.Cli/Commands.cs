@@ -2,7 +2,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
 using LearnDL.Training.Precision;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using Spectre.Console;
 using LearnDL.Training.Text;
 

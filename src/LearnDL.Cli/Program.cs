@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using LearnDL.Cli;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 
 using var cancel = new CancellationTokenSource();
 using var stopNow = new CancellationTokenSource();

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using Spectre.Console;
 
 namespace LearnDL.Cli;

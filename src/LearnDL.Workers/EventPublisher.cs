@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using Microsoft.Extensions.Logging;
 
 namespace LearnDL.Workers;

@@ -1,7 +1,7 @@
 using Hangfire;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using Microsoft.Extensions.Logging;
 
 namespace LearnDL.Workers;

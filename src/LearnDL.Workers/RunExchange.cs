@@ -1,5 +1,5 @@
 using System.Text.Json;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using Npgsql;
 
 namespace LearnDL.Workers;

@@ -3,7 +3,7 @@ using LearnDL.Testing;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using SkiaSharp;
 
 namespace LearnDL.Training.Tests;

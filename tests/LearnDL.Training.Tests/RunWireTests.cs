@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 
 namespace LearnDL.Training.Tests;
 

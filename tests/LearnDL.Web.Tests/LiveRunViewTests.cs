@@ -1,6 +1,6 @@
 using Bunit;
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Features.Runs;

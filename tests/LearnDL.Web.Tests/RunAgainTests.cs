@@ -1,6 +1,6 @@
 using Bunit;
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Runs;
 using LearnDL.Web.Identity;
@@ -123,7 +123,7 @@ public class RunAgainTests : IAsyncLifetime
         _run.Runs.Queued(running.Id, cpu, 1);
         await _run.Runs.StartAsync(running.Id, cpu);
 
-        var cut = page.Render<Features.Runs.RunPage>(p => p.Add(c => c.Id, running.Id));
+        var cut = page.Render<RunPage>(p => p.Add(c => c.Id, running.Id));
         cut.WaitForAssertion(() => Assert.Contains("Running", cut.Find("[data-status]").GetAttribute("data-status")));
         Assert.Empty(cut.FindAll("[data-testid=run-worker]"));
         Assert.Equal(1, _run.Updates.WatcherCount(running.Id)); // the live view's watch serves the whole page, its place included

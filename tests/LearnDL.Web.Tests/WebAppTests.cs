@@ -1,4 +1,4 @@
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using System.Net;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Data;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations.Schema;
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Training.Precision;
 
 namespace LearnDL.Web.Data;

@@ -1,5 +1,5 @@
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Training.Precision;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;

@@ -1,6 +1,6 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Featurization;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
 

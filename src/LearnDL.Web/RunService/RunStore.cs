@@ -1,6 +1,6 @@
 using System.Text.Json;
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Training.Precision;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
@@ -31,7 +31,8 @@ public sealed record RunFilter(string? Device = null, RunStatus? Status = null, 
     public RunFilter For(RunOwner owner, bool classMode) => this with { OwnerId = Access.ListsRunsOf(owner, classMode) };
 }
 
-public sealed record RunPage(IReadOnlyList<RunSummary> Items, int Total);
+/// <summary>One page of a list of runs, and how many there are in all.</summary>
+public sealed record RunListPage(IReadOnlyList<RunSummary> Items, int Total);
 
 /// <summary>A run that was waiting when the server stopped: its row, and the owner ids of everyone on it.</summary>
 public sealed record WaitingRun(RunRecord Record, IReadOnlyList<string> Members);
@@ -124,7 +125,7 @@ public sealed class RunStore(IDbContextFactory<LearnDbContext> factory) : IRunMe
     }
 
     /// <summary>Newest first, a page at a time, filtered on the server.</summary>
-    public async Task<RunPage> ListAsync(RunFilter filter, int page = 0, int pageSize = 50)
+    public async Task<RunListPage> ListAsync(RunFilter filter, int page = 0, int pageSize = 50)
     {
         await using var db = await factory.CreateDbContextAsync();
         var query = db.Runs.AsNoTracking();

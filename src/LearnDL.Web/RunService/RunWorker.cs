@@ -1,6 +1,6 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 
 namespace LearnDL.Web.RunService;

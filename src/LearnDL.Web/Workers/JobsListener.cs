@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.RunService;
 using LearnDL.Workers;
 using Npgsql;

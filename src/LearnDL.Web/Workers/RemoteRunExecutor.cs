@@ -3,7 +3,7 @@ using Hangfire.Common;
 using Hangfire.States;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.RunService;
 using LearnDL.Workers;

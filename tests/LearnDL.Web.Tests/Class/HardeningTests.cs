@@ -1,4 +1,4 @@
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;

@@ -1,4 +1,4 @@
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Testing;
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Data;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.Time.Testing;

@@ -1,4 +1,4 @@
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;

@@ -1,5 +1,5 @@
 using LearnDL.Training.Compute;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.DependencyInjection;

@@ -171,7 +171,7 @@ public class RunQueueTests
             var id = (await f.Queue.SubmitAsync(Request(1, images: 60), Owner("a"))).RunId;
             RunSnapshot? seen = null;
             using var watch = f.Updates.Watch(id, () => { seen = f.Runs.Snapshot(id); return Task.CompletedTask; });
-            await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.Stage == Training.Training.RunStage.Featurize, 30_000);
+            await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.Stage == Training.Runs.RunStage.Featurize, 30_000);
             f.Saves.Fail = true; // the disk fills up while the run works
 
             await LiveUpdatesTests.Eventually(() => seen?.Status == RunStatus.Completed, 60_000);

@@ -99,7 +99,7 @@ public sealed partial class CourseNumbers(GpuReference reference, ServerFigures 
         }
 
         // The engine's own settings.
-        var engine = new LearnDL.Training.Training.RunOptions { Dataset = "builtin" };
+        var engine = new LearnDL.Training.Runs.RunOptions { Dataset = "builtin" };
         d["engine.head-iterations"] = (_, _) => new(engine.HeadIterationsPerEpoch.ToString(CultureInfo.InvariantCulture), "LearnDL's RunOptions.HeadIterationsPerEpoch: L-BFGS iterations per epoch of the head");
         d["engine.held-out"] = (_, _) => new($"{100 * engine.TestFraction:0}%", "LearnDL's RunOptions.TestFraction: the share of each class held out for evaluation");
         d["engine.tile-size"] = (_, _) => new($"{LearnDL.Training.Datasets.AerialTileGenerator.Size}×{LearnDL.Training.Datasets.AerialTileGenerator.Size}", "LearnDL's AerialTileGenerator.Size");

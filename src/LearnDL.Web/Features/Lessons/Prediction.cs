@@ -1,5 +1,5 @@
 using System.Globalization;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 
 namespace LearnDL.Web.Features.Lessons;
 

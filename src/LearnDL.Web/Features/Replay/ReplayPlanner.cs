@@ -1,4 +1,4 @@
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Web.Datasets;

@@ -14,7 +14,7 @@ public sealed class LiveCharts(TimeProvider time)
     public static readonly TimeSpan RedrawInterval = TimeSpan.FromSeconds(1);
 
     private long _builtAt;
-    private (RunStatus, Training.Training.RunStage?, int) _shape;
+    private (RunStatus, Training.Runs.RunStage?, int) _shape;
 
     public LineChart? Throughput { get; private set; }
     public LineChart? ImagesDone { get; private set; }

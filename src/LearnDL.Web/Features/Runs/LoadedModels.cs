@@ -1,4 +1,4 @@
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 
 namespace LearnDL.Web.Features.Runs;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.RunService;
 using LearnDL.Web.Features.Shared;
 using Plotly.Blazor;

@@ -1,7 +1,7 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Featurization;
-using LearnDL.Training.Training;
+using LearnDL.Training.Runs;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;

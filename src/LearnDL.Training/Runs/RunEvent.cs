@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using LearnDL.Training.Compute;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>
 /// Something that happened during a run, stamped with the time since it started. Plain data with a

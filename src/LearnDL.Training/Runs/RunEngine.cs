@@ -7,7 +7,7 @@ using LearnDL.Training.Text;
 using Microsoft.ML;
 using SkiaSharp;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>
 /// A transfer-learning run: choose images, featurize them once with the pretrained ResNet18 on the

@@ -5,7 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using SkiaSharp;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>One class and how sure the model is of it.</summary>
 public sealed record ClassScore(string Label, double Probability);

@@ -1,4 +1,4 @@
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>
 /// Reports on the reporting thread, at once. Progress&lt;T&gt; would post to a captured context, out

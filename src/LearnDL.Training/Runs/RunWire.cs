@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LearnDL.Training.Compute;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>
 /// A run to execute, as plain data: what crosses from the app that admits runs to whatever executes

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using LearnDL.Training.Featurization;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>
 /// How far a picture's ResNet18 features are from the pictures a model learned from. A head always

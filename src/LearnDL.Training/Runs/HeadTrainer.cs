@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>One image's bottleneck features and its class name, as ML.NET sees them.</summary>
 public sealed class FeatureRow

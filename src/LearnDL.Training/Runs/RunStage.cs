@@ -1,4 +1,4 @@
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>The steps of a run, in order.</summary>
 public enum RunStage

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Precision;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>
 /// What a learner asks to run, the same from every door (the launcher, a lesson's Try-it, POST /api/runs,

@@ -1,4 +1,4 @@
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 /// <summary>A run as the engine takes it: the learner's <see cref="RunSettings"/>, and the engine's own knobs.</summary>
 public sealed record RunOptions : RunSettings

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Featurization;
 
-namespace LearnDL.Training.Training;
+namespace LearnDL.Training.Runs;
 
 public sealed record StageTiming(string Name, double Seconds);
 
