@@ -15,7 +15,7 @@ public static class BenchTables
                 p.Threads.ToString(), $"{p.AllCoresOverOneThread:0.00}x", $"{result.OneThreadOverNetwork[name]:0.0}x");
         console.Write(preparation);
 
-        var network = new Table().Title($"The network on the {result.Device.ToUpperInvariant()} (batch {result.BatchSize}, {result.Workers} in flight, {result.Preparers} preparing)")
+        var network = new Table().Title($"The network on the {result.Device.ToUpperInvariant()} (batch {result.BatchSize}, {result.BatchesInFlight} in flight, {result.Preparers} preparing)")
             .AddColumns("Measure", "Images/s");
         network.AddRow("(a) ONNX Runtime alone, tensors in memory", result.RuntimeOnlyImagesPerSecond.ToString("0.0"));
         network.AddRow("(b) engine featurization from image files", result.PipelineImagesPerSecond.ToString("0.0"));

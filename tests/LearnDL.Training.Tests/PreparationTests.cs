@@ -178,7 +178,7 @@ public class PreparationTests
     public void Parallelism_GivesPreparersTheCoresTheNetworkLeaves(string device, int cores, int workers, int threadsPerCall, int preparers)
     {
         var p = FeaturizeParallelism.For(device == "gpu" ? ComputeDevice.Gpu : ComputeDevice.Cpu, cores);
-        Assert.Equal((workers, threadsPerCall, preparers), (p.Workers, p.ThreadsPerCall, p.Preparers));
+        Assert.Equal((workers, threadsPerCall, preparers), (p.BatchesInFlight, p.ThreadsPerCall, p.Preparers));
     }
 
     private static float[] TwoSessions(float[] pixels, int count)

@@ -262,9 +262,9 @@ public class RunFailureTests
         var samples = new FolderDataset(root).Select(27, 3).Samples;
         using var model = new ResNet18Model(ComputeDevice.Cpu, threads: 1);
 
-        var one = await new FeatureExtractor(model, 4, workers: 1).RunAsync(samples, null, CancellationToken.None);
+        var one = await new FeatureExtractor(model, 4, batchesInFlight: 1).RunAsync(samples, null, CancellationToken.None);
         var reports = new List<FeaturizeProgress>();
-        var three = await new FeatureExtractor(model, 4, workers: 3).RunAsync(samples, new InlineProgress<FeaturizeProgress>(p => { lock (reports) reports.Add(p); }), CancellationToken.None);
+        var three = await new FeatureExtractor(model, 4, batchesInFlight: 3).RunAsync(samples, new InlineProgress<FeaturizeProgress>(p => { lock (reports) reports.Add(p); }), CancellationToken.None);
 
         Assert.Equal(one.SampleIndices, three.SampleIndices);
         Assert.Equal(Enumerable.Range(0, 27).Where(i => !samples[i].Source.EndsWith("004.png") || !samples[i].Source.Contains("green")), three.SampleIndices);

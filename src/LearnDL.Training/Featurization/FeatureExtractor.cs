@@ -29,9 +29,9 @@ public sealed record FeatureSet(
 }
 
 /// <summary>How many batches go through the network at once, with how many threads each, and how many threads prepare images.</summary>
-public sealed record FeaturizeParallelism(int Workers, int ThreadsPerCall, int Preparers = 1)
+public sealed record FeaturizeParallelism(int BatchesInFlight, int ThreadsPerCall, int Preparers = 1)
 {
-    private const int MaxWorkers = 8; // each batch in flight holds its activations (tens of MB)
+    private const int MaxInFlight = 8; // each batch in flight holds its activations (tens of MB)
 
     /// <summary>
     /// On the CPU, one single-threaded call per core, each on its own batch: ONNX Runtime's threads
@@ -49,9 +49,9 @@ public sealed record FeaturizeParallelism(int Workers, int ThreadsPerCall, int P
     public static FeaturizeParallelism For(ComputeDevice device, int cores)
     {
         if (device == ComputeDevice.Gpu) return new(2, 0, Math.Max(1, cores - 1));
-        var workers = Math.Clamp(cores, 1, MaxWorkers);
-        var threads = Math.Max(1, cores / workers);
-        return new(workers, threads, Math.Max(1, cores - workers * threads));
+        var inFlight = Math.Clamp(cores, 1, MaxInFlight);
+        var threads = Math.Max(1, cores / inFlight);
+        return new(inFlight, threads, Math.Max(1, cores - inFlight * threads));
     }
 }
 
@@ -63,15 +63,15 @@ public sealed record FeaturizeParallelism(int Workers, int ThreadsPerCall, int P
 /// </summary>
 public sealed class FeatureExtractor(ResNet18Model model, int batchSize, FeaturizeParallelism parallelism)
 {
-    public FeatureExtractor(ResNet18Model model, int batchSize, int workers = 1) : this(model, batchSize, new FeaturizeParallelism(workers, 1))
+    public FeatureExtractor(ResNet18Model model, int batchSize, int batchesInFlight = 1) : this(model, batchSize, new FeaturizeParallelism(batchesInFlight, 1))
     {
     }
 
     public async Task<FeatureSet> RunAsync(IReadOnlyList<ImageSample> samples, IProgress<FeaturizeProgress>? progress, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
-        var workers = parallelism.Workers;
-        var buffers = workers + 2;
+        var inFlight = parallelism.BatchesInFlight;
+        var buffers = inFlight + 2;
         var free = Channel.CreateBounded<PreparedBatch<NetworkBatch>>(buffers);
         var ready = Channel.CreateBounded<PreparedBatch<NetworkBatch>>(buffers);
         var batches = new List<NetworkBatch>(buffers);
@@ -141,14 +141,14 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, Featuri
             }
         }
 
-        var running = Enumerable.Range(0, parallelism.Workers).Select(_ => Task.Run(WorkAsync, CancellationToken.None)).ToArray();
+        var running = Enumerable.Range(0, parallelism.BatchesInFlight).Select(_ => Task.Run(WorkAsync, CancellationToken.None)).ToArray();
         try
         {
             await Task.WhenAll(running);
         }
         catch
         {
-            // The first real failure, not the cancellations it caused in the other workers.
+            // The first real failure, not the cancellations it caused in the other calls.
             var failures = running.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).ToList();
             if (failures.FirstOrDefault(e => e is not OperationCanceledException) is { } real)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(real);
@@ -157,7 +157,7 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, Featuri
         finally
         {
             stop.Cancel();
-            await preparing; // it never throws: failures reach the workers through the channel
+            await preparing; // it never throws: failures reach the network calls through the channel
         }
 
         kept.Sort();

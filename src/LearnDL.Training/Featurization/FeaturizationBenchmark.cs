@@ -4,7 +4,7 @@ using LearnDL.Training.Datasets;
 namespace LearnDL.Training.Featurization;
 
 public sealed record BenchmarkResult(
-    int Images, string Device, int BatchSize, int Workers, int Preparers,
+    int Images, string Device, int BatchSize, [property: System.Text.Json.Serialization.JsonPropertyName("workers")] int BatchesInFlight, int Preparers,
     double RuntimeOnlyImagesPerSecond, double PipelineImagesPerSecond)
 {
     /// <summary>How close the whole pipeline gets to the runtime's own ceiling (1.0 = no overhead).</summary>
@@ -62,14 +62,14 @@ public static class FeaturizationBenchmark
         {
             progress?.Report($"round {round}/2: runtime only");
             var start = Stopwatch.GetTimestamp();
-            RuntimeOnly(model, tensors, samples.Count, batchSize, parallelism.Workers, cancellationToken);
+            RuntimeOnly(model, tensors, samples.Count, batchSize, parallelism.BatchesInFlight, cancellationToken);
             bestRuntime = Math.Min(bestRuntime, Stopwatch.GetElapsedTime(start).TotalSeconds);
 
             progress?.Report($"round {round}/2: pipeline from files");
             var set = await extractor.RunAsync(samples, null, cancellationToken);
             bestPipeline = Math.Min(bestPipeline, set.WallTime.TotalSeconds);
         }
-        return new(samples.Count, model.Device.ToString().ToLowerInvariant(), batchSize, parallelism.Workers, parallelism.Preparers,
+        return new(samples.Count, model.Device.ToString().ToLowerInvariant(), batchSize, parallelism.BatchesInFlight, parallelism.Preparers,
             samples.Count / bestRuntime, samples.Count / bestPipeline) { PageLockedBatches = model.BatchesPageLocked };
     }
 

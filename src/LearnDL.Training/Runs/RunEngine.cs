@@ -64,7 +64,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
             var prepareSeconds = clock.Elapsed.TotalSeconds;
             var batchSize = device.Device == ComputeDevice.Gpu ? GpuBatchSize : CpuBatchSize;
             Enter(RunStage.Featurize, $"{Plural.Of(selection.Samples.Count, "image")} through ResNet18{(options.Precision == NetworkPrecision.Int8 ? " at INT8" : "")} on the {device.Device.ToId().ToUpperInvariant()}, {batchSize} per batch" +
-                (parallelism.Workers > 1 ? $", {parallelism.Workers} batches at a time" : "") +
+                (parallelism.BatchesInFlight > 1 ? $", {parallelism.BatchesInFlight} batches at a time" : "") +
                 (parallelism.Preparers > 1 ? $", {parallelism.Preparers} threads preparing images" : ""));
             var featurizeStart = CpuReading.Now();
             var window = featurizeStart;

@@ -7,7 +7,7 @@ namespace LearnDL.Web.RunService;
 /// student submitting ten runs does not push the rest of the class back ten places. Not thread-safe:
 /// the run queue calls it under its lock.
 /// </summary>
-public sealed class DeviceLane(ComputeDevice device, int workers)
+public sealed class DeviceLane(ComputeDevice device, int slots)
 {
     private readonly Dictionary<string, Queue<QueueItem>> _waiting = [];
     private readonly LinkedList<string> _turns = new();
@@ -15,11 +15,11 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
     private readonly Queue<QueueItem> _resumed = new();
 
     public ComputeDevice Device => device;
-    /// <summary>Runs at once: this server's workers, or the slots of the live worker machines.</summary>
-    public int Workers { get; set; } = workers;
+    /// <summary>Runs at once: this server's run slots, or the slots of the live worker machines.</summary>
+    public int Slots { get; set; } = slots;
     /// <summary>
     /// With worker machines: work that is not a run (a lesson's demonstration) still executes in this app,
-    /// this many at once, beside the runs on the workers. Null: everything shares <see cref="Workers"/>.
+    /// this many at once, beside the runs on the workers. Null: everything shares <see cref="Slots"/>.
     /// </summary>
     public int? LocalSlots { get; set; }
     public bool Paused { get; set; }
@@ -58,9 +58,9 @@ public sealed class DeviceLane(ComputeDevice device, int workers)
         return job;
     }
 
-    private bool Fits(QueueItem next) => LocalSlots is not { } local ? _running.Count < Workers
+    private bool Fits(QueueItem next) => LocalSlots is not { } local ? _running.Count < Slots
         : next is WorkItem ? _running.Count(j => j is WorkItem) < local
-        : _running.Count(j => j is not WorkItem) < Workers;
+        : _running.Count(j => j is not WorkItem) < Slots;
 
     public void RemoveWaiting(QueueItem job)
     {

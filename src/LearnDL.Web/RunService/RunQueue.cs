@@ -71,7 +71,8 @@ public sealed record QueuedRun(
     Guid Id, string OwnerId, string OwnerName, string Title, string? Dataset, int Images, int Epochs, string DeviceRequested, int Members, DateTimeOffset SubmittedAt,
     string Precision = "fp32");
 
-public sealed record LaneView(ComputeDevice Device, int Workers, bool Paused, IReadOnlyList<QueuedRun> Running, IReadOnlyList<QueuedRun> Waiting);
+/// <summary>A device's line as shown: its run slots (on the wire "workers", as scripts read it), who runs, who waits.</summary>
+public sealed record LaneView(ComputeDevice Device, [property: System.Text.Json.Serialization.JsonPropertyName("workers")] int Slots, bool Paused, IReadOnlyList<QueuedRun> Running, IReadOnlyList<QueuedRun> Waiting);
 
 public sealed record QueueView(IReadOnlyList<LaneView> Lanes);
 
@@ -335,8 +336,8 @@ public sealed class RunQueue : IRunQueue
             }
             else
             {
-                _lanes[ComputeDevice.Cpu].Workers = limits.CpuWorkers;
-                _lanes[ComputeDevice.Gpu].Workers = limits.GpuWorkers;
+                _lanes[ComputeDevice.Cpu].Slots = limits.CpuWorkers;
+                _lanes[ComputeDevice.Gpu].Slots = limits.GpuWorkers;
             }
             foreach (var device in _lanes.Keys) Wake(device);
         }
@@ -355,8 +356,8 @@ public sealed class RunQueue : IRunQueue
             _capacityFromWorkers = true;
             var lane = _lanes[device];
             lane.LocalSlots ??= device == ComputeDevice.Gpu ? _limits.GpuWorkers : _limits.CpuWorkers;
-            if (lane.Workers == slots) return;
-            lane.Workers = slots;
+            if (lane.Slots == slots) return;
+            lane.Slots = slots;
             Wake(device);
         }
         _updates.QueueChanged();
@@ -371,7 +372,7 @@ public sealed class RunQueue : IRunQueue
     public QueueView View()
     {
         lock (_lock)
-            return new(_lanes.Values.Select(l => new LaneView(l.Device, l.Workers, l.Paused,
+            return new(_lanes.Values.Select(l => new LaneView(l.Device, l.Slots, l.Paused,
                 l.Running.Select(Describe).ToList(), l.WaitingInOrder().Select(Describe).ToList())).ToList());
     }
 

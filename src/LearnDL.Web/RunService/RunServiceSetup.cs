@@ -27,7 +27,7 @@ public static class RunServiceSetup
         services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<RunQueue>());
         services.AddSingleton<ClassStateStore>();
         services.AddSingleton<QueueControls>();
-        services.AddHostedService<RunWorker>();
+        services.AddHostedService<RunDispatcher>();
         return services;
     }
 

@@ -16,7 +16,7 @@ public sealed class LocalWorkers(IRunQueue queue, DeviceProbe probe) : IWorkerDi
             var lanes = queue.View().Lanes;
             var gpu = report is { CudaUsable: true };
             return [new WorkerView(InProcessRunExecutor.Local, gpu ? "cpu+gpu" : "cpu", probe.Build.Id, report?.CpuModel ?? "", report?.LogicalCores ?? Environment.ProcessorCount,
-                gpu ? report!.GpuSummary : null, [], 0, lanes.Where(l => l.Device == ComputeDevice.Cpu || gpu).Sum(l => l.Workers),
+                gpu ? report!.GpuSummary : null, [], 0, lanes.Where(l => l.Device == ComputeDevice.Cpu || gpu).Sum(l => l.Slots),
                 lanes.Sum(l => l.Running.Count), false, true, DateTimeOffset.UtcNow)];
         }
     }
@@ -24,11 +24,11 @@ public sealed class LocalWorkers(IRunQueue queue, DeviceProbe probe) : IWorkerDi
     public string CapacityLine(ComputeDevice device)
     {
         var lane = queue.View().Lanes.First(l => l.Device == device);
-        if (device == ComputeDevice.Cpu) return $"CPU: this server, {lane.Workers} run{(lane.Workers == 1 ? "" : "s")} at a time";
+        if (device == ComputeDevice.Cpu) return $"CPU: this server, {lane.Slots} run{(lane.Slots == 1 ? "" : "s")} at a time";
         return probe.Latest is { CudaUsable: true } report ? $"GPU: this server's {report.GpuSummary}" : "GPU: none on this server";
     }
 
-    public WorkersBody Body() => new(Engine, Workers, queue.View().Lanes.ToDictionary(l => l.Device.ToId(), l => l.Workers), null);
+    public WorkersBody Body() => new(Engine, Workers, queue.View().Lanes.ToDictionary(l => l.Device.ToId(), l => l.Slots), null);
 
     // Nothing changes here that the queue's own updates do not already show.
     public event Action? Changed { add { } remove { } }

@@ -60,15 +60,15 @@ public class RunExecutorTests
             s.AddSingleton<IRunExecutor>(sp => sp.GetRequiredService<OverTheWire>());
         });
         var wire = f.Get<OverTheWire>();
-        var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
-        await worker.StartAsync(CancellationToken.None);
+        var dispatcher = f.Get<IEnumerable<IHostedService>>().OfType<RunDispatcher>().Single();
+        await dispatcher.StartAsync(CancellationToken.None);
         Guid id;
         try
         {
             id = (await f.Queue.SubmitAsync(QueueFixture.Request(images: 16), QueueFixture.Owner("ada"))).RunId;
             await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.Status == RunStatus.Completed, 60_000);
         }
-        finally { await worker.StopAsync(CancellationToken.None); }
+        finally { await dispatcher.StopAsync(CancellationToken.None); }
 
         var spec = Assert.Single(wire.Specs);
         Assert.DoesNotContain(f.Get<Microsoft.Extensions.Options.IOptions<LearnDLOptions>>().Value.ResolvedDataFolder, spec);
@@ -96,15 +96,15 @@ public class RunExecutorTests
             s.AddSingleton<InProcessRunExecutor>();
             s.AddSingleton<IRunExecutor, ChoosingInItsOwnWords>();
         });
-        var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
-        await worker.StartAsync(CancellationToken.None);
+        var dispatcher = f.Get<IEnumerable<IHostedService>>().OfType<RunDispatcher>().Single();
+        await dispatcher.StartAsync(CancellationToken.None);
         Guid id;
         try
         {
             id = (await f.Queue.SubmitAsync(QueueFixture.Request(images: 12, device: DeviceRequest.Auto), QueueFixture.Owner("ada"))).RunId;
             await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.IsFinished == true, 60_000);
         }
-        finally { await worker.StopAsync(CancellationToken.None); }
+        finally { await dispatcher.StopAsync(CancellationToken.None); }
 
         var record = (await f.Store.GetAsync(id))!;
         Assert.Equal(RunStatus.Completed, record.Status);
@@ -133,15 +133,15 @@ public class RunExecutorTests
             s.AddSingleton<InProcessRunExecutor>();
             s.AddSingleton<IRunExecutor, TimingOut>();
         });
-        var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
-        await worker.StartAsync(CancellationToken.None);
+        var dispatcher = f.Get<IEnumerable<IHostedService>>().OfType<RunDispatcher>().Single();
+        await dispatcher.StartAsync(CancellationToken.None);
         Guid id;
         try
         {
             id = (await f.Queue.SubmitAsync(QueueFixture.Request(), QueueFixture.Owner("ada"))).RunId;
             await LiveUpdatesTests.Eventually(() => f.Runs.Snapshot(id)?.IsFinished == true, 30_000);
         }
-        finally { await worker.StopAsync(CancellationToken.None); }
+        finally { await dispatcher.StopAsync(CancellationToken.None); }
         var stored = (await f.Store.GetSummaryAsync(id))!;
         Assert.Equal(RunStatus.Failed, stored.Status);
         Assert.Contains("without anyone cancelling it", stored.Error);

@@ -161,11 +161,11 @@ public class RunQueueTests
     }
 
     [Fact]
-    public async Task Worker_WhenStoringTheResultFails_WatchersStillGetTheFinalStateAndTheResult()
+    public async Task Dispatcher_WhenStoringTheResultFails_WatchersStillGetTheFinalStateAndTheResult()
     {
         await using var f = new QueueFixture();
-        var worker = f.Get<IEnumerable<IHostedService>>().OfType<RunWorker>().Single();
-        await worker.StartAsync(CancellationToken.None);
+        var dispatcher = f.Get<IEnumerable<IHostedService>>().OfType<RunDispatcher>().Single();
+        await dispatcher.StartAsync(CancellationToken.None);
         try
         {
             var id = (await f.Queue.SubmitAsync(Request(1, images: 60), Owner("a"))).RunId;
@@ -182,7 +182,7 @@ public class RunQueueTests
         finally
         {
             f.Saves.Fail = false;
-            await worker.StopAsync(CancellationToken.None);
+            await dispatcher.StopAsync(CancellationToken.None);
         }
     }
 }
@@ -209,11 +209,11 @@ public class QueueWorkTests
     }
 
     [Fact]
-    public async Task Work_RunsOnTheWorker_AndItsOwnerHearsItStartAndEnd()
+    public async Task Work_RunsOnTheDispatcher_AndItsOwnerHearsItStartAndEnd()
     {
         await using var f = new QueueFixture();
-        var worker = f.Get<IEnumerable<Microsoft.Extensions.Hosting.IHostedService>>().OfType<RunWorker>().Single();
-        await worker.StartAsync(CancellationToken.None);
+        var dispatcher = f.Get<IEnumerable<Microsoft.Extensions.Hosting.IHostedService>>().OfType<RunDispatcher>().Single();
+        await dispatcher.StartAsync(CancellationToken.None);
         try
         {
             var ran = false;
@@ -223,6 +223,6 @@ public class QueueWorkTests
             Assert.True(ran);
             Assert.Null(f.Queue.Find(ticket.Id)); // its place is free again
         }
-        finally { await worker.StopAsync(CancellationToken.None); }
+        finally { await dispatcher.StopAsync(CancellationToken.None); }
     }
 }

@@ -23,7 +23,7 @@ public class WorkerCapacityTests
         Assert.Equal(run.RunId, first.Id);
         var second = await f.Queue.NextAsync(ComputeDevice.Cpu, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
         Assert.IsType<WorkItem>(second); // the run holds the worker's slot; the demonstration has the app's
-        Assert.Equal(1, f.Queue.View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Workers);
+        Assert.Equal(1, f.Queue.View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Slots);
     }
 
     [Fact]
@@ -32,6 +32,6 @@ public class WorkerCapacityTests
         await using var f = new QueueFixture();
         f.Queue.SetCapacity(ComputeDevice.Cpu, 3);
         f.Queue.SetLimits(f.Queue.Limits with { CpuWorkers = 1 });
-        Assert.Equal(3, f.Queue.View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Workers);
+        Assert.Equal(3, f.Queue.View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Slots);
     }
 }

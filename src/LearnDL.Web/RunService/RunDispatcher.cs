@@ -10,7 +10,7 @@ namespace LearnDL.Web.RunService;
 /// Each device's lane is served on its own, as many runs at once as the lane has workers. It changes no
 /// run's state itself: it tells the run's lifecycle what happened (started, its result, how it ended).
 /// </summary>
-public sealed class RunWorker(RunQueue queue, RunLifecycle runs, LiveUpdates updates, IRunExecutor executor, ILogger<RunWorker> logger)
+public sealed class RunDispatcher(RunQueue queue, RunLifecycle runs, LiveUpdates updates, IRunExecutor executor, ILogger<RunDispatcher> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
