@@ -132,14 +132,7 @@ public static class LearnDLServices
         var content = Path.Combine(AppContext.BaseDirectory, "wwwroot-content");
         Directory.CreateDirectory(content);
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(content), RequestPath = "/content" });
-        app.MapHealthChecks("/healthz").AllowAnonymous();
-        app.MapRunApi();
-        app.MapInstructorApi();
-        app.MapStudentsApi();
-        app.MapLessonApi();
-        LearnDL.Web.Features.MyGpu.GpuNotebookEndpoint.MapGpuNotebook(app);
-        app.MapWorkersApi();
-        app.MapClassSignIn();
+        app.MapLearnDLEndpoints();
         // Blazor would add a second Content-Security-Policy (frame-ancestors 'self') to every page; ours already
         // says frame-ancestors 'none' (Hosting.ContentSecurityPolicy), so each answer carries one policy.
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);

@@ -62,9 +62,9 @@ public static class WorkersSetup
     /// GET /api/workers (the instructor in a class, the learner on a personal server) and POST /api/workers/{name}/drain;
     /// with worker machines, Hangfire's own dashboard at /instructor/jobs, read-only, for the same people.
     /// </summary>
-    public static void MapWorkersApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapWorkersApi(this IEndpointRouteBuilder app)
     {
-        if (app.Services.GetService<PostgreSqlStorage>() is { } storage)
+        if (app.ServiceProvider.GetService<PostgreSqlStorage>() is { } storage)
             app.MapHangfireDashboard("/instructor/jobs", new DashboardOptions
             {
                 // Who may see it is decided by the endpoint's policy, as for every other page (Hangfire's default allows local requests only).
@@ -82,5 +82,6 @@ public static class WorkersSetup
                     detail: directory.Engine == WorkersOptions.InProcess
                         ? "Runs execute in this app's own process: there is no worker machine to drain."
                         : $"No worker called '{name}' is in the register."));
+        return app;
     }
 }
