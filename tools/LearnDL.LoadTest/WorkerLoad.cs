@@ -186,13 +186,13 @@ public sealed class WorkerLoad(string workerFolder, string appFolder, Action<str
             var waited = Stopwatch.StartNew();
             double busyBefore;
             // Other programs on this machine (a build, another load test) would make the figure theirs: wait a while for a quiet moment.
-            while ((busyBefore = await BusyCoresAsync(TimeSpan.FromSeconds(2))) > QuietCores && round > 0 && waited.Elapsed < TimeSpan.FromMinutes(2)) { }
+            while ((busyBefore = await MachineCpu.BusyCoresAsync(TimeSpan.FromSeconds(2))) > QuietCores && round > 0 && waited.Elapsed < TimeSpan.FromMinutes(2)) { }
             if (waited.Elapsed > TimeSpan.FromSeconds(3)) log($"    waited {waited.Elapsed.TotalSeconds:0} s for other programs to quieten ({busyBefore:0.00} cores busy)");
-            var (machineBefore, oursBefore, clock) = (MachineBusySeconds(), TreeCpuSeconds(ours), Stopwatch.StartNew());
+            var (machineBefore, oursBefore, clock) = (MachineCpu.MachineBusySeconds(), MachineCpu.TreeCpuSeconds(ours), Stopwatch.StartNew());
             var (status, id, _) = await student.SubmitAsync(Featurize);
             if (id is not { } runId) throw new InvalidOperationException($"The {FeaturizeImages}-image run was not queued ({(int)status}).");
             var run = await student.WaitFinishedAsync(runId, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
-            var foreign = Math.Max(0, (MachineBusySeconds() - machineBefore) - (TreeCpuSeconds(ours) - oursBefore)) / clock.Elapsed.TotalSeconds;
+            var foreign = Math.Max(0, (MachineCpu.MachineBusySeconds() - machineBefore) - (MachineCpu.TreeCpuSeconds(ours) - oursBefore)) / clock.Elapsed.TotalSeconds;
             if (run["status"]!.GetValue<string>() != "completed") throw new InvalidOperationException($"Run {runId} ended {run["status"]}: {run["error"]}");
             var result = new FeaturizeRun(where, round, Student.Number(run, "result.featurizeImagesPerSecond"), Student.Number(run, "result.featurizeWallSeconds"),
                 Student.Number(run, "result.featurizeCpu.otherCpuSeconds") / Student.Number(run, "result.featurizeCpu.wallSeconds"), foreign, busyBefore, attempt);
@@ -204,28 +204,6 @@ public sealed class WorkerLoad(string workerFolder, string appFolder, Action<str
             if (foreign <= QuietCores) break;
         }
         return best!;
-    }
-
-    /// <summary>CPU-seconds all cores have spent busy since boot, from /proc/stat.</summary>
-    private static double MachineBusySeconds()
-    {
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
-        return (fields.Sum() - fields[3] - fields[4]) / 100.0; // USER_HZ
-    }
-
-    /// <summary>CPU-seconds of the live processes under these roots (this program and its children; the cluster's postmaster and its backends).</summary>
-    private static double TreeCpuSeconds(IReadOnlyCollection<int> roots)
-    {
-        var processes = MachineCpu.Processes();
-        bool Ours(int pid)
-        {
-            for (var p = pid; ; p = processes[p].Parent)
-            {
-                if (roots.Contains(p)) return true;
-                if (!processes.ContainsKey(p) || processes[p].Parent == p || p <= 1) return false;
-            }
-        }
-        return processes.Where(kv => Ours(kv.Key)).Sum(kv => kv.Value.Seconds);
     }
 
     /// <summary>The postmaster of the cluster on <paramref name="port"/>: its command line names the port.</summary>
@@ -242,21 +220,6 @@ public sealed class WorkerLoad(string workerFolder, string appFolder, Action<str
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         return null;
-    }
-
-    /// <summary>Cores kept busy over <paramref name="window"/> by everything on the machine, from /proc/stat.</summary>
-    private static async Task<double> BusyCoresAsync(TimeSpan window)
-    {
-        static (long Busy, long Total) Read()
-        {
-            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
-            return (fields.Sum() - fields[3] - fields[4], fields.Sum());
-        }
-        var before = Read();
-        await Task.Delay(window);
-        var after = Read();
-        var total = after.Total - before.Total;
-        return total == 0 ? 0 : Environment.ProcessorCount * (double)(after.Busy - before.Busy) / total;
     }
 
     internal static void DeleteQuietly(string folder)
