@@ -84,32 +84,27 @@ internal static class QdqQuantizer
             for (int i = 0; i < perChannel; i++)
                 quantized[c * perChannel + i] = (sbyte)Math.Clamp(MathF.Round(span[i] / scales[c]), -127, 127);
         }
-        var name = w.Name;
-        model.Initializers[$"{name}_int8"] = OnnxTensor.Of($"{name}_int8", w.Dims, quantized);
-        model.Initializers[$"{name}_scale"] = OnnxTensor.Of($"{name}_scale", [channels], scales);
-        model.Initializers[$"{name}_zero_point"] = OnnxTensor.Of($"{name}_zero_point", [channels], new sbyte[channels]);
-        model.Nodes.Insert(model.Nodes.IndexOf(conv), new OnnxNode
-        {
-            OpType = "DequantizeLinear", Name = $"{name}_dequantized",
-            Inputs = [$"{name}_int8", $"{name}_scale", $"{name}_zero_point"], Outputs = [$"{name}_dequantized"],
-            Attributes = [OnnxAttribute.Of("axis", 0L)],
-        });
-        conv.Inputs[1] = $"{name}_dequantized";
+        conv.Inputs[1] = PerChannel(model, conv, OnnxTensor.Of($"{w.Name}_int8", w.Dims, quantized),
+            OnnxTensor.Of($"{w.Name}_scale", [channels], scales), OnnxTensor.Of($"{w.Name}_zero_point", [channels], new sbyte[channels]));
 
         if (conv.Inputs.Count < 3) return;
         var b = model.Initializers[conv.Inputs[2]];
-        var bias = b.Floats;
         var biasScales = scales.Select(s => s * inputScale).ToArray();
-        var biasInt = bias.Select((v, c) => (int)Math.Clamp(Math.Round(v / biasScales[c]), int.MinValue + 1, int.MaxValue)).ToArray();
-        model.Initializers[$"{b.Name}_int32"] = OnnxTensor.Of($"{b.Name}_int32", b.Dims, biasInt);
-        model.Initializers[$"{b.Name}_scale"] = OnnxTensor.Of($"{b.Name}_scale", [channels], biasScales);
-        model.Initializers[$"{b.Name}_zero_point"] = OnnxTensor.Of($"{b.Name}_zero_point", [channels], new int[channels]);
-        model.Nodes.Insert(model.Nodes.IndexOf(conv), new OnnxNode
+        var biasInt = b.Floats.Select((v, c) => (int)Math.Clamp(Math.Round(v / biasScales[c]), int.MinValue + 1, int.MaxValue)).ToArray();
+        conv.Inputs[2] = PerChannel(model, conv, OnnxTensor.Of($"{b.Name}_int32", b.Dims, biasInt),
+            OnnxTensor.Of($"{b.Name}_scale", [channels], biasScales), OnnxTensor.Of($"{b.Name}_zero_point", [channels], new int[channels]));
+    }
+
+    /// <summary>Integer values dequantized per output channel (axis 0) just before <paramref name="reader"/>; returns the float tensor's name.</summary>
+    private static string PerChannel(OnnxModel model, OnnxNode reader, OnnxTensor values, OnnxTensor scales, OnnxTensor zeroPoints)
+    {
+        foreach (var tensor in new[] { values, scales, zeroPoints }) model.Initializers[tensor.Name] = tensor;
+        var output = $"{values.Name}_dequantized";
+        model.Nodes.Insert(model.Nodes.IndexOf(reader), new OnnxNode
         {
-            OpType = "DequantizeLinear", Name = $"{b.Name}_dequantized",
-            Inputs = [$"{b.Name}_int32", $"{b.Name}_scale", $"{b.Name}_zero_point"], Outputs = [$"{b.Name}_dequantized"],
+            OpType = "DequantizeLinear", Name = output, Inputs = [values.Name, scales.Name, zeroPoints.Name], Outputs = [output],
             Attributes = [OnnxAttribute.Of("axis", 0L)],
         });
-        conv.Inputs[2] = $"{b.Name}_dequantized";
+        return output;
     }
 }
