@@ -131,9 +131,9 @@ public static class Commands
         if (precisions.Count > 1 || precisions[0] != "fp32")
         {
             Say("the features of both networks, compared");
-            var compared = networks.Count == 2 ? FeatureDifference.Between(
-                FeatureDifference.Features(networks["fp32"], Int8Network.CalibrationBatches(catalog, 50, cancellationToken, PrecisionCommands.CheckSeed)),
-                FeatureDifference.Features(networks["int8"], Int8Network.CalibrationBatches(catalog, 50, cancellationToken, PrecisionCommands.CheckSeed))) : null;
+            var checkBatches = networks.Count == 2 ? Int8Network.CalibrationBatches(catalog, 50, cancellationToken, PrecisionCommands.CheckSeed) : null;
+            var compared = checkBatches is null ? null : FeatureDifference.Between(
+                FeatureDifference.Features(networks["fp32"], checkBatches), FeatureDifference.Features(networks["int8"], checkBatches));
             result = result with
             {
                 Precisions = results.ToDictionary(r => r.Key, r => new PrecisionSpeed(r.Value.RuntimeOnlyImagesPerSecond, r.Value.PipelineImagesPerSecond, r.Value.Ratio)),

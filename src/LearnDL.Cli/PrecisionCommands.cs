@@ -32,8 +32,9 @@ public static class PrecisionCommands
         var reference = FeatureDifference.Features(fp32, checkBatches);
 
         Say("lifting the graph to opset 13 and folding batch normalisation into the convolutions");
-        var folded = Int8Network.FoldedFp32(null, out var foldedCount);
-        var foldedDifference = FeatureDifference.Between(reference, FeatureDifference.Features(folded, checkBatches));
+        var folded = FoldedNetwork.Of(fp32);
+        var foldedDifference = FeatureDifference.Between(reference, FeatureDifference.Features(folded.Model, checkBatches));
+        var calibrationBatches = Int8Network.CalibrationBatches(catalog, calibration, cancellationToken);
 
         var methods = new Dictionary<string, MethodResult>();
         var models = new Dictionary<string, byte[]>();
@@ -41,7 +42,7 @@ public static class PrecisionCommands
         {
             Say($"calibrating on {calibration} built-in images ({method}) and quantizing");
             var clock = Stopwatch.StartNew();
-            var (model, summary) = Int8Network.Derive(catalog, null, calibration, method, cancellationToken);
+            var (model, summary) = Int8Network.Derive(folded, calibrationBatches, method, cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
             var name = Name(method);
             methods[name] = new(summary, FeatureDifference.Between(reference, FeatureDifference.Features(model, checkBatches)), seconds);
@@ -53,11 +54,11 @@ public static class PrecisionCommands
         Int8Network.Save(models[chosen], path);
         Say("asking ONNX Runtime which kernels it runs");
         var kernels = IntegerKernels.Of(models[chosen]);
-        var report = new QuantizeReport(foldedCount, foldedDifference, methods, chosen, kernels, fp32.Length, models[chosen].Length, path, Int8Support.Detect());
+        var report = new QuantizeReport(folded.FoldedBatchNorms, foldedDifference, methods, chosen, kernels, fp32.Length, models[chosen].Length, path, Int8Support.Detect());
         if (output.IsJson) { output.WriteJson(report); return ExitCodes.Success; }
 
         var c = output.Console;
-        c.MarkupLineInterpolated($"Folded {foldedCount} batch normalisations into their convolutions: features differ from the original by at most [bold]{foldedDifference.MaxAbsDifference:0.###E+0}[/] ({foldedDifference.RelativeDifference:0.###E+0} of the largest feature) on {check} images.");
+        c.MarkupLineInterpolated($"Folded {folded.FoldedBatchNorms} batch normalisations into their convolutions: features differ from the original by at most [bold]{foldedDifference.MaxAbsDifference:0.###E+0}[/] ({foldedDifference.RelativeDifference:0.###E+0} of the largest feature) on {check} images.");
         var table = new Table().Title($"INT8 against FP32 on {check} built-in images").AddColumns("Calibration", "Max feature difference", "Relative", "Mean cosine", "Derived in");
         foreach (var (name, m) in methods)
             table.AddRow(name + (name == chosen ? " [green](used)[/]" : ""), m.Difference.MaxAbsDifference.ToString("0.000"), m.Difference.RelativeDifference.ToString("P1"),

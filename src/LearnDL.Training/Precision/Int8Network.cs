@@ -3,6 +3,21 @@ using LearnDL.Training.Featurization;
 
 namespace LearnDL.Training.Precision;
 
+/// <summary>
+/// The FP32 network lifted to opset 13 with batch normalisation folded in: what is quantized, and what the folding is
+/// checked against; <see cref="Fp32"/> is the network it came from.
+/// </summary>
+public sealed record FoldedNetwork(byte[] Fp32, byte[] Model, int FoldedBatchNorms)
+{
+    public static FoldedNetwork Of(byte[] fp32)
+    {
+        var model = new OnnxModel(fp32);
+        GraphRewrites.LiftToOpset13(model);
+        var folded = GraphRewrites.FoldBatchNormalization(model);
+        return new(fp32, model.ToBytes(), folded);
+    }
+}
+
 /// <summary>What deriving the INT8 network did.</summary>
 public sealed record QuantizationSummary(int FoldedBatchNorms, int QuantizedActivations, int QuantizedConvs, int CalibrationImages,
     CalibrationMethod Method, long Fp32Bytes, long Int8Bytes);
@@ -46,26 +61,21 @@ public static class Int8Network
         File.Move(temporary, path, overwrite: true); // never a half-written network for the next run to load
     }
 
-    /// <summary>The FP32 network lifted to opset 13 with batch normalisation folded in: what is quantized, and what the folding is checked against.</summary>
-    public static byte[] FoldedFp32(string? modelFolder, out int folded)
-    {
-        var model = new OnnxModel(ResNet18Model.FusedModel(modelFolder));
-        GraphRewrites.LiftToOpset13(model);
-        folded = GraphRewrites.FoldBatchNormalization(model);
-        return model.ToBytes();
-    }
-
     public static (byte[] Model, QuantizationSummary Summary) Derive(DatasetCatalog catalog, string? modelFolder, int calibrationImages,
+        CalibrationMethod method, CancellationToken cancellationToken = default) =>
+        Derive(FoldedNetwork.Of(ResNet18Model.FusedModel(modelFolder)), CalibrationBatches(catalog, calibrationImages, cancellationToken), method, cancellationToken);
+
+    /// <summary>Quantizes a folded network with ranges measured on <paramref name="calibration"/> (batches laid out as the network's input).</summary>
+    public static (byte[] Model, QuantizationSummary Summary) Derive(FoldedNetwork folded, IReadOnlyList<float[]> calibration,
         CalibrationMethod method, CancellationToken cancellationToken = default)
     {
-        var folded = FoldedFp32(modelFolder, out var foldedCount);
-        var batches = CalibrationBatches(catalog, calibrationImages, cancellationToken);
-        var ranges = new Calibration(new OnnxModel(folded)).Measure(batches, method, cancellationToken);
-        var model = new OnnxModel(folded);
+        var ranges = new Calibration(new OnnxModel(folded.Model)).Measure(calibration, method, cancellationToken);
+        var model = new OnnxModel(folded.Model);
         var convs = model.Nodes.Count(n => n.OpType == "Conv");
         QdqQuantizer.Quantize(model, ranges);
         var bytes = model.ToBytes();
-        return (bytes, new QuantizationSummary(foldedCount, ranges.Count, convs, calibrationImages, method, ResNet18Model.FusedModel(modelFolder).Length, bytes.Length));
+        var images = calibration.Sum(b => b.Length) / ResNet18Model.PixelsPerImage;
+        return (bytes, new QuantizationSummary(folded.FoldedBatchNorms, ranges.Count, convs, images, method, folded.Fp32.Length, bytes.Length));
     }
 
     /// <summary>Built-in images, drawn from a fixed seed and laid out as the network's input, a few per batch.</summary>

@@ -31,12 +31,12 @@ public class Int8Tests(Int8Fixture f) : IClassFixture<Int8Fixture>
     [Fact]
     public void FoldingBatchNormalisation_KeepsTheFeatures_WithinFloatRounding()
     {
-        var folded = Int8Network.FoldedFp32(null, out var count);
-        Assert.Equal(22, count);
-        var model = new OnnxModel(folded);
+        var folded = FoldedNetwork.Of(f.Fp32);
+        Assert.Equal(22, folded.FoldedBatchNorms);
+        var model = new OnnxModel(folded.Model);
         Assert.DoesNotContain(model.Nodes, n => n.OpType == "BatchNormalization");
         Assert.Equal(13, model.Opsets[""]);
-        var difference = FeatureDifference.Between(FeatureDifference.Features(f.Fp32, f.CheckBatches), FeatureDifference.Features(folded, f.CheckBatches));
+        var difference = FeatureDifference.Between(FeatureDifference.Features(f.Fp32, f.CheckBatches), FeatureDifference.Features(folded.Model, f.CheckBatches));
         Assert.Equal(30, difference.Images);
         Assert.True(difference.RelativeDifference < 1e-3, $"folded features differ by {difference.RelativeDifference:E2} of the largest");
     }
