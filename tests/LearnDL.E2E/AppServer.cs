@@ -28,15 +28,7 @@ public class AppServer : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
 
     /// <summary>Where screenshots go: docs/screenshots in the repository, for the README.</summary>
-    public static string ScreenshotFolder
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LearnDL.sln"))) dir = dir.Parent;
-            return Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "docs", "screenshots");
-        }
-    }
+    public static string ScreenshotFolder => Path.Combine(Repository.Find() ?? AppContext.BaseDirectory, "docs", "screenshots");
 
     public async Task InitializeAsync()
     {

@@ -6,13 +6,7 @@ namespace LearnDL.Testing;
 /// </summary>
 public static class Readme
 {
-    public static string PathInRepository()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LearnDL.sln"))) dir = dir.Parent;
-        return dir is null ? throw new InvalidOperationException("The repository root (LearnDL.sln) was not found above the test's folder.")
-            : Path.Combine(dir.FullName, "README.md");
-    }
+    public static string PathInRepository() => Path.Combine(Repository.Root, "README.md");
 
     /// <summary>Every checked block's non-empty lines, in the README's order.</summary>
     public static List<List<string>> CheckedBlocks(string? path = null)

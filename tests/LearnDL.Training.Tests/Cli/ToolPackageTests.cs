@@ -21,7 +21,7 @@ public class ToolPackageTests
     [Fact]
     public async Task Package_RunsThroughTheManifest_AndFromAToolPath_AsTheReadmeSays()
     {
-        var repo = Path.GetDirectoryName(Readme.PathInRepository())!;
+        var repo = Repository.Root;
         var blocks = Readme.CheckedBlocks().Where(b => b.Any(l => l.Contains("learndl doctor"))).ToList();
         Assert.Equal(2, blocks.Count);
         var (manifest, install) = (blocks[0], blocks[1]);

@@ -74,7 +74,7 @@ public class CourseReviewTests
     {
         var drawn = CourseDrawings.All[file](Reference);
         if (Environment.GetEnvironmentVariable("LEARNDL_REDRAW") == "1")
-            File.WriteAllText(Path.Combine(RepositoryRoot(), "wwwroot-content", file), drawn);
+            File.WriteAllText(Path.Combine(LearnDL.Testing.Repository.Root, "wwwroot-content", file), drawn);
         Assert.True(drawn == Svg(file), $"wwwroot-content/{file} is not the drawing CourseDrawings makes from its numbers: run this test with LEARNDL_REDRAW=1 to redraw it.");
         Assert.Empty(LessonChecks.ScaleProblems(file, drawn));
         Assert.DoesNotContain("not to scale", LessonChecks.DrawnText(drawn));
@@ -199,12 +199,5 @@ public class CourseReviewTests
         var error = Assert.Throws<InvalidDataException>(() => LessonParser.Parse(path));
         Assert.Contains("p.md line 7", error.Message);
         Assert.Contains("a line of its own", error.Message);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LearnDL.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("The repository root (LearnDL.sln) is not above the test's folder.");
     }
 }
