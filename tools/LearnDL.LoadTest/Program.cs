@@ -5,10 +5,12 @@ using Microsoft.Playwright;
 
 // The load test: the real app over loopback, real pages in headless Chromium, API clients.
 // dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--live-pages 4] [--pages 10] [--pollers 20] [--only watch,latency,class,pixel-bombs,pulse]
-//     [--max-image-pixels N] [--app FOLDER] [--out results.json]
+//     [--max-image-pixels N] [--app FOLDER] [--out results.json] [--patience 300] [--attempts 3]
 // --app: another build of the app to drive (the folder holding its LearnDL.Web.dll), an earlier version say.
 // watch: the run unwatched, with 1 live page, with --live-pages live pages (started from the launcher, as a learner does),
 //     and with a crowd of --pages pages + --pollers API pollers (--pages 0 --pollers 0 leaves the crowd out).
+// --patience: seconds a watched run waits for a quiet machine; --attempts: how often a run disturbed by other programs is measured
+//     (on a shared machine, small values keep the scenario short; the table says which runs were not clean).
 // --max-image-pixels: the app's LearnDL:MaxImagePixels; pixel-bombs' "just under the limit" pictures are sized to it.
 // --only workers (only when named: it needs PostgreSQL): worker machines, see WorkerLoad.cs; it runs before the app above starts, alone on the cores.
 var options = Arguments.Parse(args);
@@ -32,7 +34,8 @@ await using (var memory = new MemorySampler(app))
 {
     if (options.Runs("watch"))
     {
-        var watched = new WatchedRuns(app, browser, options.Images, options.LivePages, options.Pages, options.Pollers);
+        var watched = new WatchedRuns(app, browser, options.Images, options.LivePages, options.Pages, options.Pollers,
+            TimeSpan.FromSeconds(options.Patience), options.Attempts);
         Log($"warming up: one {options.Images}-image run to generate the tiles");
         await watched.WarmUpAsync();
         Log($"the same run with no watcher, one live page, {watched.LivePagesLabel}, and a crowd ({watched.CrowdLabel})");
@@ -85,7 +88,8 @@ var json = JsonSerializer.Serialize(report, Student.Json);
 Console.WriteLine(json);
 if (options.Out is { } path) await File.WriteAllTextAsync(path, json);
 
-internal sealed record Arguments(int Rounds, int Images, int LivePages, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out, string? App, long? MaxImagePixels)
+internal sealed record Arguments(int Rounds, int Images, int LivePages, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out, string? App, long? MaxImagePixels,
+    int Patience, int Attempts)
 {
     public bool Runs(string part) => Only.Count == 0 || Only.Contains(part);
 
@@ -95,6 +99,6 @@ internal sealed record Arguments(int Rounds, int Images, int LivePages, int Page
         int Int(string name, int fallback) => int.TryParse(Value(name), out var v) ? v : fallback;
         var only = (Value("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         return new(Int("--rounds", 2), Int("--images", 1000), Int("--live-pages", 4), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"), Value("--app"),
-            long.TryParse(Value("--max-image-pixels"), out var max) ? max : null);
+            long.TryParse(Value("--max-image-pixels"), out var max) ? max : null, Int("--patience", 300), Math.Max(1, Int("--attempts", 3)));
     }
 }
