@@ -17,8 +17,8 @@ public sealed record WatchedRun(string Watchers, int Round, double FeaturizeImag
 /// learner's laptop the browser shares the cores with the run, so its cost is the run's loss.
 /// </summary>
 /// <param name="patience">How long a run waits for a quiet machine before it starts anyway.</param>
-/// <param name="attempts">How many times a run that was not clean is measured (the cleanest is kept).</param>
-public sealed class WatchedRuns(AppProcess app, IBrowser browser, int images, int livePages, int crowdPages, int pollers, TimeSpan patience, int attempts)
+/// <param name="maxAttempts">How many times a run that was not clean is measured (the cleanest is kept).</param>
+public sealed class WatchedRuns(AppProcess app, IBrowser browser, int images, int livePages, int crowdPages, int pollers, TimeSpan patience, int maxAttempts)
 {
     private object Request => new { dataset = "builtin", images, epochs = 1, device = "cpu", seed = 11 };
 
@@ -39,7 +39,7 @@ public sealed class WatchedRuns(AppProcess app, IBrowser browser, int images, in
         async Task Measure(string label, int round, int pages, int apiPollers, bool tabs = false)
         {
             var attempts = new List<WatchedRun>();
-            for (int attempt = 1; attempt <= attempts; attempt++)
+            for (int attempt = 1; attempt <= maxAttempts; attempt++)
             {
                 var run = await OneAsync(label, round, pages, apiPollers, tabs, log) with { Attempt = attempt };
                 attempts.Add(run);
