@@ -59,7 +59,7 @@ public sealed class RemoteRunJob(RunExchange exchange, DatasetExchange datasets,
         try
         {
             if (await exchange.CancelRequestedAsync(spec.Id, CancellationToken.None))
-                return (AttemptOutcome.Cancelled, "Cancelled before it started.", null);
+                return (AttemptOutcome.Cancelled, RunEndings.CancelledBeforeStart, null);
             var dataset = spec.Options.Dataset.StartsWith(DatasetExchange.Prefix, StringComparison.Ordinal)
                 ? FolderDataset.Prefix + await datasets.FetchAsync(spec.Options.Dataset, state.Identity.CacheFolder, run.Token)
                 : spec.Options.Dataset;
@@ -70,7 +70,7 @@ public sealed class RemoteRunJob(RunExchange exchange, DatasetExchange datasets,
         }
         catch (OperationCanceledException e) when (run.Reason == RunStopReason.Cancelled)
         {
-            return (AttemptOutcome.Cancelled, e is RunCancelledException ? e.Message : "Cancelled before it started.", null);
+            return (AttemptOutcome.Cancelled, e is RunCancelledException ? e.Message : RunEndings.CancelledBeforeStart, null);
         }
         catch (OperationCanceledException e)
         {

@@ -31,14 +31,6 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
 
     public RuntimeBuild Build => build;
 
-    /// <summary>A probe that already knows its answer: for tests of machines this one is not (a usable GPU).</summary>
-    internal static DeviceProbe Known(RuntimeBuild build, DeviceReport report)
-    {
-        var probe = new DeviceProbe(build);
-        probe._current = Task.FromResult(report);
-        return probe;
-    }
-
     /// <summary>The report once the probe has finished, or null while it runs.</summary>
     public DeviceReport? Latest
     {
@@ -80,31 +72,27 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
     }
 
     /// <summary>
-    /// Turns a request into the device a run will use, or fails before any work is done. Every "why not the GPU" of
-    /// this machine is worded here (the worker machines' lines are the remote executor's).
+    /// Turns a request into the device a run will use, or fails before any work is done, with the reason in words
+    /// (<see cref="DeviceMessages"/>; the worker machines' lines are the remote executor's).
     /// </summary>
     public DeviceChoice Choose(DeviceRequest request)
     {
-        switch (request)
-        {
-            case DeviceRequest.Cpu:
-                return new(ComputeDevice.Cpu, "The CPU was requested.");
-            case DeviceRequest.Gpu when !build.IsGpu:
-                throw new DeviceUnavailableException(
-                    "The GPU was requested, but this is the CPU build of LearnDL: it carries Microsoft.ML.OnnxRuntime, " +
-                    "which has no CUDA provider, so every run would quietly use the CPU. Rebuild with the GPU runtime: " +
-                    $"{RuntimeBuild.RebuildForGpuCommand}. The GPU build needs the NVIDIA driver, CUDA 13 and cuDNN 9.");
-            case DeviceRequest.Gpu when !Report.CudaUsable:
-                throw new DeviceUnavailableException($"The GPU was requested, but CUDA cannot be used: {Report.CudaStatus}");
-            case DeviceRequest.Gpu:
-                return new(ComputeDevice.Gpu, $"The GPU was requested and the CUDA provider loaded ({Report.GpuSummary}).");
-            default:
-                if (build.IsGpu && Report.CudaUsable)
-                    return new(ComputeDevice.Gpu, $"Auto chose the GPU: the CUDA provider loaded ({Report.GpuSummary}).");
-                var why = build.IsGpu ? Report.CudaStatus : "this is the CPU build (no CUDA provider compiled in).";
-                return new(ComputeDevice.Cpu, $"Auto fell back to the CPU: {why}");
-        }
+        var report = request == DeviceRequest.Cpu || !build.IsGpu ? null : Report;
+        var decision = Decide(request, build.IsGpu, report?.CudaUsable ?? false);
+        var reason = DeviceMessages.Reason(decision.Reason, report);
+        return decision.Device is { } device ? new(device, reason) : throw new DeviceUnavailableException(reason);
     }
+
+    /// <summary>The device a request gets on a machine of this build whose CUDA provider does or does not load, and why.</summary>
+    public static DeviceDecision Decide(DeviceRequest request, bool gpuBuild, bool cudaUsable) => request switch
+    {
+        DeviceRequest.Cpu => new(ComputeDevice.Cpu, DeviceReason.CpuRequested),
+        DeviceRequest.Gpu when !gpuBuild => new(null, DeviceReason.GpuRequestedCpuBuild),
+        DeviceRequest.Gpu when !cudaUsable => new(null, DeviceReason.GpuRequestedCudaUnusable),
+        DeviceRequest.Gpu => new(ComputeDevice.Gpu, DeviceReason.GpuRequestedCudaLoaded),
+        _ when gpuBuild && cudaUsable => new(ComputeDevice.Gpu, DeviceReason.AutoChoseGpu),
+        _ => new(ComputeDevice.Cpu, gpuBuild ? DeviceReason.AutoFellBackCudaUnusable : DeviceReason.AutoFellBackCpuBuild),
+    };
 
     private async Task<DeviceReport> ProbeAsync()
     {
@@ -115,21 +103,14 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
         bool usable = false;
         string status;
         if (!build.IsGpu)
-        {
-            status = "This is the CPU build: it carries no CUDA provider. " +
-                     $"Rebuild with -p:RuntimeBuild=gpu to use an NVIDIA GPU ({RuntimeBuild.RebuildForGpuCommand}); " +
-                     "for the command line, install the LearnDL.Cli.Gpu tool in place of LearnDL.Cli.";
-        }
+            status = DeviceMessages.CpuBuildStatus;
         else
         {
             foreach (var (lib, by) in CudaLibraries)
                 if (!CanLoad(lib)) missing.Add($"{lib} ({by})");
             (usable, var loadError) = TryLoadCudaProvider();
-            status = usable
-                ? "The CUDA provider loaded: runs can use GPU 0."
-                : missing.Count > 0
-                    ? $"The CUDA provider did not load. Missing: {string.Join(", ", missing)}. Install the NVIDIA driver, CUDA 13 and cuDNN 9 (and make them visible to the loader, e.g. LD_LIBRARY_PATH)."
-                    : $"The CUDA provider did not load: {loadError}";
+            status = usable ? DeviceMessages.CudaLoaded
+                : missing.Count > 0 ? DeviceMessages.CudaMissing(missing) : DeviceMessages.CudaDidNotLoad(loadError);
         }
         return new DeviceReport
         {
@@ -147,28 +128,10 @@ public sealed class DeviceProbe(RuntimeBuild build, string nvidiaSmi = "nvidia-s
             CudaUsable = usable,
             CudaStatus = status,
             MissingLibraries = missing,
-            Advice = Advise(build, usable, gpus.Count > 0, missing),
+            Advice = DeviceMessages.Advice(build.IsGpu, usable, gpus.Count > 0, missing),
             GpuQueryProblem = gpuQueryProblem,
             ProbedAt = started,
         };
-    }
-
-    private static List<string> Advise(RuntimeBuild build, bool cudaUsable, bool hasGpu, List<string> missing)
-    {
-        var advice = new List<string>();
-        if (cudaUsable)
-            advice.Add("Your GPU is ready: choose GPU (or Auto) for a run and compare it with the CPU.");
-        else if (!build.IsGpu && hasGpu)
-            advice.Add($"This machine has an NVIDIA GPU, but this is the CPU build. Rebuild: {RuntimeBuild.RebuildForGpuCommand}.");
-        else if (!build.IsGpu)
-            advice.Add("You can learn and test every script on this CPU: runs are slower, not different.");
-        else if (!hasGpu)
-            advice.Add("This is the GPU build, but no NVIDIA GPU or driver was found: runs will use the CPU.");
-        if (build.IsGpu && missing.Count > 0)
-            advice.Add("Install the missing libraries: " + string.Join(", ", missing) + ".");
-        if (!cudaUsable)
-            advice.Add("No GPU here? Free online notebooks with GPUs exist (Kaggle, Google Colab), and paid clouds rent them by the hour (AWS, Azure, Google Cloud).");
-        return advice;
     }
 
     /// <summary>

@@ -16,8 +16,10 @@ public sealed class ClassStateRecord
     public int? MaxEpochs { get; set; }
     public int? MaxQueuedRuns { get; set; }
     public int? MaxQueuedRunsPerOwner { get; set; }
-    public int? CpuWorkers { get; set; }
-    public int? GpuWorkers { get; set; }
+    /// <summary>CPU runs at once (stored in the column CpuWorkers, its name before "worker" came to mean a worker machine).</summary>
+    public int? MaxConcurrentCpuRuns { get; set; }
+    /// <summary>GPU runs at once (stored in the column GpuWorkers).</summary>
+    public int? MaxConcurrentGpuRuns { get; set; }
     public bool? ShowClassComparison { get; set; }
     /// <summary>Whether joining needs the class code, and the code (set on the dashboard; null: appsettings.json's Class:JoinCode).</summary>
     public bool? RequireJoinCode { get; set; }

@@ -55,5 +55,8 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         // One row, always number 1: not generated.
         model.Entity<ClassStateRecord>().Property(c => c.Id).ValueGeneratedNever();
         model.Entity<ClassStateRecord>().Property(c => c.JoinCode).HasMaxLength(100);
+        // Renamed in C# only: the columns keep their names, so no migration moves the data.
+        model.Entity<ClassStateRecord>().Property(c => c.MaxConcurrentCpuRuns).HasColumnName("CpuWorkers");
+        model.Entity<ClassStateRecord>().Property(c => c.MaxConcurrentGpuRuns).HasColumnName("GpuWorkers");
     }
 }

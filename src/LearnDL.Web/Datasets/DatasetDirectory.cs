@@ -87,9 +87,6 @@ public sealed class DatasetDirectory : IDisposable
         }
     }
 
-    /// <summary>How many datasets are described in the cache (for tests).</summary>
-    internal int CachedDescriptions => _described.Count;
-
     /// <summary>A few small pictures of each class (two per class, twelve at most), made once off the caller's thread.</summary>
     public Task<IReadOnlyList<Thumbnail>> ThumbnailsAsync(string name) =>
         _thumbnails.GetOrAdd(DatasetCatalog.CanonicalName(name), _ => new Lazy<Task<IReadOnlyList<Thumbnail>>>(() => Task.Run(() => MakeThumbnails(name.Trim())))).Value;

@@ -12,10 +12,10 @@ public static class LimitBounds
     /// A CPU run already keeps one batch per core in the network, so running more runs at once than
     /// there are cores only makes them take cores from each other: each slower, with more memory held.
     /// </summary>
-    public static int MaxCpuWorkers => Math.Max(1, Environment.ProcessorCount);
+    public static int CpuRunsCeiling => Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Runs on one GPU share its memory and skew each other's timings: a few at once is the most that helps.</summary>
-    public const int MaxGpuWorkers = 4;
+    public const int GpuRunsCeiling = 4;
 
     /// <summary>A big class with a few runs each; past this the last in line waits longer than a lesson lasts.</summary>
     public const int MaxQueuedRuns = 1000;
@@ -30,9 +30,9 @@ public static class LimitBounds
         new("MaxEpochs", "epochs per run", 1, RunSettings.MaxEpochs, l => l.MaxEpochs),
         new("MaxQueuedRuns", "runs queued, whole class", 1, MaxQueuedRuns, l => l.MaxQueuedRuns),
         new("MaxQueuedRunsPerOwner", "runs queued per student", 1, MaxQueuedRunsPerOwner, l => l.MaxQueuedRunsPerOwner),
-        new("MaxConcurrentCpuRuns", "CPU runs at once", 1, MaxCpuWorkers, l => l.CpuWorkers,
-            $"this server has {MaxCpuWorkers} core{(MaxCpuWorkers == 1 ? "" : "s")} and one CPU run already uses every one"),
-        new("MaxConcurrentGpuRuns", "GPU runs at once", 1, MaxGpuWorkers, l => l.GpuWorkers,
+        new("MaxConcurrentCpuRuns", "CPU runs at once", 1, CpuRunsCeiling, l => l.MaxConcurrentCpuRuns,
+            $"this server has {CpuRunsCeiling} core{(CpuRunsCeiling == 1 ? "" : "s")} and one CPU run already uses every one"),
+        new("MaxConcurrentGpuRuns", "GPU runs at once", 1, GpuRunsCeiling, l => l.MaxConcurrentGpuRuns,
             "runs on one GPU share its memory and skew each other's timings"),
     ];
 

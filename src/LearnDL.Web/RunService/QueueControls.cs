@@ -69,13 +69,13 @@ public sealed class QueueControls(IRunQueue queue, ClassStateStore state, IOptio
     }
 
     private static RunLimits? Kept(ClassStateRecord s) =>
-        s is { MaxImagesPerRun: { } images, MaxEpochs: { } epochs, MaxQueuedRuns: { } queued, MaxQueuedRunsPerOwner: { } perOwner, CpuWorkers: { } cpu, GpuWorkers: { } gpu }
+        s is { MaxImagesPerRun: { } images, MaxEpochs: { } epochs, MaxQueuedRuns: { } queued, MaxQueuedRunsPerOwner: { } perOwner, MaxConcurrentCpuRuns: { } cpu, MaxConcurrentGpuRuns: { } gpu }
             ? new(images, epochs, queued, perOwner, cpu, gpu) : null;
 
     private static void Keep(ClassStateRecord s, RunLimits? l, DateTimeOffset? at)
     {
-        (s.MaxImagesPerRun, s.MaxEpochs, s.MaxQueuedRuns, s.MaxQueuedRunsPerOwner, s.CpuWorkers, s.GpuWorkers) =
-            (l?.MaxImagesPerRun, l?.MaxEpochs, l?.MaxQueuedRuns, l?.MaxQueuedRunsPerOwner, l?.CpuWorkers, l?.GpuWorkers);
+        (s.MaxImagesPerRun, s.MaxEpochs, s.MaxQueuedRuns, s.MaxQueuedRunsPerOwner, s.MaxConcurrentCpuRuns, s.MaxConcurrentGpuRuns) =
+            (l?.MaxImagesPerRun, l?.MaxEpochs, l?.MaxQueuedRuns, l?.MaxQueuedRunsPerOwner, l?.MaxConcurrentCpuRuns, l?.MaxConcurrentGpuRuns);
         s.LimitsChangedAt = at;
     }
 }

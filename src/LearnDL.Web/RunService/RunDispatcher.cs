@@ -59,17 +59,17 @@ public sealed class RunDispatcher(RunQueue queue, RunLifecycle runs, LiveUpdates
         }
         catch (OperationCanceledException e) when (stopping.IsCancellationRequested)
         {
-            await runs.FinishAsync(job.Id, RunStatus.Interrupted, $"The server stopped during this run. {(e as RunCancelledException)?.Message}".Trim());
+            await runs.FinishAsync(job.Id, RunStatus.Interrupted, RunEndings.ServerStopped((e as RunCancelledException)?.Message));
         }
         catch (OperationCanceledException e) when (job.Cancellation.IsCancellationRequested)
         {
-            await runs.FinishAsync(job.Id, RunStatus.Cancelled, e is RunCancelledException ? e.Message : "Cancelled before it started.");
+            await runs.FinishAsync(job.Id, RunStatus.Cancelled, e is RunCancelledException ? e.Message : RunEndings.CancelledBeforeStart);
         }
         catch (OperationCanceledException e)
         {
             // Nobody asked for this one (a time-out inside the work): a failure, not a cancel.
             logger.LogError(e, "Run {RunId} was stopped by a cancellation nobody asked for", job.Id);
-            await runs.FinishAsync(job.Id, RunStatus.Failed, $"The run stopped without anyone cancelling it (a time-out): {e.Message}");
+            await runs.FinishAsync(job.Id, RunStatus.Failed, RunEndings.TimedOut(e.Message));
         }
         catch (Exception e) when (e is DatasetException or DeviceUnavailableException or ArgumentException)
         {
@@ -78,7 +78,7 @@ public sealed class RunDispatcher(RunQueue queue, RunLifecycle runs, LiveUpdates
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} failed", job.Id);
-            await runs.FinishAsync(job.Id, RunStatus.Failed, $"The run failed unexpectedly: {e.Message}");
+            await runs.FinishAsync(job.Id, RunStatus.Failed, RunEndings.FailedUnexpectedly(e.Message));
         }
         finally
         {

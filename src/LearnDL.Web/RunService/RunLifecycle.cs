@@ -136,7 +136,7 @@ public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPath
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} finished but could not be stored", runId);
-            problem = $"The run finished, but its result could not be saved ({e.Message}). It is shown here until the server restarts.";
+            problem = RunEndings.ResultNotSaved(e.Message);
         }
         Apply(runId, RunStatus.Completed, run =>
         {
@@ -164,7 +164,7 @@ public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPath
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} ended ({Status}) but could not be stored", runId, status);
-            message += $" (This could not be saved: {e.Message})";
+            message = RunEndings.EndingNotSaved(message, e.Message);
         }
         Apply(runId, status, run => run.Error = message);
         updates.RunChanged(runId, queueToo: true);

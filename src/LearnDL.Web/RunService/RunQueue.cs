@@ -64,7 +64,7 @@ public enum CancelOutcome { NotInProgress, Cancelled, Left, NotAMember }
 public sealed record CancelledRuns(int Stopped, int Left);
 
 /// <summary>The limits that hold a class together; start from appsettings.json.</summary>
-public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int CpuWorkers, int GpuWorkers);
+public sealed record RunLimits(int MaxImagesPerRun, int MaxEpochs, int MaxQueuedRuns, int MaxQueuedRunsPerOwner, int MaxConcurrentCpuRuns, int MaxConcurrentGpuRuns);
 
 /// <summary>A run or other work in a queue, as views show it. Work that is not a run has no dataset (null).</summary>
 public sealed record QueuedRun(
@@ -159,7 +159,7 @@ public sealed class RunQueue : IRunQueue
 
     public WorkTicket SubmitWork(string title, ComputeDevice device, RunOwner owner, Func<CancellationToken, Task> work)
     {
-        var choice = new DeviceChoice(device, $"{title} asked for the {device.ToId().ToUpperInvariant()}.");
+        var choice = new DeviceChoice(device, AdmissionMessages.WorkAskedFor(title, device.ToId()));
         var item = new WorkItem(Guid.NewGuid(), title, work, choice, owner, _time.GetUtcNow());
         lock (_lock)
         {
@@ -181,18 +181,22 @@ public sealed class RunQueue : IRunQueue
     /// </summary>
     private string? CheckLimits(RunOwner owner)
     {
-        if (_jobs.Count >= _limits.MaxQueuedRuns)
-            throw new RunRejectedException([$"The queue is full: {_limits.MaxQueuedRuns} runs are waiting or running (the server's limit, MaxQueuedRuns). Try again when one finishes."], limitReached: true);
-        var mine = _jobs.Values.Count(j => j.Owner.Id == owner.Id);
-        if (mine >= _limits.MaxQueuedRunsPerOwner)
-            throw new RunRejectedException([$"You already have {mine} runs waiting or running; the limit is {_limits.MaxQueuedRunsPerOwner} per person (MaxQueuedRunsPerOwner). Wait for one to finish, or cancel one."], limitReached: true);
-        if (owner.Role != OwnerRole.Student) return null;
-        if (_jobs.Values.Count(j => j.Owner.Role == OwnerRole.Student) >= _maxForStudents)
-            throw new RunRejectedException([$"The class's students have {_maxForStudents} runs waiting or running, the most this server takes from students at once (Class:MaxQueuedStudentRuns). Try again when one finishes."], limitReached: true);
-        var network = _networks.Of(owner.Id);
-        if (network is not null && _jobs.Values.Count(j => j.Network == network) >= _maxPerNetwork)
-            throw new RunRejectedException([$"{_maxPerNetwork} runs from your network (everyone who joined from the same address) are waiting or running, the most this server takes from one network (Class:MaxQueuedRunsPerAddress). Try again when one finishes."], limitReached: true);
+        var network = owner.Role == OwnerRole.Student ? _networks.Of(owner.Id) : null;
+        if (Refusal(owner, network) is { } refusal) throw new RunRejectedException([AdmissionMessages.Refused(refusal)], limitReached: true);
         return network;
+    }
+
+    /// <summary>Under the lock: the first limit this owner's next run would pass, with its figures, or null.</summary>
+    private QueueRefusal? Refusal(RunOwner owner, string? network)
+    {
+        if (_jobs.Count >= _limits.MaxQueuedRuns) return new(QueueLimit.Server, _jobs.Count, _limits.MaxQueuedRuns);
+        var mine = _jobs.Values.Count(j => j.Owner.Id == owner.Id);
+        if (mine >= _limits.MaxQueuedRunsPerOwner) return new(QueueLimit.Person, mine, _limits.MaxQueuedRunsPerOwner);
+        if (owner.Role != OwnerRole.Student) return null;
+        var students = _jobs.Values.Count(j => j.Owner.Role == OwnerRole.Student);
+        if (students >= _maxForStudents) return new(QueueLimit.Students, students, _maxForStudents);
+        var fromNetwork = network is null ? 0 : _jobs.Values.Count(j => j.Network == network);
+        return network is not null && fromNetwork >= _maxPerNetwork ? new(QueueLimit.Network, fromNetwork, _maxPerNetwork) : null;
     }
 
     private async Task<Admission> AdmitAsync(RunJob job, string? group)
@@ -209,7 +213,7 @@ public sealed class RunQueue : IRunQueue
         {
             lock (_lock) Forget(job);
             job.Stored.TrySetException(e);
-            throw new RunRejectedException([$"The run could not be stored, so it was not queued: {e.Message}"]);
+            throw new RunRejectedException([AdmissionMessages.NotStored(e.Message)]);
         }
         job.Stored.TrySetResult();
 
@@ -229,7 +233,7 @@ public sealed class RunQueue : IRunQueue
     private async Task<Admission> JoinAsync(RunJob job, RunOwner owner)
     {
         try { await job.Stored.Task; }
-        catch (Exception e) { throw new RunRejectedException([$"The run you joined could not be stored: {e.Message}"]); }
+        catch (Exception e) { throw new RunRejectedException([AdmissionMessages.JoinedNotStored(e.Message)]); }
         int members;
         lock (_lock) members = job.Members.Count;
         await _runs.JoinedAsync(job.Id, owner.Id, members);
@@ -331,13 +335,13 @@ public sealed class RunQueue : IRunQueue
             // With worker machines the dashboard's numbers are this app's own: its lessons' demonstrations.
             if (_capacityFromWorkers)
             {
-                _lanes[ComputeDevice.Cpu].LocalSlots = limits.CpuWorkers;
-                _lanes[ComputeDevice.Gpu].LocalSlots = limits.GpuWorkers;
+                _lanes[ComputeDevice.Cpu].LocalSlots = limits.MaxConcurrentCpuRuns;
+                _lanes[ComputeDevice.Gpu].LocalSlots = limits.MaxConcurrentGpuRuns;
             }
             else
             {
-                _lanes[ComputeDevice.Cpu].Slots = limits.CpuWorkers;
-                _lanes[ComputeDevice.Gpu].Slots = limits.GpuWorkers;
+                _lanes[ComputeDevice.Cpu].Slots = limits.MaxConcurrentCpuRuns;
+                _lanes[ComputeDevice.Gpu].Slots = limits.MaxConcurrentGpuRuns;
             }
             foreach (var device in _lanes.Keys) Wake(device);
         }
@@ -355,7 +359,7 @@ public sealed class RunQueue : IRunQueue
         {
             _capacityFromWorkers = true;
             var lane = _lanes[device];
-            lane.LocalSlots ??= device == ComputeDevice.Gpu ? _limits.GpuWorkers : _limits.CpuWorkers;
+            lane.LocalSlots ??= device == ComputeDevice.Gpu ? _limits.MaxConcurrentGpuRuns : _limits.MaxConcurrentCpuRuns;
             if (lane.Slots == slots) return;
             lane.Slots = slots;
             Wake(device);
@@ -423,16 +427,16 @@ public sealed class RunQueue : IRunQueue
         var limits = Limits;
         var problems = request.Validate().ToList();
         if (checkLimits && request.Images > limits.MaxImagesPerRun)
-            problems.Add($"This server allows at most {limits.MaxImagesPerRun:N0} images per run (MaxImagesPerRun).");
+            problems.Add(AdmissionMessages.TooManyImages(limits.MaxImagesPerRun));
         if (checkLimits && request.Epochs > limits.MaxEpochs)
-            problems.Add($"This server allows at most {limits.MaxEpochs} epochs per run (MaxEpochs).");
+            problems.Add(AdmissionMessages.TooManyEpochs(limits.MaxEpochs));
         var upload = UploadedDatasets.IsUploadName(request.Dataset);
         var (info, datasetProblem) = upload ? await _uploads.DescribeAsync(request.Dataset, owner) : _datasets.Describe(request.Dataset);
         // An upload's folder named as a folder dataset would go round the rules on who may use it.
         if (!upload && info is not null && _uploads.IsInUploadsFolder(info))
-            (info, datasetProblem) = (null, $"Unknown dataset '{request.Dataset.Trim()}'. An uploaded dataset is used by its name, upload:NAME (see /datasets).");
+            (info, datasetProblem) = (null, AdmissionMessages.UploadNamedAsFolder(request.Dataset.Trim()));
         if (datasetProblem is not null) problems.Add(_paths.Hide(datasetProblem));
-        else if (request.Images > info!.ImageCount) problems.Add($"{info.Title} has {info.ImageCount:N0} images; ask for fewer.");
+        else if (request.Images > info!.ImageCount) problems.Add(AdmissionMessages.FewerImages(info.Title, info.ImageCount));
         var engineDataset = upload && info is not null ? info.Name : request.Dataset.Trim();
         if (datasetProblem is null && _executor.DatasetProblem(engineDataset, upload) is { } elsewhere) problems.Add(elsewhere);
         DeviceChoice? device = null;
@@ -460,13 +464,12 @@ public sealed class RunQueue : IRunQueue
             var owner = RestoredOwner(record.OwnerId, names);
             var request = record.Settings;
             var (problems, device, engineDataset) = request is null
-                ? ([$"Its device '{record.DeviceRequested}' is not cpu, gpu or auto."], null, null)
+                ? ([AdmissionMessages.UnknownStoredDevice(record.DeviceRequested)], null, null)
                 : await ValidateAsync(request, owner, checkLimits: false);
             if (problems.Count > 0)
             {
                 failed++;
-                await _runs.FinishAsync(record.Id, RunStatus.Failed,
-                    $"The server restarted while this run waited, and it cannot run now: {string.Join(" ", problems)}");
+                await _runs.FinishAsync(record.Id, RunStatus.Failed, AdmissionMessages.CannotRunAfterRestart(problems));
                 continue;
             }
             var job = Restored(record, members, request!, engineDataset!, device!, owner);
@@ -549,7 +552,7 @@ public sealed class RunQueue : IRunQueue
         Wake(lane.Device);
     }
 
-    private Task FinishUnstartedAsync(RunJob job) => _runs.FinishAsync(job.Id, RunStatus.Cancelled, "Cancelled before it started.");
+    private Task FinishUnstartedAsync(RunJob job) => _runs.FinishAsync(job.Id, RunStatus.Cancelled, RunEndings.CancelledBeforeStart);
 
     /// <summary>Under the lock: the job no longer counts against any limit and can no longer be joined.</summary>
     private void Forget(QueueItem job)

@@ -59,7 +59,7 @@ public sealed class RemoteRunExecutor(
                 cancelAsked = true;
                 await exchange.RequestCancelAsync(spec.Id, CancellationToken.None);
                 // Not started yet: it ends here, and the job is taken off Hangfire's queue (a late fetch would find the attempt taken anyway).
-                if (attempt is null && await exchange.EndUnstartedAsync(spec.Id, AttemptOutcome.Cancelled, "Cancelled before it started.", CancellationToken.None))
+                if (attempt is null && await exchange.EndUnstartedAsync(spec.Id, AttemptOutcome.Cancelled, RunEndings.CancelledBeforeStart, CancellationToken.None))
                 {
                     if ((jobId ?? (await exchange.SpecAsync(spec.Id, CancellationToken.None)).JobId) is { } id) jobs.Delete(id);
                     continue;

@@ -63,7 +63,7 @@ public sealed class ClassStateTests : IDisposable
         var controls = first.Services.GetRequiredService<QueueControls>();
         var queue = first.Services.GetRequiredService<IRunQueue>();
         var before = queue.Limits;
-        await Assert.ThrowsAsync<ArgumentException>(() => controls.ChangeLimitsAsync(before with { GpuWorkers = LimitBounds.MaxGpuWorkers + 1 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => controls.ChangeLimitsAsync(before with { MaxConcurrentGpuRuns = LimitBounds.GpuRunsCeiling + 1 }));
         Assert.False(controls.LimitsChanged);
         _server.Stop(first);
 

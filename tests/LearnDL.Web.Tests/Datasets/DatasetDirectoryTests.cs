@@ -63,13 +63,15 @@ public class DatasetDirectoryTests
             _ => $"{flowers}/./{new string('/', i)}",
         }).ToList();
         Assert.Equal(100, aliases.Distinct().Count());
+        // One description serves every alias: the same object each time (a second entry would be read from disk anew).
+        var first = directory.Describe($" folder:{aliases[0]} ").Info!;
+        Assert.Equal(4, first.ImageCount);
         foreach (var alias in aliases)
-            Assert.Equal(4, directory.Describe($" folder:{alias} ").Info!.ImageCount);
-        Assert.Equal(1, directory.CachedDescriptions);
+            Assert.Same(first, directory.Describe($" folder:{alias} ").Info);
 
-        directory.Describe("builtin");
-        directory.Describe("BUILTIN");
-        Assert.Equal(2, directory.CachedDescriptions);
+        var builtin = directory.Describe("builtin").Info!;
+        Assert.Same(builtin, directory.Describe("BUILTIN").Info);
+        Assert.NotSame(first, builtin);
     }
 
     [Theory]

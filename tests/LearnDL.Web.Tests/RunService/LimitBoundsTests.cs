@@ -11,9 +11,9 @@ public class LimitBoundsTests : ClassAppTests
 {
     public static TheoryData<string, int, string> OutOfBounds => new()
     {
-        { "cpuWorkers", Environment.ProcessorCount + 1, $"MaxConcurrentCpuRuns (CPU runs at once) must be between 1 and {Environment.ProcessorCount} (this server has {Environment.ProcessorCount} core" },
-        { "cpuWorkers", 0, "MaxConcurrentCpuRuns (CPU runs at once) must be between 1 and" },
-        { "gpuWorkers", 5, "MaxConcurrentGpuRuns (GPU runs at once) must be between 1 and 4" },
+        { "maxConcurrentCpuRuns", Environment.ProcessorCount + 1, $"MaxConcurrentCpuRuns (CPU runs at once) must be between 1 and {Environment.ProcessorCount} (this server has {Environment.ProcessorCount} core" },
+        { "maxConcurrentCpuRuns", 0, "MaxConcurrentCpuRuns (CPU runs at once) must be between 1 and" },
+        { "maxConcurrentGpuRuns", 5, "MaxConcurrentGpuRuns (GPU runs at once) must be between 1 and 4" },
         { "maxImagesPerRun", 100_001, "MaxImagesPerRun (images per run) must be between 4 and 100,000, not 100,001." },
         { "maxEpochs", 101, "MaxEpochs (epochs per run) must be between 1 and 100, not 101." },
         { "maxQueuedRuns", 1001, "MaxQueuedRuns (runs queued, whole class) must be between 1 and 1,000" },
@@ -40,10 +40,31 @@ public class LimitBoundsTests : ClassAppTests
     public async Task PutLimits_AtTheBounds_IsAccepted()
     {
         var instructor = await InstructorAsync();
-        var at = new RunLimits(100_000, 100, 1000, 100, Environment.ProcessorCount, LimitBounds.MaxGpuWorkers);
+        var at = new RunLimits(100_000, 100, 1000, 100, Environment.ProcessorCount, LimitBounds.GpuRunsCeiling);
         var answer = await instructor.Http.PutAsJsonAsync("/api/instructor/limits", at);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Equal(at, await answer.Content.ReadFromJsonAsync<RunLimits>());
+    }
+
+    [Fact]
+    public async Task PutLimits_WithTheEarlierNames_cpuWorkersAndGpuWorkers_StillWorks_AndGetAnswersTheNewNames()
+    {
+        var instructor = await InstructorAsync();
+        var old = new { maxImagesPerRun = 2000, maxEpochs = 10, maxQueuedRuns = 100, maxQueuedRunsPerOwner = 3, cpuWorkers = 1, gpuWorkers = 2 };
+        Assert.Equal(HttpStatusCode.OK, (await instructor.Http.PutAsJsonAsync("/api/instructor/limits", old)).StatusCode);
+        var now = (await instructor.Http.GetFromJsonAsync<JsonObject>("/api/instructor/limits"))!;
+        Assert.Equal(1, now["maxConcurrentCpuRuns"]!.GetValue<int>());
+        Assert.Equal(2, now["maxConcurrentGpuRuns"]!.GetValue<int>());
+        Assert.Null(now["cpuWorkers"]);
+
+        // Both names of one limit, different values: either could be meant, so nothing changes.
+        var both = await instructor.Http.PutAsJsonAsync("/api/instructor/limits", new
+        {
+            maxImagesPerRun = 2000, maxEpochs = 10, maxQueuedRuns = 100, maxQueuedRunsPerOwner = 3, maxConcurrentCpuRuns = 1, cpuWorkers = 2, maxConcurrentGpuRuns = 1,
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
+        Assert.Contains("cpuWorkers is the earlier name of maxConcurrentCpuRuns", (await both.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(now.ToJsonString(), (await instructor.Http.GetFromJsonAsync<JsonObject>("/api/instructor/limits"))!.ToJsonString());
     }
 
     [Fact]
@@ -64,6 +85,6 @@ public class LimitBoundsTests : ClassAppTests
     public void Clamp_BringsLimitsKeptFromABiggerServerWithinThisOnesBounds()
     {
         var kept = new RunLimits(200_000, 20, 100, 3, Environment.ProcessorCount + 8, 16);
-        Assert.Equal(new RunLimits(100_000, 20, 100, 3, Environment.ProcessorCount, LimitBounds.MaxGpuWorkers), LimitBounds.Clamp(kept));
+        Assert.Equal(new RunLimits(100_000, 20, 100, 3, Environment.ProcessorCount, LimitBounds.GpuRunsCeiling), LimitBounds.Clamp(kept));
     }
 }

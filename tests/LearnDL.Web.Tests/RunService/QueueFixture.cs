@@ -32,13 +32,15 @@ public sealed class QueueFixture : IAsyncDisposable
         wiring.AddSingleton(Options.Create(options));
         wiring.AddSingleton(time ?? TimeProvider.System);
         wiring.AddDatasets();
-        wiring.AddSingleton(gpu ? DeviceProbe.Known(new RuntimeBuild("gpu"), GpuReport()) : new DeviceProbe());
+        wiring.AddSingleton(new DeviceProbe());
         wiring.AddSingleton(Saves);
         wiring.AddDbContextFactory<LearnDbContext>((sp, o) => o
             .UseSqlite($"Data Source={Path.Combine(_temp.Path, "runs.db")}")
             .AddInterceptors(sp.GetRequiredService<FailingSaves>(), Reads));
         wiring.AddWorkers(new ConfigurationBuilder().Build());
         wiring.AddRunService();
+        // A machine with a usable GPU, as the queue sees one: the executor (the queue's seam to the machines) chooses it.
+        if (gpu) wiring.AddSingleton<IRunExecutor>(sp => new GpuMachine(ActivatorUtilities.CreateInstance<InProcessRunExecutor>(sp)));
         services?.Invoke(wiring);
         _services = wiring.BuildServiceProvider();
         Store.InitializeAsync().GetAwaiter().GetResult();
@@ -60,14 +62,6 @@ public sealed class QueueFixture : IAsyncDisposable
         new() { Dataset = "builtin", Images = images, Epochs = 1, Seed = seed, Device = device, Shared = shared };
 
     public static RunOwner Owner(string name) => new("owner-" + name, name, OwnerRole.Learner);
-
-    private static DeviceReport GpuReport() => new()
-    {
-        CpuModel = "test CPU", LogicalCores = 2, VectorWidthBits = 256, MemoryTotalBytes = 1, MemoryAvailableBytes = 1, OperatingSystem = "test",
-        NvidiaDriver = "test", Gpus = ["Test GPU (16 GiB)"], RuntimeBuild = "gpu", RuntimeBuildDescription = "GPU build",
-        ProvidersCompiledIn = ["CUDAExecutionProvider", "CPUExecutionProvider"], CudaUsable = true, CudaStatus = "The CUDA provider loaded.",
-        MissingLibraries = [], Advice = [],
-    };
 
     public async ValueTask DisposeAsync()
     {
@@ -98,4 +92,21 @@ public sealed class CountingReads : DbCommandInterceptor
         Interlocked.Increment(ref _count);
         return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
     }
+}
+
+/// <summary>This machine's executor, on a machine whose CUDA provider loads: GPU and Auto requests get the GPU.</summary>
+internal sealed class GpuMachine(IRunExecutor cpuOnly) : IRunExecutor
+{
+    public Task<DeviceChoice> ChooseDeviceAsync(DeviceRequest request)
+    {
+        var decision = DeviceProbe.Decide(request, gpuBuild: true, cudaUsable: true);
+        return Task.FromResult(new DeviceChoice(decision.Device!.Value, DeviceMessages.Reason(decision.Reason, null)));
+    }
+
+    public Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping) =>
+        cpuOnly.ExecuteAsync(spec, device, sink, cancellationToken, stopping);
+
+    public string? DatasetProblem(string engineDataset, bool isUpload) => cpuOnly.DatasetProblem(engineDataset, isUpload);
+
+    public Task<IReadOnlyList<Guid>> ContinuingAsync(IReadOnlyCollection<Guid> runIds) => cpuOnly.ContinuingAsync(runIds);
 }

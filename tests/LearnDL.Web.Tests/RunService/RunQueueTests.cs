@@ -67,7 +67,7 @@ public class RunQueueTests
         await f.Queue.SubmitAsync(Request(2), Owner("greedy"));
         var refused = await Assert.ThrowsAsync<RunRejectedException>(() => f.Queue.SubmitAsync(Request(3), Owner("greedy")));
         Assert.True(refused.LimitReached);
-        Assert.Contains("limit is 2 per person", refused.Message);
+        Assert.Equal("You already have 2 runs waiting or running; the limit is 2 per person (MaxQueuedRunsPerOwner). Wait for one to finish, or cancel one.", refused.Message);
         await f.Queue.SubmitAsync(Request(4), Owner("patient"));
     }
 

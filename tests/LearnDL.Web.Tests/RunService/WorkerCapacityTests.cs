@@ -31,7 +31,7 @@ public class WorkerCapacityTests
     {
         await using var f = new QueueFixture();
         f.Queue.SetCapacity(ComputeDevice.Cpu, 3);
-        f.Queue.SetLimits(f.Queue.Limits with { CpuWorkers = 1 });
+        f.Queue.SetLimits(f.Queue.Limits with { MaxConcurrentCpuRuns = 1 });
         Assert.Equal(3, f.Queue.View().Lanes.Single(l => l.Device == ComputeDevice.Cpu).Slots);
     }
 }

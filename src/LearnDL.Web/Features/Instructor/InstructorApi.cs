@@ -15,9 +15,9 @@ public static class InstructorApi
         api.MapPost("queue/{device}/resume", (string device, QueueControls controls) => PauseAsync(device, controls, false));
         api.MapGet("limits", (IRunQueue queue) => Results.Ok(queue.Limits));
         // Kept across restarts; 400 names the limit and its bounds.
-        api.MapPut("limits", async (RunLimits limits, QueueControls controls, IRunQueue queue) =>
+        api.MapPut("limits", async (LimitsBody body, QueueControls controls, IRunQueue queue) =>
         {
-            try { await controls.ChangeLimitsAsync(limits); return Results.Ok(queue.Limits); }
+            try { await controls.ChangeLimitsAsync(body.ToLimits()); return Results.Ok(queue.Limits); }
             catch (ArgumentException e) { return Results.Problem(statusCode: 400, title: "Limits not changed", detail: e.Message); }
         });
         api.MapDelete("limits", async (QueueControls controls) => Results.Ok(await controls.ResetLimitsAsync()));
