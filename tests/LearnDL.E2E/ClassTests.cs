@@ -73,6 +73,43 @@ public class ClassTests(ClassAppServer app)
         await Assertions.Expect(student.Locator("#class-demo [data-status]")).ToBeVisibleAsync();
     }
 
+    /// <summary>
+    /// The class's own GPUs (issue 24): two students measure their cards with lesson 8's notebook and paste the result;
+    /// each sees their card in the lesson's sentences, and the instructor's table (class-gpus) shows both cards and their
+    /// figures beside the reference.
+    /// </summary>
+    [Fact]
+    public async Task TwoStudentsPasteTheirCards_TheInstructorSeesBothInTheClassTable()
+    {
+        static string Result(string device, string gpu, double forward, double train) =>
+            $$"""{"learndl": "learndl-gpu-result", "version": 1, "measured": "2026-12-06", "torch": "2.5.1+cu121", "device": "{{device}}", "gpu": "{{gpu}}", "cpu": "Intel(R) Xeon(R) CPU @ 2.20GHz", "cpu_threads": 2, "image_size": 224, "resnet18": [{"precision": "fp32", "batch": 32, "train": false, "seconds_per_batch": {{32 / forward}}, "images_per_second": {{forward}}}, {"precision": "fp32", "batch": 32, "train": true, "seconds_per_batch": {{32 / train}}, "images_per_second": {{train}}}], "matmul": [{"precision": "fp32", "n": 4096, "seconds": 0.032, "gflops": 4295.0}]}""";
+        var cards = new[] { ("Katherine Johnson", Result("cuda", "Tesla T4", 1100, 330), "Tesla T4", "1,100", "330"), ("Dorothy Vaughan", Result("cuda", "Tesla P100-PCIE-16GB", 1650, 520), "Tesla P100-PCIE-16GB", "1,650", "520") };
+        foreach (var (name, result, card, forward, _) in cards)
+        {
+            var student = await StudentAsync(name);
+            await student.GotoAsync(app.BaseUrl + "/lessons/where-to-get-a-gpu");
+            await student.WaitForCircuitAsync();
+            await student.Locator("[data-testid=gpu-result-input]").FillAsync(result);
+            await student.Locator("#gpu-result-keep").ClickAsync();
+            await Assertions.Expect(student.Locator("[data-testid=my-gpu]")).ToContainTextAsync(card);
+            // The lesson's sentence now states the student's own card, labelled as theirs.
+            await Assertions.Expect(student.Locator(".course-number[data-number='mine.fwd']")).ToContainTextAsync($"Your {card}, measured by you, runs ResNet18 forward at {forward} images a second");
+        }
+
+        var instructor = await InstructorAsync();
+        var table = instructor.Locator("[data-testid=class-gpus]");
+        foreach (var (name, _, card, forward, train) in cards)
+        {
+            var row = table.Locator("tbody tr", new() { HasText = name });
+            await Assertions.Expect(row).ToHaveCountAsync(1);
+            await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync(card);
+            await Assertions.Expect(row.Locator("td").Nth(2)).ToHaveTextAsync(forward);
+            await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync(train);
+        }
+        await Assertions.Expect(table.Locator("tr.reference-row")).ToContainTextAsync("NVIDIA H200");
+        await Assertions.Expect(instructor.Locator("#class-gpus-none")).ToHaveCountAsync(0);
+    }
+
     [Fact]
     public async Task Student_UploadsADataset_AndAHostileZipIsRefused()
     {

@@ -196,6 +196,11 @@ public class CourseTests(AppServer app)
         await Assertions.Expect(mine).ToContainTextAsync("1,100 images a second");
         await Assertions.Expect(mine).ToContainTextAsync("NVIDIA H200");
         await Assertions.Expect(page.Locator("#calc-gpu")).ToHaveValueAsync(new Regex("^1,?100"));
+        // The lesson's sentences follow the card: its figure, labelled as the learner's, beside the reference's.
+        var sentence = page.Locator(".course-number[data-number='mine.fwd']");
+        await Assertions.Expect(sentence).ToContainTextAsync("Your Tesla T4, measured by you, runs ResNet18 forward at 1,100 images a second");
+        await Assertions.Expect(sentence).ToContainTextAsync("the reference NVIDIA H200");
+        await Assertions.Expect(page.Locator(".course-number[data-number='mine.60k20']")).ToContainTextAsync("on your Tesla T4, measured by you");
         await page.AssertAccessibleAsync("lesson 8 with the learner's card");
 
         await page.ReloadAsync();
@@ -204,6 +209,7 @@ public class CourseTests(AppServer app)
         await page.GotoAsync(app.BaseUrl + "/lessons/do-you-need-a-gpu");
         await page.WaitForCircuitAsync();
         await Assertions.Expect(page.Locator("[data-testid=my-gpu]")).ToContainTextAsync("Tesla T4");
+        await Assertions.Expect(page.Locator(".course-number[data-number='mine.fwd']")).ToContainTextAsync("Your Tesla T4, measured by you");
         await page.GotoAsync(app.BaseUrl + "/compare");
         await page.WaitForCircuitAsync();
         await Assertions.Expect(page.Locator("[data-testid=my-gpu]")).ToContainTextAsync("yours, measured by you");

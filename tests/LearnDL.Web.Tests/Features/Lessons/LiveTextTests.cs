@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.Lessons.Demos;
+using LearnDL.Web.Features.MyGpu;
+using LearnDL.Web.Features.Shared;
 
 namespace LearnDL.Web.Tests;
 
@@ -25,8 +27,19 @@ public class LiveTextTests
     /// <summary>A fast 16-core server with a GPU.</summary>
     public static readonly ServerFigures Fast = new(new MeasuredSpeed("cpu", 400, 5, DateTimeOffset.UtcNow), new MeasuredSpeed("gpu", 5000, 2, DateTimeOffset.UtcNow), Run(2000, 5, 0.5, 0.4)) { Cores = 16 };
 
-    private static string Rendered(Lesson lesson, ServerFigures figures) =>
-        string.Join("\n", lesson.Blocks.OfType<ProseBlock>().Select(p => new CourseNumbers(Reference, figures).Render(p.Html)));
+    private static string Rendered(Lesson lesson, ServerFigures figures, LearnerGpu? mine = null) =>
+        string.Join("\n", lesson.Blocks.OfType<ProseBlock>().Select(p => new CourseNumbers(Reference, figures, mine).Render(p.Html)));
+
+    /// <summary>A T4 from a free notebook (slower than the reference), a card faster than the reference, and a notebook left on its CPU.</summary>
+    public static readonly LearnerGpu T4 = GpuResultParser.Parse(MyGpuTests.T4Result).Gpu!;
+    public static readonly LearnerGpu FastCard = T4 with
+    {
+        Name = "NVIDIA B200", Network = [.. T4.Network.Select(t => t with { ImagesPerSecond = t.ImagesPerSecond * 9 })],
+    };
+    public static readonly LearnerGpu NotebookCpu = T4 with
+    {
+        Name = "Intel(R) Xeon(R) CPU @ 2.20GHz", Device = "cpu", Network = [.. T4.Network.Where(t => t.Precision == "fp32").Select(t => t with { ImagesPerSecond = t.ImagesPerSecond / 60 })],
+    };
 
     private static string Words(string html) => Regex.Replace(html, "<[^>]+>", "");
 
@@ -94,4 +107,89 @@ public class LiveTextTests
         Assert.Contains("more time than the article's CPU", slow);             // 4,000 s against the article's 2,520
         Assert.Null(TrainingArithmetic.Summary(TrainingArithmetic.Lines(null, null, Reference)));
     }
+
+    public static TheoryData<string, string, string> LessonsServersAndCards()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var lesson in Repository.All)
+            foreach (var server in Servers.Keys)
+                foreach (var card in Cards.Keys)
+                    data.Add(lesson.Slug, server, card);
+        return data;
+    }
+
+    private static readonly Dictionary<string, ServerFigures> Servers = new() { ["slow 2-core, no GPU"] = Slow, ["fast 16-core with a GPU"] = Fast, ["nothing measured"] = ServerFigures.None };
+    private static readonly Dictionary<string, LearnerGpu?> Cards = new() { ["no card"] = null, ["T4"] = T4, ["faster than the reference"] = FastCard, ["notebook on its CPU"] = NotebookCpu };
+
+    /// <summary>
+    /// The general check (issue 24, point 3): every sentence with a live figure, rendered for very different servers and
+    /// learners' cards, agrees with its own numbers (comparisons, factors, core counts), whichever sentence it is.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LessonsServersAndCards))]
+    public void NoSentence_ContradictsItsNumbers(string slug, string server, string card)
+    {
+        var html = Rendered(Repository.Find(slug)!, Servers[server], Cards[card]);
+        var found = SentenceChecks.Contradictions(html);
+        Assert.True(found.Count == 0, string.Join("\n", found));
+    }
+
+    /// <summary>The check is not a list of phrases: sentences it has never seen, contradicting their figures, fail it.</summary>
+    [Theory]
+    [InlineData("This server's CPU runs ResNet18 at [[here.cpu.rate]], [[here.vs-ref]] faster than the reference GPU's [[ref.fwd.b64]].", "says the first figure is larger")]
+    [InlineData("The reference GPU's [[ref.fwd.b64]] is 3 times more images a second than this server's [[here.cpu.rate]].", "the figures it compares differ")]
+    [InlineData("This server shares the work between both of its [[here.cores]].", "\"both\"/\"the other\" said of cores")]
+    [InlineData("All 2 cores decode images: this server has [[here.cores]].", "\"All 2 cores\"")]
+    [InlineData("One 512×512 multiply took [[ref.mm.gpu.512]] on the GPU against [[ref.mm.cpu.512]] on its CPU, [[ref.mm.ratio.512]] slower.", "says the first figure is larger")]
+    public void APlantedContradiction_Fails(string sentence, string problem)
+    {
+        var html = new CourseNumbers(Reference, Fast).Render($"<p>{System.Net.WebUtility.HtmlEncode(sentence)}</p>");
+        var found = SentenceChecks.Contradictions(html);
+        Assert.True(found.Any(f => f.Contains(problem, StringComparison.Ordinal)), $"expected \"{problem}\" among: {string.Join("\n", found)}");
+        // The same sentences, said the right way round, pass.
+        var fixedHtml = new CourseNumbers(Reference, Slow with { Cores = 2 }).Render(
+            "<p>The reference GPU runs ResNet18 at [[ref.fwd.b64]], [[here.vs-ref]] faster than this server's CPU's [[here.cpu.rate]]. Both of its [[here.cores]] decode.</p>");
+        var stillFound = SentenceChecks.Contradictions(fixedHtml);
+        Assert.True(stillFound.Count == 0, string.Join("\n", stillFound));
+    }
+
+    /// <summary>
+    /// Lessons 5 and 8 (and 3 and 7, where a reference GPU figure is compared) say the learner's own card's figure once
+    /// they pasted one, labelled as measured by them, beside the reference where the sentence compares; without a card
+    /// the text is what it was.
+    /// </summary>
+    [Fact]
+    public void TheLessonsSentences_FollowTheLearnersCard_LabelledAsTheirs()
+    {
+        string Words(string slug, LearnerGpu? mine) => System.Net.WebUtility.HtmlDecode(LiveTextTests.Words(Rendered(Repository.Find(slug)!, Fast, mine)));
+        var refForward = new CourseNumbers(Reference, Fast)["ref.fwd.b64"].Text;
+
+        foreach (var slug in new[] { "do-you-need-a-gpu", "where-to-get-a-gpu" })
+        {
+            Assert.DoesNotContain("measured by you", Words(slug, null));
+            var mine = Words(slug, T4);
+            var expected = $"Your Tesla T4, measured by you, runs ResNet18 forward at 1,100 images a second: {Compare(1100, Reference.Speed("gpu", false))} the reference {Reference.Gpu}'s {refForward}.";
+            var at = mine.IndexOf("Your Tesla T4", StringComparison.Ordinal);
+            Assert.True(at >= 0, $"{slug}: no sentence about the learner's card");
+            Assert.Equal(expected, mine.Substring(at, Math.Min(expected.Length, mine.Length - at)));
+            Assert.Contains("Your NVIDIA B200, measured by you, runs ResNet18 forward at 9,900 images a second: ", Words(slug, FastCard));
+            Assert.Contains("times more images a second than the reference", Words(slug, FastCard));
+            Assert.Contains("Your notebook's CPU (Intel(R) Xeon(R) CPU @ 2.20GHz, no GPU runtime), measured by you", Words(slug, NotebookCpu));
+        }
+        // Lesson 8's sum: the T4 estimate without a card, the learner's card (by their own training cost) with one.
+        var estimate = Words("where-to-get-a-gpu", null);
+        Assert.Contains($"{new CourseNumbers(Reference, Fast)["calc.60k20.t4"].Text} on a T4 by the estimate above, all as the calculator works them out", estimate);
+        var t4Sum = Durations.InWords(TrainingTime.Seconds(60_000, 20, TrainingKind.EveryLayer, T4.ForwardImagesPerSecond, T4.TrainingCost, null));
+        Assert.Contains($"on the reference GPU and {t4Sum} on your Tesla T4, measured by you, all as the calculator works them out", Words("where-to-get-a-gpu", T4));
+        // Lessons 3 and 7 compare the reference with this server: the learner's card joins the comparison.
+        Assert.Contains("Your Tesla T4, measured by you, sustained", Words("one-training-step", T4));
+        Assert.Contains("this server's CPU's", Words("one-training-step", T4));
+        Assert.Contains("Your Tesla T4, measured by you, runs the network at 1,100 images a second: 2.75 times more images a second than this server's CPU's 400 images a second.", Words("replaying-the-experiment", T4));
+        Assert.DoesNotContain("measured by you", Words("replaying-the-experiment", null));
+        // Each of the learner's figures carries its source (the notebook's run) on hover, and says it is theirs.
+        var html = Rendered(Repository.Find("where-to-get-a-gpu")!, Fast, T4);
+        Assert.Contains("data-mine=\"yes\" title=\"measured by you on Tesla T4 with PyTorch 2.5.1 on", html);
+    }
+
+    private static string Compare(double mine, double reference) => $"{reference / mine:0.##} times fewer images a second than";
 }
