@@ -101,8 +101,10 @@ export class ReconnectDisplay {
         this.#message = element.querySelector('#reconnect-message');
         this.#status = element.querySelector('#reconnect-status');
         this.#button = element.querySelector('#reconnect-now');
-        // A modal card: Tab stays on its one button.
-        element.addEventListener('keydown', e => { if (e.key === 'Tab') { e.preventDefault(); this.#button.focus(); } });
+        // A modal card: while it shows, Tab stays on its one button, wherever focus was.
+        document.addEventListener('keydown', e => {
+            if (e.key === 'Tab' && !this.#element.hidden) { e.preventDefault(); this.#button.focus(); }
+        }, { capture: true });
     }
 
     onTryNow(handler) { this.#button.addEventListener('click', handler); }
