@@ -46,6 +46,9 @@ public sealed class LearnDLOptions
     /// <summary>What classifying a picture with a run's model may cost: one at a time per person, a few a minute, within a memory bound.</summary>
     public ClassifyOptions Classify { get; set; } = new();
 
+    /// <summary>How a page comes back by itself after the server restarted or the network dropped.</summary>
+    public Reconnection.ReconnectOptions Reconnect { get; set; } = new();
+
     /// <summary>Where uploaded datasets are kept: under the data folder, never under wwwroot.</summary>
     public string UploadsFolder => Path.Combine(ResolvedDataFolder, "uploads");
 
@@ -197,6 +200,7 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         if (options.Uploads.QuotaPerOwnerBytes < 1 || options.Uploads.QuotaPerAddressBytes < 1 || options.Uploads.InstructorReserveBytes < 0
             || options.Uploads.InstructorReserveBytes >= options.Uploads.QuotaTotalBytes)
             errors.Add("LearnDL:Uploads quotas must be positive, and InstructorReserveBytes less than QuotaTotalBytes (students would have no room).");
+        errors.AddRange(options.Reconnect.Problems());
         if (options.Classify.MaxConcurrent is < 1 or > 64) errors.Add("LearnDL:Classify:MaxConcurrent must be between 1 and 64.");
         if (options.Classify.Burst < 1 || options.Classify.PerMinute < 1) errors.Add("LearnDL:Classify:Burst and PerMinute must be at least 1.");
         if (options.Classify.CachedModels is < 1 or > 100) errors.Add("LearnDL:Classify:CachedModels must be between 1 and 100.");

@@ -8,6 +8,7 @@ using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Reconnection;
 using LearnDL.Web.RunService;
 using LearnDL.Web.Workers;
 using System.Text.Json;
@@ -85,6 +86,7 @@ public static class LearnDLServices
         services.AddScoped<ILessonActivity>(sp => sp.GetRequiredService<LessonActivityFor>()(sp.GetRequiredService<CurrentOwner>().FindAsync));
 
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCircuitRetention(); // a class's pages after a dropped connection (Reconnection/)
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         services.AddHealthChecks();
         return builder;

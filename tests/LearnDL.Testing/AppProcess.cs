@@ -14,6 +14,7 @@ public sealed class AppProcess : IAsyncDisposable
     private readonly StringWriter _log = new();
 
     public string BaseUrl { get; }
+    public int Port => new Uri(BaseUrl).Port;
     public string DataFolder { get; }
     public int ProcessId => _process.Id;
 
@@ -31,11 +32,11 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>Starts LearnDL.Web.dll from <paramref name="folder"/> (a build output) and waits for /healthz.</summary>
     /// <param name="environment">Other environment variables of the process (HOME, say), as they are named.</param>
+    /// <param name="port">The port to listen on (an app started again where its pages expect it); a free one when not given.</param>
     public static async Task<AppProcess> StartAsync(string folder, IReadOnlyDictionary<string, string>? settings = null, string? dataFolder = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, int? port = null)
     {
-        var port = FreePort();
-        var baseUrl = $"http://127.0.0.1:{port}";
+        var baseUrl = $"http://127.0.0.1:{port ?? FreePort()}";
         dataFolder ??= Directory.CreateTempSubdirectory("learndl-app-").FullName;
         var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "LearnDL.Web.dll"), "--urls", baseUrl])
         {
