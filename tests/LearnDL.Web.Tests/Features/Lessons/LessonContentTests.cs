@@ -155,13 +155,19 @@ public class LessonContentTests
         var cpuRun = new MeasuredRun(Guid.NewGuid(), "cpu", 400, 80, 0.9, 20, [new("prepare", 1), new("decode", 2), new("resize", 1), new("featurize", 15), new("train", 2), new("evaluate", 0.5)], Epochs: 2);
         var measured = new CourseNumbers(Reference, new ServerFigures(new MeasuredSpeed("cpu", 40, 3, DateTimeOffset.UtcNow), null, cpuRun));
         var none = new CourseNumbers(Reference, ServerFigures.None);
+        // The learner's card's sentences (mine.*) say nothing until a card is given; with one, they say something.
+        var withCard = new CourseNumbers(Reference, ServerFigures.None, LiveTextTests.T4);
         foreach (var name in CourseNumbers.Names)
         {
             Assert.DoesNotContain("not in the reference file", measured[name].Text);
             Assert.DoesNotContain("not measured", measured[name].Text);
+            Assert.False(string.IsNullOrWhiteSpace(withCard[name].Source), name);
+            Assert.False(string.IsNullOrWhiteSpace(withCard[name].Text), name);
+            if (name.StartsWith("mine.", StringComparison.Ordinal)) continue;
             Assert.False(string.IsNullOrWhiteSpace(measured[name].Source), name);
             Assert.False(string.IsNullOrWhiteSpace(none[name].Text), name);
         }
+        Assert.Equal("", none.Render("<p>[[mine.fwd]]</p>")[3..^4]);
         Assert.Equal("40 images a second", measured["here.cpu.rate"].Text);
         Assert.True(none["here.cpu.rate"].Pending);
         Assert.Contains("start a Try-it", none["here.cpu.rate"].Source);
