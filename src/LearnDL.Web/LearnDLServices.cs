@@ -9,6 +9,7 @@ using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
+using LearnDL.Web.Telemetry;
 using LearnDL.Web.Workers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -87,6 +88,8 @@ public static class LearnDLServices
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         services.AddHealthChecks();
+        // Metrics at /metrics, traces to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set (Telemetry/).
+        services.AddTelemetry(builder.Configuration);
         return builder;
     }
 
