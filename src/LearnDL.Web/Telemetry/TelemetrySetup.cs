@@ -22,7 +22,7 @@ public static class TelemetrySetup
 
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<ClassMeters>();
+        services.TryAddSingleton<ClassMeters>();
         services.AddSingleton<CircuitsOnline>();
         services.AddSingleton<MetricsAccess>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, CircuitsOnlineHandler>());
