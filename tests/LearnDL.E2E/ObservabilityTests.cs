@@ -38,7 +38,7 @@ public sealed class ObservabilityTests(MetricsServer app) : IClassFixture<Metric
         var waiting = await http.SubmitAsync(new { dataset = BuiltinDataset.Name, images = 16, epochs = 1, seed = 33 });
         await prometheus.WaitForAsync("learndl_queue_length{device=\"cpu\"}", 1);
         await prometheus.WaitForAsync("learndl_runs_running{device=\"cpu\"}", 1);
-        await prometheus.WaitForAsync("count(learndl_images_per_second{device=\"cpu\"} > 0)", 1, TimeSpan.FromSeconds(90));
+        await prometheus.WaitForAsync("count(learndl_images_per_second{device=\"cpu\"} > 0)", 1, TimeSpan.FromSeconds(120));
 
         foreach (var id in new[] { waiting, big }) Assert.Equal(HttpStatusCode.Accepted, (await http.DeleteAsync($"/api/runs/{id}")).StatusCode);
         foreach (var id in new[] { waiting, big }) Assert.Equal("cancelled", (await http.WaitForRunAsync(id, TimeSpan.FromSeconds(60)))["status"]!.GetValue<string>());

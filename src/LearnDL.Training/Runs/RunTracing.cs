@@ -44,8 +44,6 @@ public static class RunTracing
             _current = run == default ? null : StartChild(stage.ToId(), run);
         }
 
-        public void Fail(Exception e) => _current?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
-
         public void Dispose() => _current?.Dispose();
     }
 }
