@@ -3,6 +3,7 @@ using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.MyGpu;
 using LearnDL.Web.Identity;
 using LearnDL.Web.RunService;
+using LearnDL.Web.Telemetry;
 using LearnDL.Web.Workers;
 
 namespace LearnDL.Web;
@@ -23,6 +24,7 @@ public static class Endpoints
         app.MapGpuNotebook();     // /notebooks: the notebook that measures a learner's GPU (Features/MyGpu)
         app.MapWorkersApi();      // /api/workers and Hangfire's dashboard at /instructor/jobs (Workers/WorkersSetup.cs)
         app.MapClassSignIn();     // /account: join, the instructor's sign-in, sign-out (Identity/ClassEndpoints.cs)
+        app.MapMetrics();         // /metrics: Prometheus, for the instructor or LearnDL:Metrics:AllowedNetworks (Telemetry/TelemetrySetup.cs)
         return app;
     }
 }

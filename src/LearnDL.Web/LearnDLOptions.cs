@@ -49,6 +49,9 @@ public sealed class LearnDLOptions
     /// <summary>How a page comes back by itself after the server restarted or the network dropped.</summary>
     public Reconnection.ReconnectOptions Reconnect { get; set; } = new();
 
+    /// <summary>Who may read /metrics besides the instructor: the networks a Prometheus scrapes from (README: Watching the class's health).</summary>
+    public Telemetry.MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>Where uploaded datasets are kept: under the data folder, never under wwwroot.</summary>
     public string UploadsFolder => Path.Combine(ResolvedDataFolder, "uploads");
 
@@ -211,6 +214,7 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
         foreach (var origin in options.Hosting.AllowedOrigins)
             if (Identity.SameOriginRule.Normalize(origin) is null)
                 errors.Add($"LearnDL:Hosting:AllowedOrigins: '{origin}' is not an origin such as https://class.example.edu (scheme and host, an optional port, no path).");
+        errors.AddRange(options.Metrics.AllowedNetworks.Select(n => Telemetry.MetricsOptions.Parse(n).Problem).OfType<string>());
         var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
         if (!File.Exists(models)) errors.Add($"The pretrained model {models} is missing; rebuild the app.");
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;

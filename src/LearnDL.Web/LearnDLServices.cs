@@ -10,6 +10,7 @@ using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.Reconnection;
 using LearnDL.Web.RunService;
+using LearnDL.Web.Telemetry;
 using LearnDL.Web.Workers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -89,6 +90,8 @@ public static class LearnDLServices
         services.AddCircuitRetention(); // a class's pages after a dropped connection (Reconnection/)
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         services.AddHealthChecks();
+        // Metrics at /metrics, traces to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set (Telemetry/).
+        services.AddTelemetry(builder.Configuration);
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Hangfire;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
@@ -31,7 +32,13 @@ public sealed class RemoteRunJob(RunExchange exchange, DatasetExchange datasets,
             return;
         }
         using var run = state.Begin(runId, cancellationToken);
+        // The worker's part of the run's trace, under the web app's span for the run (its context came in the specification).
+        using var span = RunTracing.Source.StartActivity("run on worker", ActivityKind.Consumer, RunTracing.ContextOf(spec.TraceParent));
+        span?.SetTag(RunTracing.RunIdTag, runId.ToString());
+        span?.SetTag("learndl.worker", worker);
         var (outcome, message, handBack) = await AttemptAsync(spec, run);
+        span?.SetTag("learndl.run.outcome", InWords(outcome));
+        if (outcome != AttemptOutcome.Completed) span?.SetStatus(ActivityStatusCode.Error, message);
         if (!await exchange.FinishAsync(runId, outcome, message, handBack, CancellationToken.None))
             logger.LogWarning("Run {Run} finished ({Outcome}) after the web app had given up on it; its result is not kept", ShortId(runId), InWords(outcome));
         else if (message is null)

@@ -6,6 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using LearnDL.Training.Text;
+using Microsoft.Extensions.Configuration;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace LearnDL.Workers;
 
@@ -59,6 +63,7 @@ public static class WorkerHost
         builder.Services.AddSingleton<DatasetExchange>();
         builder.Services.AddTransient<RemoteRunJob>();
         builder.Services.AddHostedService<WorkerService>();
+        AddTracing(builder, name);
         using var host = builder.Build();
 
         using var onDrain = drain.Register(() =>
@@ -73,6 +78,19 @@ public static class WorkerHost
             state.Drain();
         });
         await host.RunAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Only when OTEL_EXPORTER_OTLP_ENDPOINT is set (the web app's collector): the worker's spans of each run, under the
+    /// click's trace. Without it no exporter tries to reach anything, and no span is recorded.
+    /// </summary>
+    private static void AddTracing(HostApplicationBuilder builder, string name)
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))) return;
+        builder.Configuration.AddEnvironmentVariables(); // OTEL_*: the exporter's standard settings (the host was built without defaults)
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("learndl-worker", serviceInstanceId: name))
+            .WithTracing(t => t.AddSource(RunTracing.SourceName).AddOtlpExporter());
     }
 
     private static async Task<ComputeDevice> ChooseDeviceAsync(DeviceRequest request, DeviceProbe probe)

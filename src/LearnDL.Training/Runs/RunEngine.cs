@@ -45,9 +45,12 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
         var clock = Stopwatch.StartNew();
         var stage = RunStage.Prepare;
         int featurized = 0;
+        // A span per stage under the run's span, when the run is traced (the web app or a worker); none from the CLI.
+        using var stages = new RunTracing.Stages(Activity.Current?.Context ?? default);
         void Enter(RunStage next, string detail)
         {
             stage = next;
+            stages.Enter(next);
             progress?.Report(new StageStarted(clock.Elapsed, next, detail));
         }
         try

@@ -10,7 +10,9 @@ namespace LearnDL.Training.Runs;
 /// is the executor's business.
 /// </summary>
 /// <param name="Options">The run's options, its device already chosen (Cpu or Gpu), without a save path.</param>
-public sealed record RunSpec(Guid Id, RunOptions Options)
+/// <param name="TraceParent">The W3C trace context of the run's span where it was admitted, so a worker's spans join the click's trace.</param>
+public sealed record RunSpec(Guid Id, RunOptions Options,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TraceParent = null)
 {
     /// <summary>A run to execute on <paramref name="device"/>: on the wire the chosen device is the options' device, "cpu" or "gpu".</summary>
     public static RunSpec For(Guid id, RunOptions options, ComputeDevice device) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Runs;
@@ -39,13 +40,19 @@ public sealed class RunDispatcher(RunQueue queue, RunLifecycle runs, LiveUpdates
 
     private async Task RunAsync(RunJob job, CancellationToken stopping)
     {
+        // The run's span, from its admission under the click that asked for it; current here, so the engine's stages (in this
+        // process) nest under it, and its context travels in the specification to a worker's spans.
+        using var span = RunTracing.Source.StartActivity("run", ActivityKind.Internal, job.Trace, startTime: job.SubmittedAt);
+        span?.SetTag(RunTracing.RunIdTag, job.Id.ToString());
+        span?.SetTag("learndl.device", job.Device.Device.ToId());
+        RunTracing.StartChild("queued", span?.Context ?? default, startTime: job.SubmittedAt)?.Dispose();
         try
         {
             job.Cancellation.Token.ThrowIfCancellationRequested();
             stopping.ThrowIfCancellationRequested();
             if (!await runs.StartAsync(job.Id, job.Device, job.StartedBefore)) return;
             // The device was chosen at admission (the lane depends on it): the engine runs on that choice, and its result keeps the reason.
-            var spec = RunSpec.For(job.Id, job.Options, job.Device.Device);
+            var spec = RunSpec.For(job.Id, job.Options, job.Device.Device) with { TraceParent = span.TraceParent() };
             var result = await executor.ExecuteAsync(spec, job.Device, runs.ReporterFor(job.Id), job.Cancellation.Token, stopping);
             await runs.CompleteAsync(job.Id, result);
         }
@@ -83,6 +90,11 @@ public sealed class RunDispatcher(RunQueue queue, RunLifecycle runs, LiveUpdates
         finally
         {
             queue.Complete(job);
+            if (span is not null && runs.Snapshot(job.Id, withSeries: false)?.Status is { } status && status.IsFinished())
+            {
+                span.SetTag("learndl.run.outcome", status.ToString().ToLowerInvariant());
+                if (status != RunStatus.Completed) span.SetStatus(ActivityStatusCode.Error, status.ToString());
+            }
         }
     }
 

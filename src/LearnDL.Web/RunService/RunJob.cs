@@ -45,6 +45,8 @@ public sealed class RunJob(Guid id, RunSettings settings, string engineDataset, 
     public bool ClassDemo { get; init; }
     /// <summary>Owner ids of everyone on this run (its starter first); changed under the queue's lock.</summary>
     public List<string> Members { get; } = [owner.Id];
+    /// <summary>The span it was asked from (the POST, or the launcher's click on its circuit): the run's trace goes on under it. None after a restart.</summary>
+    public System.Diagnostics.ActivityContext Trace { get; init; }
     /// <summary>When a run taken back after a restart first started (it went on on a worker meanwhile); null for a new run.</summary>
     public DateTimeOffset? StartedBefore { get; init; }
     public override string Title => $"{Settings.Dataset} · {Settings.Images} images · {Settings.Epochs} epochs" +

@@ -15,7 +15,7 @@ namespace LearnDL.Web.RunService;
 /// completed runs) finds it in the database too; when storing fails, the live state says so.
 /// The queue decides admission and turns; the worker and the executors' event sinks only report here.
 /// </summary>
-public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPaths paths, TimeProvider time, ILogger<RunLifecycle> logger)
+public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPaths paths, TimeProvider time, Telemetry.ClassMeters meters, ILogger<RunLifecycle> logger)
 {
     /// <summary>Finished runs kept live (their result reaches watchers even when it could not be stored).</summary>
     private const int KeepFinished = 100;
@@ -94,6 +94,8 @@ public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPath
                 r.DeviceReason = device.Reason;
             }) is { } ended) return Refused(runId, RunStatus.Running, ended);
         Apply(runId, RunStatus.Running, run => (run.StartedAt, run.QueuePosition, run.Device, run.DeviceReason) = (at, null, device.Device.ToId(), device.Reason));
+        // A run followed again after a restart was counted when it first started.
+        if (startedBefore is null) meters.RunStarted(device.Device.ToId());
         updates.RunChanged(runId, queueToo: true);
         return true;
     }
@@ -143,6 +145,7 @@ public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPath
             (run.Result, run.Error) = (result, problem);
             if (run.Total > 0) run.Done = run.Total;
         });
+        meters.RunEnded(RunStatus.Completed, DeviceOf(runId));
         updates.RunChanged(runId, queueToo: true);
         return true;
     }
@@ -167,6 +170,7 @@ public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPath
             message = RunEndings.EndingNotSaved(message, e.Message);
         }
         Apply(runId, status, run => run.Error = message);
+        meters.RunEnded(status, DeviceOf(runId));
         updates.RunChanged(runId, queueToo: true);
         return true;
     }
@@ -237,6 +241,19 @@ public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPath
     {
         lock (_lock) if (_runs.ContainsKey(runId)) return null;
         return await store.StatusAsync(runId);
+    }
+
+    /// <summary>Images per second being featurized now by the runs on a device (read when metrics are scraped).</summary>
+    public double ImagesPerSecond(string device)
+    {
+        lock (_lock)
+            return _runs.Values.Where(r => r.Status == RunStatus.Running && r.Stage == RunStage.Featurize && r.Device == device)
+                .Sum(r => r.ImagesPerSecond ?? 0);
+    }
+
+    private string? DeviceOf(Guid runId)
+    {
+        lock (_lock) return _runs.TryGetValue(runId, out var run) ? run.Device : null;
     }
 
     private void SetMembers(Guid runId, int members)

@@ -149,7 +149,7 @@ public sealed class RunQueue : IRunQueue
             else
             {
                 var network = CheckLimits(owner);
-                job = new RunJob(Guid.NewGuid(), request, engineDataset!, device!, owner, _time.GetUtcNow()) { Network = network, ClassDemo = classDemo };
+                job = new RunJob(Guid.NewGuid(), request, engineDataset!, device!, owner, _time.GetUtcNow()) { Network = network, ClassDemo = classDemo, Trace = System.Diagnostics.Activity.Current?.Context ?? default };
                 _jobs[job.Id] = job;
                 if (request.Shared) _shared[SameRunKey(request)] = job;
             }

@@ -3,6 +3,7 @@ using LearnDL.Training.Featurization;
 using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LearnDL.Web.RunService;
 
@@ -18,6 +19,9 @@ public static class RunServiceSetup
         services.AddSingleton<IRunMembership>(sp => sp.GetRequiredService<RunStore>());
         services.AddSingleton<ModelFiles>();
         services.AddSingleton<LiveUpdates>();
+        // The lifecycle counts runs started and ended on LearnDL's meter (Telemetry/ClassMeters.cs).
+        services.AddMetrics();
+        services.TryAddSingleton<Telemetry.ClassMeters>();
         services.AddSingleton<RunLifecycle>();
         services.AddSingleton<RunViews>();
         services.AddSingleton<ServerPaths>();

@@ -51,6 +51,11 @@ public class RunWireTests(BuiltinRunFixture run) : IClassFixture<BuiltinRunFixtu
         Assert.Equal(Precision.NetworkPrecision.Int8, RunWire.Read<RunSpec>(RunWire.Write(int8)).Options.Precision);
         Assert.Equal("gpu", json["options"]!["device"]!.GetValue<string>());
         Assert.Equal(ComputeDevice.Gpu, RunWire.Read<RunSpec>(json.ToJsonString()).ChosenDevice().Device);
+        // traceParent (issue 23) only when the run is traced: a worker's spans continue the click's trace; older workers ignore it.
+        const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var traced = JsonNode.Parse(RunWire.Write(spec with { TraceParent = traceParent }))!.AsObject();
+        Assert.Equal(["id", "options", "traceParent"], traced.Select(p => p.Key).Order());
+        Assert.Equal(traceParent, RunWire.Read<RunSpec>(traced.ToJsonString()).TraceParent);
     }
 
     [Fact]
