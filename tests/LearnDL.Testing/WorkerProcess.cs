@@ -23,6 +23,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
+    /// <summary>A worker probes its device and measures a short run before joining: tens of seconds on a busy shared CI machine.</summary>
+    private const int JoinWithinSeconds = 180;
+
     public string Log { get { lock (_log) return _log.ToString(); } }
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -50,13 +53,13 @@ public sealed class WorkerProcess : IAsyncDisposable
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var worker = new WorkerProcess(Process.Start(start)!, name, dataFolder);
         if (!waitUntilJoined) return worker;
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); !worker.Log.Contains($"worker {name} joined");)
+        for (var deadline = DateTime.UtcNow.AddSeconds(JoinWithinSeconds); !worker.Log.Contains($"worker {name} joined");)
         {
             if (worker.HasExited) throw new InvalidOperationException($"Worker {name} exited with code {worker.ExitCode}:\n{worker.Log}");
             if (DateTime.UtcNow > deadline)
             {
                 await worker.DisposeAsync(); // not left running behind a failed start
-                throw new TimeoutException($"Worker {name} did not join within 90 s:\n{worker.Log}");
+                throw new TimeoutException($"Worker {name} did not join within {JoinWithinSeconds} s:\n{worker.Log}");
             }
             await Task.Delay(100);
         }
