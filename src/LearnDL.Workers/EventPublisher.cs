@@ -18,13 +18,13 @@ public sealed class EventPublisher : IProgress<RunEvent>, IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Task _sending;
 
-    public EventPublisher(RunExchange exchange, Guid runId, string worker, ILogger logger)
+    public EventPublisher(RunExchange exchange, Guid runId, string worker, DatabaseClock clock, ILogger logger)
     {
         _sending = Task.Run(async () =>
         {
             await foreach (var e in _events.Reader.ReadAllAsync())
             {
-                try { await exchange.ReportAsync(new RunNote(runId, worker, DateTimeOffset.UtcNow, e)); }
+                try { await exchange.ReportAsync(new RunNote(runId, worker, clock.Now, e)); }
                 catch (Exception failure) when (failure is not OutOfMemoryException)
                 {
                     // A lost event is a chart point; the run goes on and its result still arrives.

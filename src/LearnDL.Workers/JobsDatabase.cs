@@ -17,6 +17,8 @@ public sealed class JobsDatabase : IAsyncDisposable
     public const string DoneChannel = "learndl_done";
     /// <summary>Someone stopped a run; the payload is its id.</summary>
     public const string CancelChannel = "learndl_cancel";
+    /// <summary>A worker ended a run the web app had given up on (it was cut off, then came back); the payload is a <see cref="LateEnd"/>.</summary>
+    public const string LateChannel = "learndl_late";
 
     private const long SchemaLock = 0x4C6561726E444C; // "LearnDL"
 

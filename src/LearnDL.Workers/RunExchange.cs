@@ -13,8 +13,11 @@ public sealed record AttemptState(Guid RunId, string? Worker, AttemptOutcome? Ou
     public bool Finished => Outcome is not null;
 }
 
-/// <summary>A run event on its way from a worker to the web app (the NOTIFY payload), stamped when sent.</summary>
+/// <summary>A run event on its way from a worker to the web app (the NOTIFY payload), stamped when sent on the database's clock.</summary>
 public sealed record RunNote(Guid Run, string Worker, DateTimeOffset Sent, RunEvent Event);
+
+/// <summary>A worker's end of a run the web app had already ended without it (the NOTIFY payload on <see cref="JobsDatabase.LateChannel"/>).</summary>
+public sealed record LateEnd(Guid Run, string Worker, AttemptOutcome Outcome);
 
 /// <summary>What a finished run hands back: its result with the examples' pictures, and the trained model's bytes.</summary>
 public sealed record RunHandBack(RunResult Result, byte[] Model);
@@ -142,6 +145,22 @@ public sealed class RunExchange(JobsDatabase database)
         var kept = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         if (kept) await database.NotifyAsync(JobsDatabase.DoneChannel, runId.ToString(), cancellationToken);
         return kept;
+    }
+
+    /// <summary>Tells the web app that a worker ended a run after the app had given up on it: the app refuses it, and logs that.</summary>
+    public Task ReportLateAsync(LateEnd late, CancellationToken cancellationToken = default) =>
+        database.NotifyAsync(JobsDatabase.LateChannel, RunWire.Write(late), cancellationToken);
+
+    /// <summary>Of the runs a worker is running, those whose attempt the web app has ended meanwhile (it gave up on them while the worker was cut off).</summary>
+    public async Task<IReadOnlyList<Guid>> EndedAsync(IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken = default)
+    {
+        if (runIds.Count == 0) return [];
+        await using var command = database.Source.CreateCommand("SELECT run_id FROM learndl.attempts WHERE run_id = ANY(@ids) AND finished_at IS NOT NULL");
+        command.Parameters.AddWithValue("ids", runIds.ToArray());
+        var ended = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) ended.Add(reader.GetGuid(0));
+        return ended;
     }
 
     /// <summary>The web app gives up on an attempt whose worker went silent; false when it had ended meanwhile.</summary>

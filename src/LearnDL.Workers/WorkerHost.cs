@@ -59,6 +59,7 @@ public static class WorkerHost
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(announcement);
         builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton<DatabaseClock>();
         builder.Services.AddSingleton<RunExchange>();
         builder.Services.AddSingleton<DatasetExchange>();
         builder.Services.AddTransient<RemoteRunJob>();

@@ -14,7 +14,7 @@ namespace LearnDL.Workers;
 /// new runs, finish the running ones, and leave the register.
 /// </summary>
 public sealed class WorkerService(
-    JobsDatabase database, PostgreSqlStorage storage, WorkerRegistry registry, RunExchange exchange, WorkerState state, WorkerInfo announcement,
+    JobsDatabase database, PostgreSqlStorage storage, WorkerRegistry registry, RunExchange exchange, WorkerState state, WorkerInfo announcement, DatabaseClock clock,
     IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<WorkerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -45,6 +45,13 @@ public sealed class WorkerService(
                     {
                         logger.LogInformation("The instructor asked worker {Name} to drain", name);
                         state.Drain();
+                    }
+                    await clock.SyncAsync(database, stoppingToken);
+                    // Back after a cut: a run the web app gave up on meanwhile (it heard nothing for too long) stops here too.
+                    foreach (var runId in await exchange.EndedAsync(state.Running, stoppingToken))
+                    {
+                        logger.LogWarning("Run {Run} was given up by the web app while this worker could not reach it; its work stops", RemoteRunJob.ShortId(runId));
+                        state.Abandoned(runId);
                     }
                 }
                 catch (Exception e) when (e is NpgsqlException or TimeoutException)

@@ -28,6 +28,12 @@ public sealed class WorkerState(WorkerIdentity identity)
         if (_running.TryGetValue(runId, out var run)) run.Stop(RunStopReason.Cancelled);
     }
 
+    /// <summary>The web app gave up on this run while this worker was cut off: its work stops (its end will be refused anyway).</summary>
+    public void Abandoned(Guid runId)
+    {
+        if (_running.TryGetValue(runId, out var run)) run.Stop(RunStopReason.Abandoned);
+    }
+
     /// <summary>Takes no new runs; <see cref="Drained"/> completes once the running ones end.</summary>
     public void Drain()
     {
@@ -48,7 +54,7 @@ public sealed class WorkerState(WorkerIdentity identity)
     }
 }
 
-public enum RunStopReason { None, Cancelled, WorkerStopped }
+public enum RunStopReason { None, Cancelled, WorkerStopped, Abandoned }
 
 /// <summary>A run in progress on this worker: its token, and why it was stopped, if it was.</summary>
 public sealed class RunningRun : IDisposable

@@ -290,7 +290,10 @@ public sealed class WorkerTests(WorkerClassServer app)
     {
         await WaitForWorkersAsync(2);
         using var http = Client();
-        await using var byKey = await WorkerProcess.StartAsync(AppContext.BaseDirectory, app.Jobs.ConnectionString, "lab-3");
+        // Started as `dotnet test ... &` starts everything: under a parent that ignores Ctrl+C (which once made this
+        // worker deaf to the test's Ctrl+C, so it never left). The worker still gets SIGINT as a terminal's job does.
+        await using var byKey = await WorkerProcess.StartAsync(AppContext.BaseDirectory, app.Jobs.ConnectionString, "lab-3",
+            launcher: ["sh", "-c", "trap '' INT; exec \"$@\"", "sh"]);
         await using var byButton = await WorkerProcess.StartAsync(AppContext.BaseDirectory, app.Jobs.ConnectionString, "lab-4");
         await WaitForWorkersAsync(4);
         byKey.Interrupt(); // Ctrl+C: nothing running, so it leaves at once

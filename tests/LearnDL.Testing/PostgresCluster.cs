@@ -14,13 +14,18 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly string _folder;
     private readonly string _bin;
     private readonly bool _asPostgres;
+    private string _options = "";
 
     public int Port { get; }
-    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=learndl;Pooling=true;Maximum Pool Size=30";
+    public string ConnectionString => ConnectionStringVia("127.0.0.1");
+
+    /// <summary>The same database reached at another of this host's addresses (the host's end of a test's network link).</summary>
+    public string ConnectionStringVia(string address) => $"Host={address};Port={Port};Username=postgres;Database=learndl;Pooling=true;Maximum Pool Size=30";
 
     private PostgresCluster(string folder, string bin, bool asPostgres, int port) => (_folder, _bin, _asPostgres, Port) = (folder, bin, asPostgres, port);
 
-    public static async Task<PostgresCluster> StartAsync()
+    /// <summary>Starts a cluster on loopback, and on <paramref name="alsoListenOn"/> (addresses of this host) for clients of 10.251.0.0/16.</summary>
+    public static async Task<PostgresCluster> StartAsync(params string[] alsoListenOn)
     {
         var bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
@@ -31,13 +36,25 @@ public sealed class PostgresCluster : IAsyncDisposable
         var cluster = new PostgresCluster(folder, bin, asPostgres, FreePort());
         if (asPostgres) await cluster.RunAsync("chown", ["-R", "postgres:postgres", folder], asPostgresUser: false);
         await cluster.RunAsync(Path.Combine(bin, "initdb"), ["-D", cluster.DataFolder, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
-        await cluster.RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", cluster.DataFolder, "-l", Path.Combine(folder, "log.txt"), "-w", "-t", "60",
-            "-o", $"-p {cluster.Port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"]);
+        if (alsoListenOn.Length > 0)
+            await cluster.RunAsync("sh", ["-c", $"echo 'host all all 10.251.0.0/16 trust' >> {Path.Combine(cluster.DataFolder, "pg_hba.conf")}"]);
+        cluster._options = $"-p {cluster.Port} -k {folder} -c listen_addresses={string.Join(',', ["127.0.0.1", .. alsoListenOn])} " +
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+        await cluster.StartServerAsync();
         await cluster.RunAsync(Path.Combine(bin, "createdb"), ["-h", "127.0.0.1", "-p", cluster.Port.ToString(), "-U", "postgres", "learndl"]);
         return cluster;
     }
 
     private string DataFolder => Path.Combine(_folder, "data");
+
+    private Task StartServerAsync() => RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataFolder, "-l", Path.Combine(_folder, "log.txt"), "-w", "-t", "60", "-o", _options, "start"]);
+
+    /// <summary>Restarts the server as an operator would (a fast shutdown: every client is disconnected), on the same port.</summary>
+    public async Task RestartAsync()
+    {
+        await RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataFolder, "-m", "fast", "-w", "-t", "60", "stop"]);
+        await StartServerAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

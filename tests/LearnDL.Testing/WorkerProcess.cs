@@ -23,31 +23,43 @@ public sealed class WorkerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
+    /// <summary>A worker probes its device and measures a short run before joining: tens of seconds on a busy shared CI machine.</summary>
+    private const int JoinWithinSeconds = 180;
+
     public string Log { get { lock (_log) return _log.ToString(); } }
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts `learndl worker` from <paramref name="folder"/> and waits until it says it joined (or exits).</summary>
+    /// <param name="launcher">A command the worker runs under (its first word the program), e.g. `ip netns exec NAME`.</param>
+    /// <param name="environment">More environment variables of the worker, as they are named.</param>
     public static async Task<WorkerProcess> StartAsync(string folder, string jobs, string name, string device = "cpu", int slots = 1,
-        string? dataFolder = null, bool waitUntilJoined = true)
+        string? dataFolder = null, bool waitUntilJoined = true, IReadOnlyList<string>? launcher = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         dataFolder ??= Directory.CreateTempSubdirectory($"learndl-{name}-").FullName;
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "learndl.dll"), "worker", "--jobs", jobs, "--name", name, "--device", device, "--slots", slots.ToString()])
+        // Ctrl+C as a terminal sends it: a process inherits an ignored SIGINT from its parent (every `cmd &` of a
+        // non-interactive shell ignores it, so `dotnet test ... &` does), and .NET keeps it ignored, so the worker
+        // would never hear the test's Ctrl+C. env (coreutils) gives it SIGINT's default back, as a terminal's job has.
+        string[] command = [.. launcher ?? [], "env", "--default-signal=INT",
+            "dotnet", Path.Combine(folder, "learndl.dll"), "worker", "--jobs", jobs, "--name", name, "--device", device, "--slots", slots.ToString()];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         start.Environment["LearnDL__DataFolder"] = dataFolder;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var worker = new WorkerProcess(Process.Start(start)!, name, dataFolder);
         if (!waitUntilJoined) return worker;
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); !worker.Log.Contains($"worker {name} joined");)
+        for (var deadline = DateTime.UtcNow.AddSeconds(JoinWithinSeconds); !worker.Log.Contains($"worker {name} joined");)
         {
             if (worker.HasExited) throw new InvalidOperationException($"Worker {name} exited with code {worker.ExitCode}:\n{worker.Log}");
             if (DateTime.UtcNow > deadline)
             {
                 await worker.DisposeAsync(); // not left running behind a failed start
-                throw new TimeoutException($"Worker {name} did not join within 90 s:\n{worker.Log}");
+                throw new TimeoutException($"Worker {name} did not join within {JoinWithinSeconds} s:\n{worker.Log}");
             }
             await Task.Delay(100);
         }

@@ -227,6 +227,20 @@ public sealed class RunLifecycle(LiveUpdates updates, RunStore store, ServerPath
         }
     }
 
+    /// <summary>
+    /// A worker ended a run after this app had given up on it (it was cut off, then came back): its end is never
+    /// applied (the run ended once already, Interrupted), only logged, so the instructor can see what happened.
+    /// </summary>
+    public async Task RefuseLateAsync(Guid runId, string worker, string outcome)
+    {
+        RunStatus? from;
+        lock (_lock) from = _runs.TryGetValue(runId, out var run) ? run.Status : null;
+        try { from ??= await store.StatusAsync(runId); }
+        catch (Exception e) { logger.LogDebug(e, "Run {RunId}: its stored status could not be read", runId); }
+        logger.LogWarning("Run {RunId}: refused worker {Worker}'s late end ({Outcome}): it is {From} already, and a run ends once.",
+            runId, worker, outcome.ToLowerInvariant(), from?.ToString() ?? "unknown");
+    }
+
     /// <summary>Logs a refused change; false, for the caller to return. A run whose row ended meanwhile is no longer claimed.</summary>
     private bool Refused(Guid runId, RunStatus to, RunStatus from)
     {

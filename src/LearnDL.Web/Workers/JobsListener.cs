@@ -11,7 +11,7 @@ namespace LearnDL.Web.Workers;
 /// to the run's lifecycle and the live pages), "done" wakes the executor that follows the run. NOTIFY does not
 /// replay, so after a reconnect every followed run is given its latest event again from the database.
 /// </summary>
-public sealed class JobsListener(JobsDatabase database, RunExchange exchange, ILogger<JobsListener> logger) : BackgroundService
+public sealed class JobsListener(JobsDatabase database, RunExchange exchange, DatabaseClock clock, RunLifecycle lifecycle, ILogger<JobsListener> logger) : BackgroundService
 {
     private const int LatencyWindow = 512;
     private readonly ConcurrentDictionary<Guid, Follower> _followers = new();
@@ -26,7 +26,7 @@ public sealed class JobsListener(JobsDatabase database, RunExchange exchange, IL
         return follower;
     }
 
-    /// <summary>Worker event to this app's lifecycle, over the last events: sent time (the worker's clock) to the moment the sink had it.</summary>
+    /// <summary>Worker event to this app's lifecycle, over the last events: sent to the moment the sink had it, both on the database's clock (machines' clocks differ).</summary>
     public EventLatency? Latency()
     {
         double[] sorted;
@@ -44,7 +44,7 @@ public sealed class JobsListener(JobsDatabase database, RunExchange exchange, IL
             {
                 await using var connection = await database.Source.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) => Receive(e.Channel, e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {JobsDatabase.EventsChannel}; LISTEN {JobsDatabase.DoneChannel};", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {JobsDatabase.EventsChannel}; LISTEN {JobsDatabase.DoneChannel}; LISTEN {JobsDatabase.LateChannel};", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 if (!first) await ResyncAsync(stoppingToken);
                 first = false;
@@ -69,6 +69,12 @@ public sealed class JobsListener(JobsDatabase database, RunExchange exchange, IL
                 if (Guid.TryParse(payload, out var id) && _followers.TryGetValue(id, out var done)) done.Wake();
                 return;
             }
+            if (channel == JobsDatabase.LateChannel)
+            {
+                var late = RunWire.Read<LateEnd>(payload);
+                _ = lifecycle.RefuseLateAsync(late.Run, late.Worker, late.Outcome.ToString());
+                return;
+            }
             var note = RunWire.Read<RunNote>(payload);
             if (!_followers.TryGetValue(note.Run, out var follower)) return;
             follower.Sink.Report(note.Event);
@@ -76,7 +82,7 @@ public sealed class JobsListener(JobsDatabase database, RunExchange exchange, IL
             if (follower.HeardFrom(note.Worker)) follower.Wake();
             lock (_lock)
             {
-                _latencies.Enqueue((DateTimeOffset.UtcNow - note.Sent).TotalMilliseconds);
+                _latencies.Enqueue((clock.Now - note.Sent).TotalMilliseconds);
                 if (_latencies.Count > LatencyWindow) _latencies.Dequeue();
             }
         }

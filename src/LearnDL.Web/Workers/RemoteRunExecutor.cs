@@ -28,55 +28,71 @@ public sealed class RemoteRunExecutor(
     public async Task<RunResult> ExecuteAsync(RunSpec spec, DeviceChoice device, IRunEventSink sink, CancellationToken cancellationToken, CancellationToken stopping)
     {
         using var follower = listener.Follow(spec.Id, sink); // before the hand-off, so no event is missed
-        var (handedOff, jobId) = await exchange.SpecAsync(spec.Id, CancellationToken.None);
+        // The jobs database may be restarting: the hand-off waits for it (a run must not fail for a restart).
+        // A hand-off tried twice may enqueue two jobs; the second finds the attempt taken and does nothing.
+        var (handedOff, jobId) = await Transient.RetryAsync(() => exchange.SpecAsync(spec.Id, CancellationToken.None), logger, $"handing run {spec.Id} off", stopping);
         if (handedOff is null)
         {
             var portable = spec with { Options = spec.Options with { Dataset = await PortableDatasetAsync(spec.Options.Dataset, cancellationToken) } };
             var queue = JobsDatabase.QueueFor(device.Device.ToId(), portable.Options.Dataset);
-            await exchange.DispatchAsync(portable, queue,
+            await Transient.RetryAsync(() => exchange.DispatchAsync(portable, queue,
                 () => jobId = jobs.Create(Job.FromExpression<RemoteRunJob>(j => j.RunAsync(spec.Id, CancellationToken.None)), new EnqueuedState(queue)),
-                CancellationToken.None);
+                CancellationToken.None), logger, $"handing run {spec.Id} off", stopping);
         }
 
         string? worker = null;
         var cancelAsked = false;
         var first = true;
+        var unreachable = false;
         while (true)
         {
-            var attempt = await exchange.AttemptAsync(spec.Id, CancellationToken.None);
-            if (attempt?.Worker is { } name && name != worker)
+            try
             {
-                worker = name;
-                await sink.RanOnAsync(name);
-            }
-            // Followed again after a restart: the run's latest state before any new event.
-            if (first && attempt?.LastEvent is { } last) sink.Report(RunWire.Read<RunNote>(last).Event);
-            first = false;
-            if (attempt is { Finished: true }) return await EndAsync(attempt, device);
-
-            if (cancellationToken.IsCancellationRequested && !cancelAsked)
-            {
-                cancelAsked = true;
-                await exchange.RequestCancelAsync(spec.Id, CancellationToken.None);
-                // Not started yet: it ends here, and the job is taken off Hangfire's queue (a late fetch would find the attempt taken anyway).
-                if (attempt is null && await exchange.EndUnstartedAsync(spec.Id, AttemptOutcome.Cancelled, RunEndings.CancelledBeforeStart, CancellationToken.None))
+                var attempt = await exchange.AttemptAsync(spec.Id, CancellationToken.None);
+                if (unreachable) logger.LogInformation("Run {RunId}: the jobs database answers again", spec.Id);
+                unreachable = false;
+                if (attempt?.Worker is { } name && name != worker)
                 {
-                    if ((jobId ?? (await exchange.SpecAsync(spec.Id, CancellationToken.None)).JobId) is { } id) jobs.Delete(id);
+                    worker = name;
+                    await sink.RanOnAsync(name);
+                }
+                // Followed again after a restart: the run's latest state before any new event.
+                if (first && attempt?.LastEvent is { } last) sink.Report(RunWire.Read<RunNote>(last).Event);
+                first = false;
+                if (attempt is { Finished: true }) return await EndAsync(attempt, device);
+
+                if (cancellationToken.IsCancellationRequested && !cancelAsked)
+                {
+                    await exchange.RequestCancelAsync(spec.Id, CancellationToken.None);
+                    cancelAsked = true;
+                    // Not started yet: it ends here, and the job is taken off Hangfire's queue (a late fetch would find the attempt taken anyway).
+                    if (attempt is null && await exchange.EndUnstartedAsync(spec.Id, AttemptOutcome.Cancelled, RunEndings.CancelledBeforeStart, CancellationToken.None))
+                    {
+                        if ((jobId ?? (await exchange.SpecAsync(spec.Id, CancellationToken.None)).JobId) is { } id) jobs.Delete(id);
+                        continue;
+                    }
+                }
+                // Silence is judged on the database's clock (now() - heartbeat_at), so a worker whose clock is off is judged right.
+                if (attempt is { Finished: false } running && (running.WorkerSilentSeconds is null || running.WorkerSilentSeconds > WorkerInfo.Silence.TotalSeconds))
+                {
+                    var message = $"Worker {running.Worker} stopped answering during this run. Run it again: the next run goes to a worker that answers.";
+                    if (await exchange.AbandonAsync(spec.Id, message, CancellationToken.None))
+                    {
+                        logger.LogWarning("Run {RunId}: worker {Worker} went silent; the run is interrupted", spec.Id, running.Worker);
+                        throw new RunEndedException(RunStatus.Interrupted, message);
+                    }
                     continue;
                 }
             }
-            if (attempt is { Finished: false } running && (running.WorkerSilentSeconds is null || running.WorkerSilentSeconds > WorkerInfo.Silence.TotalSeconds))
+            catch (Exception e) when (Transient.Is(e))
             {
-                var message = $"Worker {running.Worker} stopped answering during this run. Run it again: the next run goes to a worker that answers.";
-                if (await exchange.AbandonAsync(spec.Id, message, CancellationToken.None))
-                {
-                    logger.LogWarning("Run {RunId}: worker {Worker} went silent; the run is interrupted", spec.Id, running.Worker);
-                    throw new RunEndedException(RunStatus.Interrupted, message);
-                }
-                continue;
+                // The database restarts or is out of reach: the run neither ends nor fails for that; its worker's
+                // silence is judged again, on the database's clock, once it answers.
+                if (!unreachable) logger.LogWarning("Run {RunId}: the jobs database does not answer ({Message}); following it again when it does", spec.Id, e.Message);
+                unreachable = true;
             }
             if (stopping.IsCancellationRequested) throw new RunContinuesElsewhereException(worker is null ? "a worker" : $"worker {worker}");
-            await follower.WaitAsync(LookEvery, cancelAsked ? CancellationToken.None : cancellationToken, stopping);
+            await follower.WaitAsync(LookEvery, cancelAsked || unreachable ? CancellationToken.None : cancellationToken, stopping);
         }
     }
 

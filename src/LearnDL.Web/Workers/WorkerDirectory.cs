@@ -35,7 +35,8 @@ public sealed class LiveWorkers
 /// Reads the worker register every two seconds: the device lines' capacity follows the live workers'
 /// slots (a worker that stopped heartbeating, or drains, offers none), and pages hear when anything changed.
 /// </summary>
-public sealed class WorkerDirectory(WorkerRegistry registry, LiveWorkers live, RunQueue queue, JobsListener listener, ILogger<WorkerDirectory> logger)
+public sealed class WorkerDirectory(WorkerRegistry registry, LiveWorkers live, RunQueue queue, JobsListener listener, JobsDatabase database, DatabaseClock clock,
+    ILogger<WorkerDirectory> logger)
     : BackgroundService, IWorkerDirectory
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(2);
@@ -72,6 +73,7 @@ public sealed class WorkerDirectory(WorkerRegistry registry, LiveWorkers live, R
     internal async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         var workers = await registry.ListAsync(cancellationToken);
+        await clock.SyncAsync(database, cancellationToken);
         live.All = workers;
         foreach (var device in Enum.GetValues<ComputeDevice>())
             queue.SetCapacity(device, live.Serving(device).Sum(w => w.Slots));

@@ -33,6 +33,7 @@ public static class WorkersSetup
         // A Hangfire client only (no server here); its dashboard needs Hangfire's services.
         services.AddHangfire((sp, hangfire) => hangfire.UseStorage(sp.GetRequiredService<PostgreSqlStorage>()));
         services.AddSingleton<RunExchange>();
+        services.AddSingleton<DatabaseClock>();
         services.AddSingleton<DatasetExchange>();
         services.AddSingleton<WorkerRegistry>();
         services.AddSingleton<JobsListener>();
