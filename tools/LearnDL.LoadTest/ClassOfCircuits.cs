@@ -21,7 +21,8 @@ public sealed record ClassDetails(
     int Clicks, double MaxClickToRenderMs, IReadOnlyDictionary<string, double> P95ByStep, IReadOnlyList<double> BrowserClicksMs,
     double BaselineMb, double IdleMb, double WatchingPeakMb, double RunOwnMb,
     double ServerCpuCores, double ServerCpuCoresWhileWatching, double RunSeconds, string RunEnded, int DistinctRuns,
-    double BatchesPerSecondPerWatcher, int StudentsFinished, IReadOnlyList<string> FirstErrors,
+    double BatchesPerSecondPerWatcher, double KilobytesPerSecondPerWatcher, double ServerCpuSecondsPerStudentToTryIt, double RunOwnCpuSeconds,
+    double ServerCpuMsPerWatcherSecond, int StudentsFinished, IReadOnlyList<string> FirstErrors,
     RestartResult? Restart);
 
 public sealed record RestartResult(
@@ -65,11 +66,13 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
                 await warm.StudyFirstLessonAsync(Lesson1);
                 if (w == 1) await Task.Delay(3000);
                 var before = app.ResidentBytes();
+                var cpuBefore = app.CpuSeconds();
                 await using (var sampler = new MemorySampler(app))
                 {
                     await warm.WatchTryItAsync(TimeSpan.FromMinutes(5));
                     _runOwnMb = (sampler.Result(app.ResidentBytes()).PeakMegabytes - before / 1e6);
                 }
+                _runOwnCpu = app.CpuSeconds() - cpuBefore;
                 await warm.NextLessonAsync(Lesson2);
             }
             await Task.Delay(5000);
@@ -81,6 +84,7 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
             var browserStudent = new BrowserStudent(browser, app.BaseUrl, "Browser student");
             var atTryIt = new CountdownEvent(count + 1);
             var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var watched = new CountdownEvent(count + 1);
             var lesson2 = new CountdownEvent(count + 1);
             var errors = new List<string>();
             var finished = 0;
@@ -92,7 +96,7 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
 
             async Task Script(int i, Func<Task> arrive, Func<Task> study, Func<Task<string>> watch, Func<Task> next)
             {
-                var joined = false;
+                var (joined, watching) = (false, true);
                 try
                 {
                     await Task.Delay(arrival * i / (count + 1));
@@ -103,6 +107,8 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
                     await go.Task;
                     var ended = await watch();
                     lock (runEnds) runEnds.Add(ended);
+                    watched.Signal();
+                    watching = false;
                     await next();
                     Interlocked.Increment(ref finished);
                 }
@@ -110,6 +116,7 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
                 {
                     lock (errors) errors.Add($"student {i}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
                     if (!joined) atTryIt.Signal();
+                    if (watching) watched.Signal();
                 }
                 finally { lesson2.Signal(); }
             }
@@ -128,7 +135,14 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
             log($"all at the Try-it after {clock.Elapsed.TotalSeconds:0} s; {errors.Count} errors so far");
             await Task.Delay(5000);
             var idle = app.ResidentBytes() / 1e6;
+            if (HoldIdle > TimeSpan.Zero)
+            {
+                log($"holding the class idle for {HoldIdle.TotalSeconds:0} s (pid {app.ProcessId}), for a look from outside");
+                await Task.Delay(HoldIdle);
+            }
+            var cpuToTryIt = (app.CpuSeconds() - cpuStart) / (count + 1);
             var batchesBefore = students.Sum(s => s.Tab.Batches);
+            var bytesBefore = students.Sum(s => s.Tab.BatchBytes);
 
             log("the instructor says: press Run it, and watch");
             var runClock = Stopwatch.StartNew();
@@ -137,14 +151,19 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
             await using (var sampler = new MemorySampler(app))
             {
                 go.SetResult();
-                await Task.Run(() => lesson2.Wait(TimeSpan.FromMinutes(15)));
+                await Task.Run(() => watched.Wait(TimeSpan.FromMinutes(15)));
                 watchingPeak = sampler.Result(app.ResidentBytes()).PeakMegabytes;
             }
-            await Task.WhenAll(tasks);
             var runSeconds = runClock.Elapsed.TotalSeconds;
             var cpuWatching = (app.CpuSeconds() - cpuRun) / runSeconds;
+            var batchesWatching = students.Sum(s => s.Tab.Batches) - batchesBefore;
+            var bytesWatching = students.Sum(s => s.Tab.BatchBytes) - bytesBefore;
+            await Task.WhenAll(tasks);
             var cpuAll = (app.CpuSeconds() - cpuStart) / clock.Elapsed.TotalSeconds;
-            var batchRate = (students.Sum(s => s.Tab.Batches) - batchesBefore) / (double)Math.Max(1, count) / runSeconds;
+            var batchRate = batchesWatching / (double)Math.Max(1, count) / runSeconds;
+            var byteRate = bytesWatching / 1e3 / Math.Max(1, count) / runSeconds;
+            // What watching cost the server beyond the run itself (measured alone in the warm-up), per watcher and second.
+            var watchCpuMs = Math.Max(0, cpuWatching * runSeconds - _runOwnCpu) * 1000 / (count + 1) / runSeconds;
             var runs = students.Select(s => s.RunHref).Where(h => h is not null).Distinct().Count();
             var dropped = students.Count(s => s.Tab.Reconnects + s.Tab.Reloads > 0);
             log($"done after {clock.Elapsed.TotalSeconds:0} s: {finished} of {count + 1} finished; {runs} run(s)");
@@ -172,7 +191,7 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
                     Math.Round(baseline, 1), Math.Round(idle, 1), Math.Round(watchingPeak, 1), Math.Round(_runOwnMb, 1),
                     Math.Round(cpuAll, 2), Math.Round(cpuWatching, 2), Math.Round(runSeconds, 1),
                     string.Join(", ", runEnds.GroupBy(e => e).Select(g => $"{g.Key} x{g.Count()}")), runs,
-                    Math.Round(batchRate, 2), finished, errors.Concat(tabErrors).Take(10).ToList(), restarted));
+                    Math.Round(batchRate, 2), Math.Round(byteRate, 2), Math.Round(cpuToTryIt, 3), Math.Round(_runOwnCpu, 1), Math.Round(watchCpuMs, 2), finished, errors.Concat(tabErrors).Take(10).ToList(), restarted));
             log(result.ToString());
             foreach (var s in students) await s.DisposeAsync();
             await browserStudent.CloseAsync();
@@ -187,7 +206,10 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
         }
     }
 
-    private double _runOwnMb;
+    private double _runOwnMb, _runOwnCpu;
+
+    /// <summary>How long to keep the class idle at the Try-it (to take a heap dump of the app, say); none by default.</summary>
+    public TimeSpan HoldIdle { get; init; }
 
     /// <summary>Log every student's reconnection attempts (noisy: small classes only).</summary>
     public bool Verbose { get; init; }

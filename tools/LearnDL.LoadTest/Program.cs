@@ -5,7 +5,7 @@ using Microsoft.Playwright;
 
 // The load test: the real app over loopback, real pages in headless Chromium, API clients.
 // dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--live-pages 4] [--pages 10] [--pollers 20] [--only watch,latency,rush,class,pixel-bombs,pulse]
-//     [--students 50] [--restart] [--max-image-pixels N] [--app FOLDER] [--out results.json] [--json]
+//     [--students 50] [--restart] [--hold-idle SECONDS] [--max-image-pixels N] [--app FOLDER] [--out results.json] [--json]
 // class: --students headless students, each a real Blazor Server circuit, and one Chromium page, through lessons and the class's
 //     shared Try-it run (ClassOfCircuits.cs); --restart: then the app is killed and started again, and every student must come back.
 // --json: print the JSON document only (no table).
@@ -60,7 +60,7 @@ await using (var memory = new MemorySampler(app))
     {
         // A second app, in class mode, started afresh for the class (its memory is measured from its own baseline).
         Log($"a class of {options.Students} headless students on real circuits{(options.Restart ? ", then a restart storm" : "")}");
-        report["class"] = await new ClassOfCircuits(browser, options.App ?? AppContext.BaseDirectory, Log) { Verbose = args.Contains("--verbose") }.MeasureAsync(options.Students, options.Restart);
+        report["class"] = await new ClassOfCircuits(browser, options.App ?? AppContext.BaseDirectory, Log) { Verbose = args.Contains("--verbose"), HoldIdle = TimeSpan.FromSeconds(options.HoldIdleSeconds) }.MeasureAsync(options.Students, options.Restart);
     }
     if (options.Runs("pulse"))
     {
@@ -98,7 +98,7 @@ Console.WriteLine(json);
 if (options.Out is { } path) await File.WriteAllTextAsync(path, json);
 
 internal sealed record Arguments(int Rounds, int Images, int LivePages, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out, string? App, long? MaxImagePixels,
-    int Students, bool Restart, bool Json)
+    int Students, bool Restart, bool Json, int HoldIdleSeconds)
 {
     public bool Runs(string part) => Only.Count == 0 || Only.Contains(part);
 
@@ -109,6 +109,6 @@ internal sealed record Arguments(int Rounds, int Images, int LivePages, int Page
         var only = (Value("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         return new(Int("--rounds", 2), Int("--images", 1000), Int("--live-pages", 4), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"), Value("--app"),
             long.TryParse(Value("--max-image-pixels"), out var max) ? max : null,
-            Int("--students", 50), args.Contains("--restart"), args.Contains("--json"));
+            Int("--students", 50), args.Contains("--restart"), args.Contains("--json"), Int("--hold-idle", 0));
     }
 }

@@ -46,6 +46,7 @@ public sealed class HeadlessCircuit : IAsyncDisposable
     public int Reloads { get; private set; }
     /// <summary>Render batches applied, and what went wrong (the server's JS.Error, a batch that would not apply, a failed reconnection attempt).</summary>
     public long Batches { get; private set; }
+    public long BatchBytes { get; private set; }
     public List<string> Errors { get; } = [];
     /// <summary>True while the connection is down and the tab is trying to come back.</summary>
     public bool Recovering => _recovering is { IsCompleted: false };
@@ -193,6 +194,7 @@ public sealed class HeadlessCircuit : IAsyncDisposable
                     Dom.Apply(data);
                     _nextBatch++;
                     Batches++;
+                    BatchBytes += data.Length;
                 }
                 catch (Exception e)
                 {
