@@ -32,11 +32,12 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>Starts LearnDL.Web.dll from <paramref name="folder"/> (a build output) and waits for /healthz.</summary>
     /// <param name="environment">Other environment variables of the process (HOME, say), as they are named.</param>
-    /// <param name="port">The port to listen on (an app started again where its pages expect it); a free one when not given.</param>
+    /// <param name="port">The loopback port to listen on (the same again after a restart, so open pages can come back); a free one if null.</param>
     public static async Task<AppProcess> StartAsync(string folder, IReadOnlyDictionary<string, string>? settings = null, string? dataFolder = null,
         IReadOnlyDictionary<string, string>? environment = null, int? port = null)
     {
-        var baseUrl = $"http://127.0.0.1:{port ?? FreePort()}";
+        port ??= FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
         dataFolder ??= Directory.CreateTempSubdirectory("learndl-app-").FullName;
         var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "LearnDL.Web.dll"), "--urls", baseUrl])
         {

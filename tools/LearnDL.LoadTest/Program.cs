@@ -4,8 +4,11 @@ using LearnDL.Testing;
 using Microsoft.Playwright;
 
 // The load test: the real app over loopback, real pages in headless Chromium, API clients.
-// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--live-pages 4] [--pages 10] [--pollers 20] [--only watch,latency,class,pixel-bombs,pulse]
-//     [--max-image-pixels N] [--app FOLDER] [--out results.json] [--patience 300] [--attempts 3]
+// dotnet run --project tools/LearnDL.LoadTest -c Release -- [--rounds 2] [--images 1000] [--live-pages 4] [--pages 10] [--pollers 20] [--only watch,latency,rush,class,pixel-bombs,pulse]
+//     [--students 50] [--restart] [--hold-idle SECONDS] [--max-image-pixels N] [--app FOLDER] [--out results.json] [--json] [--patience 300] [--attempts 3]
+// class: --students headless students, each a real Blazor Server circuit, and one Chromium page, through lessons and the class's
+//     shared Try-it run (ClassOfCircuits.cs); --restart: then the app is killed and started again, and every student must come back.
+// --json: print the JSON document only (no table).
 // --app: another build of the app to drive (the folder holding its LearnDL.Web.dll), an earlier version say.
 // watch: the run unwatched, with 1 live page, with --live-pages live pages (started from the launcher, as a learner does),
 //     and with a crowd of --pages pages + --pollers API pollers (--pages 0 --pollers 0 leaves the crowd out).
@@ -48,13 +51,19 @@ await using (var memory = new MemorySampler(app))
         Log("30 clients loading pages while a run streams");
         report["pageLatency"] = await new PageLatency(app, 30, TimeSpan.FromSeconds(20)).MeasureAsync("sequential-and-parallel");
     }
-    if (options.Runs("class"))
+    if (options.Runs("rush"))
     {
         var rush = new ClassRush(app);
         Log("30 students press the same Try-it within a second");
         report["sameTryIt"] = await rush.SameTryItAsync(30);
         Log("10 students send 3 runs each at once (and one sends a 4th)");
         report["differentRequests"] = await rush.DifferentRequestsAsync(10, 3);
+    }
+    if (options.Runs("class"))
+    {
+        // A second app, in class mode, started afresh for the class (its memory is measured from its own baseline).
+        Log($"a class of {options.Students} headless students on real circuits{(options.Restart ? ", then a restart storm" : "")}");
+        report["class"] = await new ClassOfCircuits(browser, options.App ?? AppContext.BaseDirectory, Log) { Verbose = args.Contains("--verbose"), HoldIdle = TimeSpan.FromSeconds(options.HoldIdleSeconds) }.MeasureAsync(options.Students, options.Restart);
     }
     if (options.Runs("pulse"))
     {
@@ -82,14 +91,17 @@ await using (var memory = new MemorySampler(app))
     report["memory"] = memory.Result(app.ResidentBytes());
 }
 
-Summaries.PrintTable(report, Console.Out);
-WorkerLoad.PrintTable(report, Console.Out);
+if (!options.Json)
+{
+    Summaries.PrintTable(report, Console.Out);
+    WorkerLoad.PrintTable(report, Console.Out);
+}
 var json = JsonSerializer.Serialize(report, Student.Json);
 Console.WriteLine(json);
 if (options.Out is { } path) await File.WriteAllTextAsync(path, json);
 
 internal sealed record Arguments(int Rounds, int Images, int LivePages, int Pages, int Pollers, IReadOnlySet<string> Only, string? Out, string? App, long? MaxImagePixels,
-    int Patience, int Attempts)
+    int Patience, int Attempts, int Students, bool Restart, bool Json, int HoldIdleSeconds)
 {
     public bool Runs(string part) => Only.Count == 0 || Only.Contains(part);
 
@@ -99,6 +111,7 @@ internal sealed record Arguments(int Rounds, int Images, int LivePages, int Page
         int Int(string name, int fallback) => int.TryParse(Value(name), out var v) ? v : fallback;
         var only = (Value("--only") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         return new(Int("--rounds", 2), Int("--images", 1000), Int("--live-pages", 4), Int("--pages", 10), Int("--pollers", 20), only, Value("--out"), Value("--app"),
-            long.TryParse(Value("--max-image-pixels"), out var max) ? max : null, Int("--patience", 300), Math.Max(1, Int("--attempts", 3)));
+            long.TryParse(Value("--max-image-pixels"), out var max) ? max : null, Int("--patience", 300), Math.Max(1, Int("--attempts", 3)),
+            Int("--students", 50), args.Contains("--restart"), args.Contains("--json"), Int("--hold-idle", 0));
     }
 }

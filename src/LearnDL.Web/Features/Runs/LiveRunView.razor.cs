@@ -149,7 +149,9 @@ public partial class LiveRunView : IAsyncDisposable
                 await _visibility.DisposeAsync();
             }
         }
-        catch (JSDisconnectedException) { } // the tab is gone, and its listener with it
+        // The tab is gone, and its listener with it; or the circuit is being torn down (the tab closed, the
+        // server let it go), which cancels the calls still pending: either way nothing is left to stop.
+        catch (Exception e) when (e is JSDisconnectedException or OperationCanceledException) { }
         _self?.Dispose();
     }
 }
