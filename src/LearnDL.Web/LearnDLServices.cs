@@ -8,6 +8,7 @@ using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Identity.Lti;
 using LearnDL.Web.RunService;
 using LearnDL.Web.Workers;
 using System.Text.Json;
@@ -81,7 +82,11 @@ public static class LearnDLServices
         // What students do in the lessons reaches the instructor's class pulse (class mode; see Features/Instructor).
         services.AddSingleton<ClassPulse>();
         services.AddSingleton<StudentWork>();
-        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), sp.GetRequiredService<StudentRegistry>(), owner));
+        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), sp.GetRequiredService<StudentRegistry>(), owner,
+            sp.GetRequiredService<LearnDL.Web.Identity.Lti.GradeLinks>()));
+        // LTI services (issue 22): deep linking, the LMS roster, scores to the LMS's gradebook (Identity/Lti).
+        services.AddLtiServices();
+        services.AddSingleton<LearnDL.Web.Identity.Lti.ILessonScores, LessonScores>();
         services.AddScoped<ILessonActivity>(sp => sp.GetRequiredService<LessonActivityFor>()(sp.GetRequiredService<CurrentOwner>().FindAsync));
 
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -12,6 +12,11 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
     public DbSet<ClassStateRecord> ClassState => Set<ClassStateRecord>();
     public DbSet<LearningEventRecord> LearningEvents => Set<LearningEventRecord>();
     public DbSet<StudentGpuRecord> StudentGpus => Set<StudentGpuRecord>();
+    // LTI services (Identity/Lti/GradeRecords.cs): lesson links and their scores, line items, the LMS roster's sources and launches.
+    public DbSet<Identity.Lti.GradeLinkRecord> GradeLinks => Set<Identity.Lti.GradeLinkRecord>();
+    public DbSet<Identity.Lti.LineItemRecord> LineItems => Set<Identity.Lti.LineItemRecord>();
+    public DbSet<Identity.Lti.RosterSourceRecord> RosterSources => Set<Identity.Lti.RosterSourceRecord>();
+    public DbSet<Identity.Lti.RosterLaunchRecord> RosterLaunches => Set<Identity.Lti.RosterLaunchRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -51,6 +56,8 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         gpu.Property(g => g.Device).HasMaxLength(8);
         gpu.Property(g => g.Measured).HasMaxLength(10);
         gpu.Property(g => g.SavedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+
+        Identity.Lti.GradeTables.Configure(model);
 
         // One row, always number 1: not generated.
         model.Entity<ClassStateRecord>().Property(c => c.Id).ValueGeneratedNever();
