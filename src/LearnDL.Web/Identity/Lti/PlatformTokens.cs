@@ -86,7 +86,6 @@ public sealed class PlatformTokens(IHttpClientFactory http, IToolSigningCredenti
             Issuer = platform.ClientId,
             Audience = platform.TokenEndpoint,
             IssuedAt = now,
-            NotBefore = now,
             Expires = now.AddMinutes(5),
             Claims = new Dictionary<string, object> { ["sub"] = platform.ClientId, ["jti"] = Guid.NewGuid().ToString("N") },
             SigningCredentials = signing.Current,
