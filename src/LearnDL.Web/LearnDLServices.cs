@@ -8,6 +8,7 @@ using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Identity.Lti;
 using LearnDL.Web.RunService;
 using LearnDL.Web.Workers;
 using System.Text.Json;
@@ -64,6 +65,7 @@ public static class LearnDLServices
         services.AddSingleton<ClassResults>();
         services.AddClassSignIn();
         services.AddPersistentKeys(builder.Configuration);
+        services.AddLti(); // LTI 1.3: launches from a learning management system (Identity/Lti)
         services.AddHosting(builder.Configuration.GetSection(LearnDLOptions.Section).Get<LearnDLOptions>()?.Hosting ?? new());
 
         // The course
