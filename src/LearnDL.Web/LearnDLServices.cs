@@ -65,6 +65,7 @@ public static class LearnDLServices
         services.AddSingleton<ClassResults>();
         services.AddClassSignIn();
         services.AddPersistentKeys(builder.Configuration);
+        services.AddLti(); // LTI 1.3: launches from a learning management system (Identity/Lti)
         services.AddHosting(builder.Configuration.GetSection(LearnDLOptions.Section).Get<LearnDLOptions>()?.Hosting ?? new());
 
         // The course

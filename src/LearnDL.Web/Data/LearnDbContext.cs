@@ -12,11 +12,14 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
     public DbSet<ClassStateRecord> ClassState => Set<ClassStateRecord>();
     public DbSet<LearningEventRecord> LearningEvents => Set<LearningEventRecord>();
     public DbSet<StudentGpuRecord> StudentGpus => Set<StudentGpuRecord>();
-    // LTI services (Identity/Lti/GradeRecords.cs): lesson links and their scores, line items, the LMS roster's sources and launches.
-    public DbSet<Identity.Lti.GradeLinkRecord> GradeLinks => Set<Identity.Lti.GradeLinkRecord>();
+    // LTI 1.3 (Identity/Lti, Data/LtiRecords.cs)
+    public DbSet<LtiUserRecord> LtiUsers => Set<LtiUserRecord>();
+    public DbSet<LtiContextRecord> LtiContexts => Set<LtiContextRecord>();
+    public DbSet<LtiResourceLinkRecord> LtiResourceLinks => Set<LtiResourceLinkRecord>();
+    public DbSet<LtiLaunchRecord> LtiLaunches => Set<LtiLaunchRecord>();
+    // LTI services (Identity/Lti/GradeRecords.cs): the scores to post, one per launch of a lesson link; the line items found or made.
+    public DbSet<Identity.Lti.ScorePostRecord> ScorePosts => Set<Identity.Lti.ScorePostRecord>();
     public DbSet<Identity.Lti.LineItemRecord> LineItems => Set<Identity.Lti.LineItemRecord>();
-    public DbSet<Identity.Lti.RosterSourceRecord> RosterSources => Set<Identity.Lti.RosterSourceRecord>();
-    public DbSet<Identity.Lti.RosterLaunchRecord> RosterLaunches => Set<Identity.Lti.RosterLaunchRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -57,6 +60,7 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         gpu.Property(g => g.Measured).HasMaxLength(10);
         gpu.Property(g => g.SavedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
 
+        LtiModel.Configure(model);
         Identity.Lti.GradeTables.Configure(model);
 
         // One row, always number 1: not generated.

@@ -35,11 +35,10 @@ public sealed record RecordedScore(string LineItemId, string ContentType, JsonEl
 /// The test platform's LTI Advantage services: a token endpoint that accepts only a client assertion signed with a key
 /// the tool publishes at its /lti/jwks (iss = sub = the client id, aud = the token endpoint, each jti once), a course
 /// roster (NRPS, paged), line items and the scores posted to them (AGS), and the deep linking return address (which
-/// checks the tool's signed response). Addresses mimic Moodle's, whose line item URLs carry a query.
+/// checks the tool's signed response).
 /// </summary>
 public sealed partial class TestPlatform
 {
-    public const string Context = "course-101";
     public const string NrpsScope = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
     public const string ScoreScope = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
     public const string LineItemScope = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
@@ -72,9 +71,10 @@ public sealed partial class TestPlatform
     public ConcurrentQueue<JsonElement> DeepLinkResponses { get; } = new();
     public ConcurrentQueue<string> NrpsRequests { get; } = new();
 
-    public string TokenUrl => BaseUrl + "/token";
-    public string MembershipsUrl => $"{BaseUrl}/nrps/{Context}/memberships";
-    public string LineItemsUrl => $"{BaseUrl}/ags/{Context}/lineitems?type_id=1";
+    public string MembershipsUrl => $"{BaseUrl}/contexts/{ContextId}/memberships";
+    public string LineItemsUrl => $"{BaseUrl}/contexts/{ContextId}/lineitems";
+    /// <summary>The column the platform made with the link of <see cref="LaunchClaims"/> (its AGS <c>lineitem</c>).</summary>
+    public string LinkLineItemUrl => $"{LineItemsUrl}/1";
     public string DeepLinkReturnUrl => $"{BaseUrl}/deep-link-return";
 
     /// <summary>The next <paramref name="count"/> score posts are answered <paramref name="status"/> (a gradebook down).</summary>
@@ -86,28 +86,33 @@ public sealed partial class TestPlatform
     /// <summary>A column made on the platform's side (as Canvas and Moodle do for a deep link with a line item); its URL.</summary>
     public string AddLineItem(string label, double scoreMaximum, string? resourceId, string? resourceLinkId, string? tag = null)
     {
-        var id = $"{BaseUrl}/ags/{Context}/lineitems/{Interlocked.Increment(ref _lineItemNumber)}/lineitem?type_id=1";
+        var id = $"{LineItemsUrl}/{Interlocked.Increment(ref _lineItemNumber)}";
         LineItems[id] = new TestLineItem(id, label, scoreMaximum, resourceId, resourceLinkId, tag);
         return id;
     }
 
-    /// <summary>The NRPS claim of a launch from the course.</summary>
-    public Dictionary<string, object> NrpsClaim() => new()
+    /// <summary>Makes a launch's link one that LearnDL's picker made: its custom parameters name the lesson (and a Try-it).</summary>
+    public static void LinkTo(Dictionary<string, object?> claims, string lesson, string? preset = null)
     {
-        ["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] =
-            Json(new JsonObject { ["context_memberships_url"] = MembershipsUrl, ["service_versions"] = new JsonArray("2.0") }),
-    };
+        var custom = new Dictionary<string, object> { ["learndl_lesson"] = lesson };
+        if (preset is not null) custom["learndl_preset"] = preset;
+        claims["https://purl.imsglobal.org/spec/lti/claim/custom"] = custom;
+    }
 
-    /// <summary>The AGS claim of a launch: the course's line items, and the link's own when it has one.</summary>
-    public Dictionary<string, object> AgsClaim(string? lineItem = null, params string[] scopes)
-    {
-        var endpoint = new JsonObject
+    /// <summary>Makes a launch's link one without a column of its own (the course's line items and the scopes stay): LearnDL must find or make it.</summary>
+    public void WithoutLineItem(Dictionary<string, object?> claims) =>
+        claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = new Dictionary<string, object>
         {
-            ["scope"] = new JsonArray([.. (scopes.Length > 0 ? scopes : [LineItemScope, LineItemReadScope, ResultReadScope, ScoreScope]).Select(s => (JsonNode)s)]),
+            ["scope"] = new List<string> { LineItemScope, ResultReadScope, ScoreScope },
             ["lineitems"] = LineItemsUrl,
         };
-        if (lineItem is not null) endpoint["lineitem"] = lineItem;
-        return new() { ["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = Json(endpoint) };
+
+    /// <summary>Makes a launch a deep linking request (no resource link), answered at <see cref="DeepLinkReturnUrl"/>.</summary>
+    public void DeepLinkingRequest(Dictionary<string, object?> claims, string data = "dl-data-42")
+    {
+        claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiDeepLinkingRequest";
+        claims.Remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+        foreach (var (key, value) in DeepLinkingClaim(data)) claims[key] = value;
     }
 
     /// <summary>The settings claim of a deep linking request, answered at <see cref="DeepLinkReturnUrl"/>.</summary>
@@ -126,14 +131,15 @@ public sealed partial class TestPlatform
 
     private static JsonElement Json(JsonNode node) => JsonDocument.Parse(node.ToJsonString()).RootElement.Clone();
 
-    /// <summary>The services' endpoints, on the platform's own loopback server.</summary>
-    internal void MapServices(IEndpointRouteBuilder app)
+    /// <summary>The services' endpoints, on the platform's own loopback server; the column of <see cref="LaunchClaims"/>'s link exists from the start.</summary>
+    partial void MapServices(WebApplication app)
     {
+        AddLineItem("LearnDL: Lesson 1", 100, null, ResourceLinkId);
         app.MapPost("/token", (Delegate)TokenAsync);
-        app.MapGet("/nrps/{context}/memberships", (Delegate)Memberships);
-        app.MapGet("/ags/{context}/lineitems", (Delegate)ListLineItems);
-        app.MapPost("/ags/{context}/lineitems", (Delegate)CreateLineItemAsync);
-        app.MapPost("/ags/{context}/lineitems/{n}/lineitem/scores", (Delegate)PostScoreAsync);
+        app.MapGet("/contexts/{context}/memberships", (Delegate)Memberships);
+        app.MapGet("/contexts/{context}/lineitems", (Delegate)ListLineItems);
+        app.MapPost("/contexts/{context}/lineitems", (Delegate)CreateLineItemAsync);
+        app.MapPost("/contexts/{context}/lineitems/{n}/scores", (Delegate)PostScoreAsync);
         app.MapPost("/deep-link-return", (Delegate)DeepLinkReturnAsync);
     }
 
@@ -144,7 +150,7 @@ public sealed partial class TestPlatform
         if (form["grant_type"] != "client_credentials") return Results.BadRequest(new { error = "unsupported_grant_type", error_description = Refuse("grant_type") });
         if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
             return Results.BadRequest(new { error = "invalid_client", error_description = Refuse("client_assertion_type") });
-        var validation = await ValidateToolTokenAsync(form["client_assertion"].ToString(), issuer: ClientId, audience: TokenUrl);
+        var validation = await ValidateToolTokenAsync(form["client_assertion"].ToString(), issuer: ClientId, audience: TokenEndpoint);
         if (validation.Problem is { } problem) return Results.Json(new { error = "invalid_client", error_description = Refuse(problem) }, statusCode: 401);
         var claims = validation.Token!;
         if (!claims.TryGetPayloadValue<string>("sub", out var sub) || sub != ClientId) return Results.Json(new { error = "invalid_client", error_description = Refuse("sub is not the client id") }, statusCode: 401);
@@ -197,7 +203,7 @@ public sealed partial class TestPlatform
             return (JsonNode)json;
         });
         if (page * MembersPerPage < Members.Count) context.Response.Headers.Link = $"<{MembershipsUrl}?page={page + 1}>; rel=\"next\"";
-        var body = new JsonObject { ["id"] = MembershipsUrl, ["context"] = new JsonObject { ["id"] = Context, ["title"] = "Deep learning 101" }, ["members"] = new JsonArray([.. members]) };
+        var body = new JsonObject { ["id"] = MembershipsUrl, ["context"] = new JsonObject { ["id"] = ContextId, ["title"] = "Deep learning 101" }, ["members"] = new JsonArray([.. members]) };
         return Results.Text(body.ToJsonString(), "application/vnd.ims.lti-nrps.v2.membershipcontainer+json");
     }
 
@@ -227,7 +233,7 @@ public sealed partial class TestPlatform
     {
         if (Scopes(context) is not { } scopes) return Results.Unauthorized();
         if (!scopes.Contains(ScoreScope)) return Results.StatusCode(403);
-        var id = $"{BaseUrl}/ags/{Context}/lineitems/{n}/lineitem?type_id=1";
+        var id = $"{LineItemsUrl}/{n}";
         if (!LineItems.ContainsKey(id)) return Results.NotFound();
         var type = context.Request.ContentType ?? "";
         if (!type.StartsWith("application/vnd.ims.lis.v1.score+json", StringComparison.Ordinal)) return Results.StatusCode(415);

@@ -22,7 +22,7 @@ public sealed class PlatformServicesTests : IAsyncLifetime, IDisposable
     private TestPlatform _platform = null!;
 
     private IHttpClientFactory Http => _services.GetRequiredService<IHttpClientFactory>();
-    private PlatformAccess Access => new(_platform.Issuer, _platform.ClientId, _platform.TokenUrl);
+    private PlatformAccess Access => new(_platform.Issuer, _platform.ClientId, _platform.TokenEndpoint);
 
     public async Task InitializeAsync()
     {
@@ -61,7 +61,7 @@ public sealed class PlatformServicesTests : IAsyncLifetime, IDisposable
     public void Assertion_IsAddressedToTheTokenEndpoint_ByTheClientId_AndSignedWithTheToolsKid()
     {
         var jwt = new JsonWebToken(Tokens().Assertion(Access));
-        Assert.Equal(_platform.TokenUrl, Assert.Single(jwt.Audiences)); // Canvas refuses any other aud
+        Assert.Equal(_platform.TokenEndpoint, Assert.Single(jwt.Audiences)); // Canvas refuses any other aud
         Assert.Equal(_platform.ClientId, jwt.Issuer);
         Assert.Equal(_platform.ClientId, jwt.Subject);
         Assert.Equal("tool-key-1", jwt.Kid);
@@ -80,16 +80,15 @@ public sealed class PlatformServicesTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task LineItem_IsFoundOrMadeOnce_AndScoresGoToItsMoodleStyleAddress_WithExactlyTheScoreFields()
+    public async Task LineItem_IsFoundOrMadeOnce_AndScoresGoToIt_WithExactlyTheScoreFields()
     {
         var token = await Tokens().GetAsync(Access, [Ags.ScoreScope, Ags.LineItemScope]);
         var gradebook = new GradebookClient(Http);
         var query = new LineItemQuery(_platform.LineItemsUrl, "link-7", "cpu-and-gpu", "What a CPU is", 3);
         var made = await gradebook.FindOrCreateLineItemAsync(query, token, "lms");
         Assert.Equal(made, await gradebook.FindOrCreateLineItemAsync(query, token, "lms"));
-        var item = Assert.Single(_platform.LineItems.Values);
-        Assert.Equal(("link-7", "cpu-and-gpu", 3.0, Ags.Tag), (item.ResourceLinkId, item.ResourceId, item.ScoreMaximum, item.Tag));
-        Assert.Contains("?type_id=1", made);
+        var item = Assert.Single(_platform.LineItems.Values, i => i.ResourceLinkId == "link-7");
+        Assert.Equal((made, "cpu-and-gpu", 3.0, Ags.Tag), (item.Id, item.ResourceId, item.ScoreMaximum, item.Tag));
 
         var at = new DateTimeOffset(2026, 12, 7, 6, 30, 15, 123, TimeSpan.Zero);
         await gradebook.PostScoreAsync(made, "sub-ada", new LessonScore(2, 3, Completed: false), at, token, "lms");
@@ -110,7 +109,7 @@ public sealed class PlatformServicesTests : IAsyncLifetime, IDisposable
         _platform.AddLineItem("Another link's column", 3, "cpu-and-gpu", "link-10");
         var token = await Tokens().GetAsync(Access, [Ags.LineItemScope]);
         Assert.Equal(existing, await new GradebookClient(Http).FindOrCreateLineItemAsync(new LineItemQuery(_platform.LineItemsUrl, "link-9", "cpu-and-gpu", "x", 3), token, "lms"));
-        Assert.Equal(2, _platform.LineItems.Count);
+        Assert.Equal(3, _platform.LineItems.Count); // with the launch link's own: nothing made
     }
 
     [Fact]
@@ -159,10 +158,10 @@ public sealed class PlatformServicesTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task DeepLinkingResponse_IsSignedForThePlatform_WithTheLessonsLinkAndItsColumn()
     {
-        var settings = DeepLinkingSettings.From(JsonDocument.Parse(JsonSerializer.Serialize(_platform.DeepLinkingClaim())).RootElement)!;
+        var settings = new LtiDeepLinkingSettings(_platform.DeepLinkReturnUrl, ["ltiResourceLink"], ["iframe"], false, false, "dl-data-42", null, null);
         var request = new DeepLinkRequest(_platform.Issuer, _platform.ClientId, _platform.DeploymentId, settings, _time.GetUtcNow());
         var item = new DeepLinkItem("What a CPU is", "Lesson 1", "https://learndl.example/lessons/cpu-and-gpu",
-            new Dictionary<string, string> { [LtiServiceClaims.LessonParameter] = "cpu-and-gpu" }, "cpu-and-gpu", 3);
+            new Dictionary<string, string> { [DeepLinkingNames.LessonParameter] = "cpu-and-gpu" }, "cpu-and-gpu", 3);
         var jwt = DeepLinkingResponse.Create(request, [item], _key.Current, DateTimeOffset.UtcNow, "added");
 
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(jwt, new TokenValidationParameters
@@ -172,12 +171,12 @@ public sealed class PlatformServicesTests : IAsyncLifetime, IDisposable
         Assert.True(result.IsValid, result.Exception?.Message);
         using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(((JsonWebToken)result.SecurityToken).EncodedPayload));
         var p = payload.RootElement;
-        Assert.Equal("LtiDeepLinkingResponse", p.GetProperty(LtiServiceClaims.MessageTypeClaim).GetString());
-        Assert.Equal("1.3.0", p.GetProperty(LtiServiceClaims.VersionClaim).GetString());
-        Assert.Equal(_platform.DeploymentId, p.GetProperty(LtiServiceClaims.DeploymentIdClaim).GetString());
-        Assert.Equal("dl-data-42", p.GetProperty(DeepLinkingNames.DataClaim).GetString());
+        Assert.Equal("LtiDeepLinkingResponse", p.GetProperty(LtiClaims.MessageType).GetString());
+        Assert.Equal("1.3.0", p.GetProperty(LtiClaims.Version).GetString());
+        Assert.Equal(_platform.DeploymentId, p.GetProperty(LtiClaims.DeploymentId).GetString());
+        Assert.Equal("dl-data-42", p.GetProperty(LtiClaims.DeepLinkingData).GetString());
         Assert.False(string.IsNullOrEmpty(p.GetProperty("nonce").GetString()));
-        var link = Assert.Single(p.GetProperty(DeepLinkingNames.ContentItemsClaim).EnumerateArray());
+        var link = Assert.Single(p.GetProperty(LtiClaims.ContentItems).EnumerateArray());
         Assert.Equal("ltiResourceLink", link.GetProperty("type").GetString());
         Assert.Equal("cpu-and-gpu", link.GetProperty("custom").GetProperty("learndl_lesson").GetString());
         Assert.Equal(3, link.GetProperty("lineItem").GetProperty("scoreMaximum").GetInt32());

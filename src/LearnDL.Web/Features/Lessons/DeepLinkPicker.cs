@@ -20,7 +20,7 @@ public static class DeepLinkPicker
                 return Results.Content(Page("This choice has expired",
                     "<p>LearnDL keeps the LMS's request for 30 minutes. Close this window and choose <em>LearnDL</em> in the LMS again.</p>"),
                     "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
-            if (!request.Settings.AcceptsResourceLinks)
+            if (!request.AcceptsResourceLinks)
                 return Results.Content(Page("The LMS asked for something LearnDL does not make",
                     $"<p>This place in the course accepts {Html(string.Join(", ", request.Settings.AcceptTypes))}; LearnDL adds LTI links to lessons. Add LearnDL as an external tool or assignment instead.</p>"),
                     "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status400BadRequest);
@@ -58,10 +58,10 @@ public static class DeepLinkPicker
             var url = $"{origin}/lessons/{Uri.EscapeDataString(lesson.Slug)}";
             var questions = lesson.Questions.Count();
             yield return (new DeepLinkItem(lesson.Title, lesson.Summary, url,
-                new Dictionary<string, string> { [LtiServiceClaims.LessonParameter] = lesson.Slug }, lesson.Slug, questions > 0 ? questions : null), $"deep-link-{lesson.Slug}");
+                new Dictionary<string, string> { [DeepLinkingNames.LessonParameter] = lesson.Slug }, lesson.Slug, questions > 0 ? questions : null), $"deep-link-{lesson.Slug}");
             foreach (var preset in lesson.Blocks.OfType<TryItBlock>().Select(b => b.Preset))
                 yield return (new DeepLinkItem($"{lesson.Title}: try it, {preset.Label}", $"A run to launch in the lesson: {preset.Images} images, {preset.Epochs} epoch(s), device {preset.Device}.", url,
-                    new Dictionary<string, string> { [LtiServiceClaims.LessonParameter] = lesson.Slug, [LtiServiceClaims.PresetParameter] = preset.Name },
+                    new Dictionary<string, string> { [DeepLinkingNames.LessonParameter] = lesson.Slug, [DeepLinkingNames.PresetParameter] = preset.Name },
                     $"{lesson.Slug}/{preset.Name}", null), $"deep-link-{lesson.Slug}-{preset.Name}");
         }
     }

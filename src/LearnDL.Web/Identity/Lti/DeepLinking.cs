@@ -7,37 +7,22 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace LearnDL.Web.Identity.Lti;
 
-/// <summary>Names of LTI Deep Linking 2.0.</summary>
+/// <summary>Names of LTI Deep Linking 2.0 beyond the launch's (<see cref="LtiClaims"/>), and the custom parameters LearnDL's links carry.</summary>
 public static class DeepLinkingNames
 {
-    public const string RequestMessage = "LtiDeepLinkingRequest";
-    public const string ResponseMessage = "LtiDeepLinkingResponse";
-    public const string SettingsClaim = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings";
-    public const string ContentItemsClaim = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items";
-    public const string DataClaim = "https://purl.imsglobal.org/spec/lti-dl/claim/data";
     public const string MessageClaim = "https://purl.imsglobal.org/spec/lti-dl/claim/msg";
     public const string ResourceLinkType = "ltiResourceLink";
-}
-
-/// <summary>What the platform asked for in a deep linking request: where to send the answer, what it accepts, and its data to echo.</summary>
-public sealed record DeepLinkingSettings(string ReturnUrl, IReadOnlyList<string> AcceptTypes, bool AcceptMultiple, bool AcceptLineItem, string? Data)
-{
-    public bool AcceptsResourceLinks => AcceptTypes.Count == 0 || AcceptTypes.Contains(DeepLinkingNames.ResourceLinkType);
-
-    public static DeepLinkingSettings? From(JsonElement payload)
-    {
-        if (LtiServiceClaims.Object(payload, DeepLinkingNames.SettingsClaim) is not { } s || LtiServiceClaims.Text(s, "deep_link_return_url") is not { } url) return null;
-        var types = s.TryGetProperty("accept_types", out var t) && t.ValueKind == JsonValueKind.Array
-            ? t.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList() : [];
-        // accept_lineitem missing: the platform says nothing against line items (Canvas and Moodle create them).
-        var lineItems = !s.TryGetProperty("accept_lineitem", out var li) || li.ValueKind != JsonValueKind.False;
-        var multiple = s.TryGetProperty("accept_multiple", out var m) && m.ValueKind == JsonValueKind.True;
-        return new(url, types, multiple, lineItems, LtiServiceClaims.Text(s, "data"));
-    }
+    /// <summary>The custom parameter naming the lesson a link opens.</summary>
+    public const string LessonParameter = "learndl_lesson";
+    /// <summary>The custom parameter naming the lesson's Try-it preset a link points at.</summary>
+    public const string PresetParameter = "learndl_preset";
 }
 
 /// <summary>An instructor's deep linking request, kept while they choose (the picker's address holds its random id).</summary>
-public sealed record DeepLinkRequest(string Issuer, string ClientId, string DeploymentId, DeepLinkingSettings Settings, DateTimeOffset At);
+public sealed record DeepLinkRequest(string Issuer, string ClientId, string DeploymentId, LtiDeepLinkingSettings Settings, DateTimeOffset At)
+{
+    public bool AcceptsResourceLinks => Settings.AcceptTypes.Count == 0 || Settings.AcceptTypes.Contains(DeepLinkingNames.ResourceLinkType);
+}
 
 /// <summary>A choice offered to the platform: a link that launches LearnDL on a lesson (with a gradebook column when it is graded).</summary>
 public sealed record DeepLinkItem(string Title, string Text, string Url, IReadOnlyDictionary<string, string> Custom, string ResourceId, int? ScoreMaximum);
@@ -73,13 +58,13 @@ public static class DeepLinkingResponse
         var claims = new Dictionary<string, object>
         {
             ["nonce"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
-            [LtiServiceClaims.MessageTypeClaim] = DeepLinkingNames.ResponseMessage,
-            [LtiServiceClaims.VersionClaim] = "1.3.0",
-            [LtiServiceClaims.DeploymentIdClaim] = request.DeploymentId,
+            [LtiClaims.MessageType] = LtiClaims.DeepLinkingResponse,
+            [LtiClaims.Version] = LtiClaims.LtiVersion,
+            [LtiClaims.DeploymentId] = request.DeploymentId,
             // The identity libraries write JsonElement values as JSON: arrays and objects stay arrays and objects.
-            [DeepLinkingNames.ContentItemsClaim] = JsonDocument.Parse(new JsonArray([.. items.Select(i => ContentItem(i, request.Settings))]).ToJsonString()).RootElement.Clone(),
+            [LtiClaims.ContentItems] = JsonDocument.Parse(new JsonArray([.. items.Select(ContentItem)]).ToJsonString()).RootElement.Clone(),
         };
-        if (request.Settings.Data is { } data) claims[DeepLinkingNames.DataClaim] = data;
+        if (request.Settings.Data is { } data) claims[LtiClaims.DeepLinkingData] = data;
         if (message is not null) claims[DeepLinkingNames.MessageClaim] = message;
         return Handler.CreateToken(new SecurityTokenDescriptor
         {
@@ -93,7 +78,7 @@ public static class DeepLinkingResponse
         });
     }
 
-    private static JsonObject ContentItem(DeepLinkItem item, DeepLinkingSettings settings)
+    private static JsonObject ContentItem(DeepLinkItem item)
     {
         var custom = new JsonObject();
         foreach (var (key, value) in item.Custom) custom[key] = value;
@@ -105,7 +90,8 @@ public static class DeepLinkingResponse
             ["url"] = item.Url,
             ["custom"] = custom,
         };
-        if (item.ScoreMaximum is > 0 and var maximum && settings.AcceptLineItem)
+        // Canvas and Moodle make the gradebook column with the link; a platform that takes no line items ignores it (DL 2.0).
+        if (item.ScoreMaximum is > 0 and var maximum)
             json["lineItem"] = new JsonObject { ["scoreMaximum"] = maximum, ["label"] = item.Title, ["resourceId"] = item.ResourceId, ["tag"] = Ags.Tag };
         return json;
     }

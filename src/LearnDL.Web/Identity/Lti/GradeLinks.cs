@@ -14,9 +14,10 @@ public interface ILessonScores
 }
 
 /// <summary>
-/// The lesson links students launched, and the scores each should carry to the LMS. A launch of a lesson link with the
-/// grade service registers the link; an answer only drops a note here (the student's page never waits on it), and a
-/// background reader turns notes into scores and hands changed ones to the <see cref="ScorePoster"/>.
+/// Which lesson links carry a student's score, and the score each should carry. An answer only drops a note here (the
+/// student's page never waits on it); a background reader turns notes into scores, and hands changed ones to the
+/// <see cref="ScorePoster"/>. The links are the launches the LTI launch records: a student's launches of links that
+/// open the lesson itself (not a Try-it) and came with the grade service's score scope.
 /// </summary>
 public sealed class GradeLinks(IDbContextFactory<LearnDbContext> factory, ILessonScores scores, TimeProvider time, ILogger<GradeLinks> logger)
     : BackgroundService
@@ -24,31 +25,11 @@ public sealed class GradeLinks(IDbContextFactory<LearnDbContext> factory, ILesso
     private readonly Channel<(string StudentId, string Lesson)> _changes =
         Channel.CreateBounded<(string, string)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
-    /// <summary>Set by the poster: called with a link whose score changed.</summary>
+    /// <summary>Set by the poster: called with a score post whose score changed.</summary>
     internal Func<long, Task>? Post { get; set; }
 
-    /// <summary>The student answered in the lesson: their score there may have changed. Returns at once.</summary>
+    /// <summary>The student answered in the lesson (or launched a link to it): their score there may have changed. Returns at once.</summary>
     public void Changed(string studentId, string lessonSlug) => _changes.Writer.TryWrite((studentId, lessonSlug));
-
-    /// <summary>
-    /// A launch: a lesson link with the grade service becomes (or stays) the place this student's score in that lesson
-    /// goes. The score as it stands is sent at once (a student who answered before the link existed keeps their work).
-    /// </summary>
-    public async Task LaunchedAsync(LtiServiceClaims launch, string studentId)
-    {
-        if (launch.Lesson is not { } lesson || launch.Preset is not null || launch.ResourceLinkId is not { } linkId || !launch.CanPostScores) return;
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            var row = await db.GradeLinks.FirstOrDefaultAsync(l => l.Issuer == launch.Issuer && l.ResourceLinkId == linkId && l.UserId == launch.UserId);
-            if (row is null) db.GradeLinks.Add(row = new GradeLinkRecord { Issuer = launch.Issuer, ResourceLinkId = linkId, UserId = launch.UserId });
-            (row.StudentId, row.ClientId, row.DeploymentId, row.Lesson) = (studentId, launch.ClientId, launch.DeploymentId, lesson);
-            (row.LineItemsUrl, row.LineItemUrl, row.Scopes, row.LaunchedAt) =
-                (launch.LineItemsUrl, launch.LineItemUrl ?? row.LineItemUrl, string.Join(' ', launch.AgsScopes), time.GetUtcNow());
-            try { await db.SaveChangesAsync(); }
-            catch (DbUpdateException) { return; } // the same link launched twice at once: the other launch registered it
-        }
-        Changed(studentId, lesson);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,23 +48,28 @@ public sealed class GradeLinks(IDbContextFactory<LearnDbContext> factory, ILesso
     /// <summary>Stores the score of each of the student's links to the lesson where it changed, and has it posted.</summary>
     internal async Task UpdateAsync(string studentId, string lesson)
     {
-        List<long> changed = [];
+        List<ScorePostRecord> changed = [];
         await using (var db = await factory.CreateDbContextAsync())
         {
-            var links = await db.GradeLinks.Where(l => l.StudentId == studentId && l.Lesson == lesson).ToListAsync();
+            var links = await db.LtiLaunches.Where(l => l.StudentId == studentId)
+                .Join(db.LtiResourceLinks, l => l.ResourceLinkRecordId, r => r.Id, (l, r) => r)
+                .Where(r => r.Lesson == lesson && r.Preset == null && r.AgsScopes != null && r.AgsScopes.Contains(Ags.ScoreScope))
+                .Select(r => r.Id).ToListAsync();
             if (links.Count == 0 || await scores.ForAsync(studentId, lesson) is not { Maximum: > 0 } score) return;
+            var rows = await db.ScorePosts.Where(p => p.StudentId == studentId && links.Contains(p.ResourceLinkRecordId)).ToDictionaryAsync(p => p.ResourceLinkRecordId);
             var now = time.GetUtcNow();
-            foreach (var link in links.Where(l => l.ScoreGiven != score.Given || l.ScoreMaximum != score.Maximum || l.Completed != score.Completed))
+            foreach (var link in links)
             {
-                (link.ScoreGiven, link.ScoreMaximum, link.Completed) = (score.Given, score.Maximum, score.Completed);
+                if (!rows.TryGetValue(link, out var row)) db.ScorePosts.Add(row = new ScorePostRecord { ResourceLinkRecordId = link, StudentId = studentId, Lesson = lesson });
+                else if (row.ScoreGiven == score.Given && row.ScoreMaximum == score.Maximum && row.Completed == score.Completed) continue;
                 // Timestamps must rise: the LMS ignores a score older than one it holds.
-                link.ScoreAt = link.ScoreAt is { } before && before >= now ? before.AddMilliseconds(1) : now;
-                (link.Attempts, link.NextAttemptAt) = (0, now);
-                changed.Add(link.Id);
+                var at = row.ScoreAt >= now ? row.ScoreAt.AddMilliseconds(1) : now;
+                (row.ScoreGiven, row.ScoreMaximum, row.Completed, row.ScoreAt, row.Attempts, row.NextAttemptAt) = (score.Given, score.Maximum, score.Completed, at, 0, now);
+                changed.Add(row);
             }
             await db.SaveChangesAsync();
         }
         if (Post is { } post)
-            foreach (var id in changed) await post(id);
+            foreach (var row in changed) await post(row.Id);
     }
 }

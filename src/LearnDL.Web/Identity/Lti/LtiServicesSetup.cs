@@ -5,21 +5,22 @@ using LearnDL.Web.Workers;
 namespace LearnDL.Web.Identity.Lti;
 
 /// <summary>
-/// What the LTI services do when a launch has been validated and its person signed in: the roster learns who came,
-/// a lesson link with the grade service becomes where that student's score goes, and a deep linking request opens the
-/// picker. Returns where to send the browser instead of the link's target (the picker, the linked lesson), or null.
+/// Where a validated launch goes for the LTI services: a deep linking request to the picker, a link LearnDL's picker made
+/// to its lesson; null for any other (the launch's own target). A launch also makes the roster read again (who launched
+/// changed) and, for a student, the lesson's score is brought up to date for the link (work done before it still counts).
 /// </summary>
 public sealed class LtiServiceLaunches(GradeLinks grades, ClassRoster roster, DeepLinkRequests requests, TimeProvider time)
 {
-    public async Task<string?> LaunchedAsync(LtiServiceClaims launch, string? studentId)
+    public string? Destination(LtiLaunch launch, string? studentId = null)
     {
-        await roster.LaunchedAsync(launch, studentId);
-        if (launch.MessageType == DeepLinkingNames.RequestMessage)
+        roster.Forget();
+        if (launch.IsDeepLinking)
             return launch.DeepLinking is { } settings
                 ? DeepLinkPaths.Picker(requests.Add(new DeepLinkRequest(launch.Issuer, launch.ClientId, launch.DeploymentId, settings, time.GetUtcNow())))
                 : null;
-        if (studentId is not null) await grades.LaunchedAsync(launch, studentId);
-        return launch.Lesson is { } slug ? "/lessons/" + Uri.EscapeDataString(slug) : null;
+        if (!launch.Custom.TryGetValue(DeepLinkingNames.LessonParameter, out var slug) || slug.Length == 0) return null;
+        if (studentId is not null) grades.Changed(studentId, slug);
+        return "/lessons/" + Uri.EscapeDataString(slug);
     }
 }
 
@@ -49,9 +50,21 @@ public static class LtiServicesSetup
         services.AddHostedService(sp => sp.GetRequiredService<ScorePoster>());
         services.AddTransient<LearnDL.Workers.ScorePostJob>();
         services.AddHostedService<ScoreJobServer>();
-        services.AddLtiFoundationSeams();
+        // From the foundation: the registered platforms (LearnDL:Lti:Platforms) and the tool's key.
+        services.AddSingleton<FindPlatformAccess>(sp =>
+        {
+            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LearnDLOptions>>();
+            return (issuer, clientId) => options.Value.Lti.Find(issuer, clientId) is { TokenEndpoint.Length: > 0 } p ? new PlatformAccess(p.Issuer, p.ClientId, p.TokenEndpoint) : null;
+        });
+        services.AddSingleton<IToolSigningCredentials, ToolKeyCredentials>();
         return services;
     }
+}
+
+/// <summary>The tool's current key from its key store (rotated there; the old one stays published while in use).</summary>
+internal sealed class ToolKeyCredentials(LtiToolKeys keys) : IToolSigningCredentials
+{
+    public Microsoft.IdentityModel.Tokens.SigningCredentials Current => keys.SigningCredentials;
 }
 
 /// <summary>

@@ -13,8 +13,8 @@ public sealed record PlatformAccess(string Issuer, string ClientId, string Token
     public string Host => Uri.TryCreate(TokenEndpoint, UriKind.Absolute, out var uri) ? uri.Host : Issuer;
 }
 
-/// <summary>The registered platform an issuer and client id name (LearnDL:Lti:Platforms), or null when none is.</summary>
-public delegate PlatformAccess? FindPlatformAccess(string issuer, string clientId);
+/// <summary>The registered platform an issuer and client id (any of the issuer's when null) name (LearnDL:Lti:Platforms), or null when none is.</summary>
+public delegate PlatformAccess? FindPlatformAccess(string issuer, string? clientId);
 
 /// <summary>The key LearnDL signs with now (the tool's key store), as credentials with their <c>kid</c>.</summary>
 public interface IToolSigningCredentials

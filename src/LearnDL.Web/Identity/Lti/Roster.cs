@@ -18,9 +18,9 @@ public sealed record RosterView(IReadOnlyList<(RosterMember Member, bool Launche
 }
 
 /// <summary>
-/// The course roster from the LMS (NRPS), read with the tool's client-credentials token from the memberships address of
-/// the latest launch, and kept a minute so that panels and API calls do not each ask the LMS. Who launched is known from
-/// the launches themselves, one per (issuer, LMS user id).
+/// The course roster from the LMS (NRPS), read with the tool's client-credentials token from the memberships address the
+/// latest launch from a course gave (<see cref="LtiContextRecord"/>), and kept a minute so that panels and API calls do not
+/// each ask the LMS. Who launched: a student the LMS knows (<see cref="LtiUserRecord"/>: one per issuer and user id).
 /// </summary>
 public sealed class ClassRoster(IDbContextFactory<LearnDbContext> factory, StudentRegistry students, PlatformTokens tokens, RosterClient client,
     FindPlatformAccess platforms, TimeProvider time, ILogger<ClassRoster> logger)
@@ -28,26 +28,6 @@ public sealed class ClassRoster(IDbContextFactory<LearnDbContext> factory, Stude
     public static readonly TimeSpan FreshFor = TimeSpan.FromMinutes(1);
     private readonly SemaphoreSlim _reading = new(1, 1);
     private (RosterView View, DateTimeOffset At)? _cached;
-
-    /// <summary>A launch: remember who came (and as which student), and where the course's members are listed.</summary>
-    public async Task LaunchedAsync(LtiServiceClaims launch, string? studentId)
-    {
-        if (launch.Issuer.Length == 0 || launch.UserId.Length == 0) return;
-        var now = time.GetUtcNow();
-        await using var db = await factory.CreateDbContextAsync();
-        var who = await db.RosterLaunches.FindAsync(launch.Issuer, launch.UserId);
-        if (who is null) db.RosterLaunches.Add(who = new RosterLaunchRecord { Issuer = launch.Issuer, UserId = launch.UserId });
-        (who.StudentId, who.LastLaunchAt) = (studentId ?? who.StudentId, now);
-        if (launch.MembershipsUrl is { } url && launch.ContextId is { } context)
-        {
-            var source = await db.RosterSources.FindAsync(launch.Issuer, context);
-            if (source is null) db.RosterSources.Add(source = new RosterSourceRecord { Issuer = launch.Issuer, ContextId = context });
-            (source.ClientId, source.MembershipsUrl, source.ContextTitle, source.SeenAt) = (launch.ClientId, url, launch.ContextTitle ?? source.ContextTitle, now);
-        }
-        try { await db.SaveChangesAsync(); }
-        catch (DbUpdateException) { } // two first launches of one person at once: the other wrote the same row
-        Forget();
-    }
 
     /// <summary>The next read asks the LMS again (someone launched: the launched marks change).</summary>
     public void Forget() => _cached = null;
@@ -69,16 +49,16 @@ public sealed class ClassRoster(IDbContextFactory<LearnDbContext> factory, Stude
     private async Task<RosterView> ReadAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var source = (await db.RosterSources.AsNoTracking().ToListAsync(cancellationToken)).MaxBy(s => s.SeenAt);
+        var source = (await db.LtiContexts.AsNoTracking().Where(c => c.MembershipsUrl != null).ToListAsync(cancellationToken)).MaxBy(c => c.LastLaunchAt);
         if (source is null) return RosterView.None;
-        var launches = await db.RosterLaunches.AsNoTracking().Where(l => l.Issuer == source.Issuer).ToDictionaryAsync(l => l.UserId, cancellationToken);
+        var launched = await db.LtiUsers.AsNoTracking().Where(u => u.Issuer == source.Issuer).ToDictionaryAsync(u => u.Subject, u => u.StudentId, cancellationToken);
         if (platforms(source.Issuer, source.ClientId) is not { } platform)
-            return new([], source.ContextTitle, null, $"LearnDL has no registration for {source.Issuer} any more, so it cannot read the course's members.");
+            return new([], source.Title, null, $"LearnDL has no registration for {source.Issuer} any more, so it cannot read the course's members.");
         try
         {
-            var members = await FetchAsync(platform, source.MembershipsUrl, cancellationToken);
-            return new([.. members.Where(m => m.IsActive).Select(m => (m, launches.ContainsKey(m.UserId), launches.GetValueOrDefault(m.UserId)?.StudentId))],
-                source.ContextTitle, time.GetUtcNow(), null);
+            var members = await FetchAsync(platform, source.MembershipsUrl!, cancellationToken);
+            return new([.. members.Where(m => m.IsActive).Select(m => (m, launched.ContainsKey(m.UserId), launched.GetValueOrDefault(m.UserId)))],
+                source.Title, time.GetUtcNow(), null);
         }
         catch (Exception e) when (e is PlatformServiceException or UnauthorizedPlatformException or TaskCanceledException or System.Text.Json.JsonException
                                   && !cancellationToken.IsCancellationRequested)
@@ -88,7 +68,7 @@ public sealed class ClassRoster(IDbContextFactory<LearnDbContext> factory, Stude
             var problem = e is TaskCanceledException or System.Text.Json.JsonException
                 ? $"{platform.Host} did not list the course's members just now; LearnDL asks again in a minute."
                 : e.Message;
-            return new(kept?.Members ?? [], source.ContextTitle, kept?.ReadAt, problem);
+            return new(kept?.Members ?? [], source.Title, kept?.ReadAt, problem);
         }
     }
 
@@ -109,14 +89,14 @@ public sealed class ClassRoster(IDbContextFactory<LearnDbContext> factory, Stude
         var rows = await students.ListAsync();
         var roster = await GetAsync(cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var launched = (await db.RosterLaunches.AsNoTracking().Where(l => l.StudentId != null).ToListAsync(cancellationToken))
-            .GroupBy(l => l.StudentId!).ToDictionary(g => g.Key, g => g.MaxBy(l => l.LastLaunchAt)!);
+        var launched = (await db.LtiUsers.AsNoTracking().ToListAsync(cancellationToken))
+            .GroupBy(u => u.StudentId).ToDictionary(g => g.Key, g => g.MaxBy(u => u.LastLaunchAt)!);
         var byUser = roster.Members.ToDictionary(m => m.Member.UserId, m => m.Member);
         var list = rows.Select(s =>
         {
             var lms = launched.GetValueOrDefault(s.Id);
-            var member = lms is null ? null : byUser.GetValueOrDefault(lms.UserId);
-            return new ClassListRow(s.Id, s.Name, s.JoinedAt, s.LastSeenAt, s.Runs, s.Burst, lms is not null, member is not null, lms?.UserId, member?.Email, member?.Roles ?? []);
+            var member = lms is null ? null : byUser.GetValueOrDefault(lms.Subject);
+            return new ClassListRow(s.Id, s.Name, s.JoinedAt, s.LastSeenAt, s.Runs, s.Burst, lms is not null, member is not null, lms?.Subject, member?.Email ?? lms?.Email, member?.Roles ?? []);
         }).ToList();
         var present = rows.Select(r => r.Id).ToHashSet();
         list.AddRange(roster.Members.Where(m => m.Member.IsLearner && (m.StudentId is null || !present.Contains(m.StudentId)))

@@ -9,7 +9,7 @@ namespace LearnDL.Web.Identity.Lti;
 /// <summary>A score that has not reached the gradebook yet, for the instructor's dashboard.</summary>
 public sealed record ScoreProblem(string StudentId, string Student, string Lesson, string Platform, string Error, int Attempts, DateTimeOffset? NextAttemptAt);
 
-/// <summary>How posting scores goes: links that launched with the grade service, scores sent, waiting, and the ones failing.</summary>
+/// <summary>How posting scores goes: students' lesson links with a score, how many reached the gradebook, how many wait, and the ones failing.</summary>
 public sealed record GradebookView(int Links, int Sent, int Waiting, IReadOnlyList<ScoreProblem> Failing)
 {
     public static readonly GradebookView Empty = new(0, 0, 0, []);
@@ -50,10 +50,10 @@ public sealed class ScorePoster : BackgroundService, LearnDL.Workers.IScorePost
     /// <summary>Posting goes through Hangfire (worker machines are on) rather than this process's loop.</summary>
     public bool UsesJobs => _jobs is not null;
 
-    private void Schedule(long linkId)
+    private void Schedule(long postId)
     {
         if (_jobs is null) _wake.Writer.TryWrite(true);
-        else _jobs.Enqueue<LearnDL.Workers.ScorePostJob>(j => j.PostAsync(linkId));
+        else _jobs.Enqueue<LearnDL.Workers.ScorePostJob>(j => j.PostAsync(postId));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -88,58 +88,71 @@ public sealed class ScorePoster : BackgroundService, LearnDL.Workers.IScorePost
     {
         await using var db = await _factory.CreateDbContextAsync(cancellationToken);
         var now = _time.GetUtcNow();
-        return (await db.GradeLinks.AsNoTracking().Where(l => l.ScoreAt != null && l.NextAttemptAt != null)
-                .Select(l => new { l.Id, l.ScoreAt, l.SentScoreAt, l.NextAttemptAt }).ToListAsync(cancellationToken))
-            .Where(l => l.ScoreAt != l.SentScoreAt && l.NextAttemptAt <= now).OrderBy(l => l.NextAttemptAt).Select(l => l.Id).ToList();
+        return (await db.ScorePosts.AsNoTracking().Where(p => p.NextAttemptAt != null)
+                .Select(p => new { p.Id, p.ScoreAt, p.SentScoreAt, p.NextAttemptAt }).ToListAsync(cancellationToken))
+            .Where(p => p.ScoreAt != p.SentScoreAt && p.NextAttemptAt <= now).OrderBy(p => p.NextAttemptAt).Select(p => p.Id).ToList();
     }
 
     private async Task<DateTimeOffset?> NextTryAsync(CancellationToken cancellationToken)
     {
         await using var db = await _factory.CreateDbContextAsync(cancellationToken);
-        return (await db.GradeLinks.AsNoTracking().Where(l => l.ScoreAt != null && l.NextAttemptAt != null)
-                .Select(l => new { l.ScoreAt, l.SentScoreAt, l.NextAttemptAt }).ToListAsync(cancellationToken))
-            .Where(l => l.ScoreAt != l.SentScoreAt).Min(l => l.NextAttemptAt);
+        return (await db.ScorePosts.AsNoTracking().Where(p => p.NextAttemptAt != null)
+                .Select(p => new { p.ScoreAt, p.SentScoreAt, p.NextAttemptAt }).ToListAsync(cancellationToken))
+            .Where(p => p.ScoreAt != p.SentScoreAt).Min(p => p.NextAttemptAt);
     }
 
+    /// <summary>Where a post goes and as whom: the launch's link (its line item), its course (the line items), the LMS's user id.</summary>
+    private sealed record Target(LtiResourceLinkRecord Link, LtiContextRecord? Course, string UserId);
+
     /// <summary>
-    /// Sends the link's score if one waits. False when it failed: the reason, the count and the next try are kept
-    /// on the link (and the instructor's dashboard hears of it).
+    /// Sends the post's score if one waits. False when it failed: the reason, the count and the next try are kept
+    /// on the post (and the instructor's dashboard hears of it).
     /// </summary>
-    public async Task<bool> TryPostAsync(long linkId, CancellationToken cancellationToken = default)
+    public async Task<bool> TryPostAsync(long postId, CancellationToken cancellationToken = default)
     {
         await _posting.WaitAsync(cancellationToken); // one post at a time: a column is found or made once, and scores go in order
         try
         {
-            GradeLinkRecord? link;
+            ScorePostRecord? post;
+            Target? target = null;
             await using (var db = await _factory.CreateDbContextAsync(cancellationToken))
-                link = await db.GradeLinks.AsNoTracking().FirstOrDefaultAsync(l => l.Id == linkId, cancellationToken);
-            if (link is not { Pending: true, ScoreGiven: { } given, ScoreAt: { } at } || link.ScoreMaximum <= 0) return true;
+            {
+                post = await db.ScorePosts.AsNoTracking().FirstOrDefaultAsync(p => p.Id == postId, cancellationToken);
+                if (post is not { Pending: true } || post.ScoreMaximum <= 0) return true;
+                var link = await db.LtiResourceLinks.AsNoTracking().FirstOrDefaultAsync(l => l.Id == post.ResourceLinkRecordId, cancellationToken);
+                var launch = await db.LtiLaunches.AsNoTracking()
+                    .FirstOrDefaultAsync(l => l.ResourceLinkRecordId == post.ResourceLinkRecordId && l.StudentId == post.StudentId, cancellationToken);
+                if (link is not null && launch is not null)
+                    target = new(link, link.ContextRecordId is { } c ? await db.LtiContexts.AsNoTracking().FirstOrDefaultAsync(x => x.Id == c, cancellationToken) : null, launch.Subject);
+            }
+            if (target is null) return true; // the launch is gone (the student removed): nothing to post
+            var at = post.ScoreAt;
             try
             {
-                await SendAsync(link, new LessonScore(given, link.ScoreMaximum, link.Completed), at, cancellationToken);
+                await SendAsync(post, target, new LessonScore(post.ScoreGiven, post.ScoreMaximum, post.Completed), cancellationToken);
             }
             catch (Exception e) when (e is PlatformServiceException or UnauthorizedPlatformException or TaskCanceledException or System.Text.Json.JsonException
                                       && !cancellationToken.IsCancellationRequested)
             {
-                var attempts = link.Attempts + 1;
+                var attempts = post.Attempts + 1;
                 var next = _time.GetUtcNow().AddSeconds(BackoffSeconds[Math.Min(attempts, BackoffSeconds.Length) - 1]);
                 var message = e is PlatformServiceException or UnauthorizedPlatformException ? e.Message : $"The LMS did not answer in time ({e.GetType().Name}); LearnDL tries again.";
-                _logger.LogWarning("Score of {Student} in {Lesson} not posted (try {Attempts}): {Message}", link.StudentId, link.Lesson, attempts, message);
+                _logger.LogWarning("Score of {Student} in {Lesson} not posted (try {Attempts}): {Message}", post.StudentId, post.Lesson, attempts, message);
                 await using var db = await _factory.CreateDbContextAsync(CancellationToken.None);
-                await db.GradeLinks.Where(l => l.Id == linkId).ExecuteUpdateAsync(u => u
-                    .SetProperty(l => l.Attempts, attempts).SetProperty(l => l.LastError, message)
-                    .SetProperty(l => l.NextAttemptAt, l => l.ScoreAt == at ? next : l.NextAttemptAt), CancellationToken.None);
+                // A newer score that came in meanwhile keeps its own, earlier, try.
+                await db.ScorePosts.Where(p => p.Id == postId).ExecuteUpdateAsync(u => u
+                    .SetProperty(p => p.Attempts, attempts).SetProperty(p => p.LastError, message)
+                    .SetProperty(p => p.NextAttemptAt, p => p.ScoreAt == at ? next : p.NextAttemptAt), CancellationToken.None);
                 _updates.ClassChanged();
                 return false;
             }
             await using (var db = await _factory.CreateDbContextAsync(CancellationToken.None))
             {
-                // A newer score that came in meanwhile stays waiting (its own try is already due).
                 var now = _time.GetUtcNow();
-                await db.GradeLinks.Where(l => l.Id == linkId).ExecuteUpdateAsync(u => u
-                    .SetProperty(l => l.SentScoreAt, at).SetProperty(l => l.SentAt, now).SetProperty(l => l.Attempts, 0)
-                    .SetProperty(l => l.LastError, (string?)null)
-                    .SetProperty(l => l.NextAttemptAt, l => l.ScoreAt == at ? null : l.NextAttemptAt), CancellationToken.None);
+                await db.ScorePosts.Where(p => p.Id == postId).ExecuteUpdateAsync(u => u
+                    .SetProperty(p => p.SentScoreAt, at).SetProperty(p => p.SentAt, now).SetProperty(p => p.Attempts, 0)
+                    .SetProperty(p => p.LastError, (string?)null)
+                    .SetProperty(p => p.NextAttemptAt, p => p.ScoreAt == at ? null : p.NextAttemptAt), CancellationToken.None);
             }
             _updates.ClassChanged();
             return true;
@@ -147,19 +160,19 @@ public sealed class ScorePoster : BackgroundService, LearnDL.Workers.IScorePost
         finally { _posting.Release(); }
     }
 
-    private async Task SendAsync(GradeLinkRecord link, LessonScore score, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task SendAsync(ScorePostRecord post, Target target, LessonScore score, CancellationToken cancellationToken)
     {
-        var platform = _platforms(link.Issuer, link.ClientId)
-            ?? throw new PlatformServiceException($"LearnDL has no registration for {link.Issuer} (client {link.ClientId}) any more: add it back under LearnDL:Lti:Platforms.", worthRetrying: false);
+        var link = target.Link;
+        var platform = _platforms(link.Issuer, target.Course?.ClientId)
+            ?? throw new PlatformServiceException($"LearnDL has no registration for {link.Issuer} any more: add it back under LearnDL:Lti:Platforms.", worthRetrying: false);
         string[] scopes = link.LineItemUrl is null ? [Ags.ScoreScope, Ags.LineItemScope] : [Ags.ScoreScope];
         for (var attempt = 1; ; attempt++)
         {
             var token = await _tokens.GetAsync(platform, scopes, cancellationToken);
             try
             {
-                var lineItem = link.LineItemUrl ?? await LineItemAsync(link, platform, token, cancellationToken);
-                link.LineItemUrl = lineItem;
-                await _gradebook.PostScoreAsync(lineItem, link.UserId, score, at, token, platform.Host, cancellationToken);
+                var lineItem = link.LineItemUrl ?? await LineItemAsync(post, target, platform, token, cancellationToken);
+                await _gradebook.PostScoreAsync(lineItem, target.UserId, score, post.ScoreAt, token, platform.Host, cancellationToken);
                 return;
             }
             catch (UnauthorizedPlatformException) when (attempt == 1)
@@ -169,24 +182,18 @@ public sealed class ScorePoster : BackgroundService, LearnDL.Workers.IScorePost
         }
     }
 
-    /// <summary>The link's column: known from an earlier post (of any student), or found or made on the LMS and kept.</summary>
-    private async Task<string> LineItemAsync(GradeLinkRecord link, PlatformAccess platform, string token, CancellationToken cancellationToken)
+    /// <summary>The column of a link the LMS gave none: found or made once on the LMS, and kept for every student of the link.</summary>
+    private async Task<string> LineItemAsync(ScorePostRecord post, Target target, PlatformAccess platform, string token, CancellationToken cancellationToken)
     {
         await using var db = await _factory.CreateDbContextAsync(cancellationToken);
-        var known = await db.LineItems.AsNoTracking()
-            .FirstOrDefaultAsync(i => i.Issuer == link.Issuer && i.ResourceLinkId == link.ResourceLinkId && i.ResourceId == link.Lesson, cancellationToken);
-        var url = known?.LineItemUrl;
-        if (url is null)
-        {
-            if (link.LineItemsUrl is null) throw new PlatformServiceException($"{platform.Host} gave no gradebook column for this link and no way to make one.", worthRetrying: false);
-            url = await _gradebook.FindOrCreateLineItemAsync(
-                new LineItemQuery(link.LineItemsUrl, link.ResourceLinkId, link.Lesson, _lessons.TitleOf(link.Lesson) ?? link.Lesson, link.ScoreMaximum),
-                token, platform.Host, cancellationToken);
-            db.LineItems.Add(new LineItemRecord { Issuer = link.Issuer, ResourceLinkId = link.ResourceLinkId, ResourceId = link.Lesson, LineItemUrl = url });
-            await db.SaveChangesAsync(CancellationToken.None);
-        }
-        await db.GradeLinks.Where(l => l.Issuer == link.Issuer && l.ResourceLinkId == link.ResourceLinkId && l.LineItemUrl == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(l => l.LineItemUrl, url), CancellationToken.None);
+        if (await db.LineItems.AsNoTracking().FirstOrDefaultAsync(i => i.ResourceLinkRecordId == target.Link.Id, cancellationToken) is { } known) return known.LineItemUrl;
+        if (target.Course?.LineItemsUrl is not { } lineItems || target.Course.AgsScopes?.Contains(Ags.LineItemScope) != true)
+            throw new PlatformServiceException($"{platform.Host} gave this link no gradebook column and does not let LearnDL make one: add a column for it in the LMS, or allow the tool to manage line items.", worthRetrying: false);
+        var url = await _gradebook.FindOrCreateLineItemAsync(
+            new LineItemQuery(lineItems, target.Link.ResourceLinkId, post.Lesson, _lessons.TitleOf(post.Lesson) ?? post.Lesson, post.ScoreMaximum),
+            token, platform.Host, cancellationToken);
+        db.LineItems.Add(new LineItemRecord { ResourceLinkRecordId = target.Link.Id, LineItemUrl = url });
+        await db.SaveChangesAsync(CancellationToken.None);
         return url;
     }
 
@@ -194,14 +201,17 @@ public sealed class ScorePoster : BackgroundService, LearnDL.Workers.IScorePost
     public async Task<GradebookView> ViewAsync()
     {
         await using var db = await _factory.CreateDbContextAsync();
-        var links = await db.GradeLinks.AsNoTracking().ToListAsync();
-        if (links.Count == 0) return GradebookView.Empty;
-        var ids = links.Select(l => l.StudentId).Distinct().ToList();
+        var posts = await db.ScorePosts.AsNoTracking().ToListAsync();
+        if (posts.Count == 0) return GradebookView.Empty;
+        var ids = posts.Select(p => p.StudentId).Distinct().ToList();
         var names = await db.Students.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.DisplayName);
-        var failing = links.Where(l => l.Pending && l.LastError is not null)
-            .Select(l => new ScoreProblem(l.StudentId, names.GetValueOrDefault(l.StudentId, l.StudentId), _lessons.TitleOf(l.Lesson) ?? l.Lesson,
-                Uri.TryCreate(l.Issuer, UriKind.Absolute, out var u) ? u.Host : l.Issuer, l.LastError!, l.Attempts, l.NextAttemptAt))
+        var links = posts.Select(p => p.ResourceLinkRecordId).Distinct().ToList();
+        var issuers = await db.LtiResourceLinks.AsNoTracking().Where(l => links.Contains(l.Id)).ToDictionaryAsync(l => l.Id, l => l.Issuer);
+        var failing = posts.Where(p => p.Pending && p.LastError is not null)
+            .Select(p => new ScoreProblem(p.StudentId, names.GetValueOrDefault(p.StudentId, p.StudentId), _lessons.TitleOf(p.Lesson) ?? p.Lesson,
+                issuers.TryGetValue(p.ResourceLinkRecordId, out var i) && Uri.TryCreate(i, UriKind.Absolute, out var u) ? u.Host : "the LMS",
+                p.LastError!, p.Attempts, p.NextAttemptAt))
             .OrderBy(p => p.Student, StringComparer.OrdinalIgnoreCase).ToList();
-        return new(links.Count, links.Count(l => l.SentAt is not null), links.Count(l => l.Pending), failing);
+        return new(posts.Count, posts.Count(p => p.SentAt is not null), posts.Count(p => p.Pending), failing);
     }
 }
