@@ -553,6 +553,77 @@ namespace LearnDL.Web.Data.Migrations
                     b.ToTable("UploadedDatasets");
                 });
 
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.LineItemRecord", b =>
+                {
+                    b.Property<long>("ResourceLinkRecordId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LineItemUrl")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ResourceLinkRecordId");
+
+                    b.ToTable("LtiLineItems", (string)null);
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.ScorePostRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Completed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Lesson")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ResourceLinkRecordId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ScoreAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ScoreGiven")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ScoreMaximum")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SentScoreAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StudentId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResourceLinkRecordId", "StudentId")
+                        .IsUnique();
+
+                    b.HasIndex("StudentId", "Lesson");
+
+                    b.ToTable("LtiScorePosts", (string)null);
+                });
+
             modelBuilder.Entity("LearnDL.Web.Data.LtiLaunchRecord", b =>
                 {
                     b.HasOne("LearnDL.Web.Data.LtiResourceLinkRecord", null)
@@ -590,6 +661,24 @@ namespace LearnDL.Web.Data.Migrations
                     b.HasOne("LearnDL.Web.Data.RunRecord", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.LineItemRecord", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.LtiResourceLinkRecord", null)
+                        .WithMany()
+                        .HasForeignKey("ResourceLinkRecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.ScorePostRecord", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.LtiLaunchRecord", null)
+                        .WithMany()
+                        .HasForeignKey("ResourceLinkRecordId", "StudentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
