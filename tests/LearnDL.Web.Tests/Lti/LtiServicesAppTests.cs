@@ -1,0 +1,249 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using LearnDL.Testing.Lti;
+using LearnDL.Web.Data;
+using LearnDL.Web.Identity;
+using LearnDL.Web.Identity.Lti;
+using LearnDL.Web.Tests.Class;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LearnDL.Web.Tests.Lti;
+
+/// <summary>
+/// The LTI services in the whole app against the test platform: scores reaching the gradebook as students answer
+/// (with retries, no duplicate columns), the roster with who launched, and the deep linking picker's signed answer.
+/// Launches are recorded as the launch endpoint records them (the foundation's tables).
+/// </summary>
+public sealed partial class LtiServicesAppTests : IAsyncLifetime, IDisposable
+{
+    private const string Passphrase = "teach-the-class-2026";
+    private const string Lesson = "cpu-and-gpu"; // three check questions; the first answer of each is the right one
+    private readonly TempFolder _temp = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private TestPlatform _platform = null!;
+    private LearnDLFactory _factory = null!;
+
+    public async Task InitializeAsync()
+    {
+        _platform = await TestPlatform.StartAsync();
+        _factory = new LearnDLFactory(_temp.Path, [.. _platform.Settings(),
+            ("LearnDL:Class:InstructorPassphrase", Passphrase),
+            // The tests answer at machine speed; the pulse's screen for scripts would keep every answer out of the score.
+            ("LearnDL:Class:MinSecondsBetweenAnswers", "0"), ("LearnDL:Class:MinSecondsAfterOpening", "0")])
+        {
+            TestServices = s => s.AddSingleton<TimeProvider>(_time),
+        };
+        _ = _factory.Server; // start the app
+        _platform.ToolJwks = () => Task.FromResult(JsonSerializer.Serialize(_factory.Services.GetRequiredService<LtiToolKeys>().Jwks()));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        await _platform.DisposeAsync();
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private async Task<(Visitor Student, string Id)> StudentAsync(string name)
+    {
+        var student = new Visitor(_factory);
+        Assert.Equal(HttpStatusCode.Redirect, (await student.JoinAsync(name)).StatusCode);
+        var id = (await _factory.Services.GetRequiredService<StudentRegistry>().ListAsync()).Single(s => s.Name == name).Id;
+        return (student, id);
+    }
+
+    /// <summary>What /lti/launch records for a student's launch of a lesson link from the test course (with its column, or none).</summary>
+    private async Task<long> LaunchedAsync(string studentId, string subject, string resourceLinkId, string? lineItem, string lesson = Lesson, string? preset = null)
+    {
+        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync();
+        var now = _time.GetUtcNow();
+        var scopes = $"{TestPlatform.LineItemScope} {TestPlatform.ResultReadScope} {TestPlatform.ScoreScope}";
+        var course = await db.LtiContexts.FirstOrDefaultAsync();
+        if (course is null)
+        {
+            db.LtiContexts.Add(course = new LtiContextRecord
+            {
+                Issuer = _platform.Issuer, ClientId = _platform.ClientId, DeploymentId = _platform.DeploymentId, ContextId = TestPlatform.ContextId,
+                Title = "Deep Learning 101", MembershipsUrl = _platform.MembershipsUrl, LineItemsUrl = _platform.LineItemsUrl, AgsScopes = scopes,
+                FirstLaunchAt = now, LastLaunchAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        var link = await db.LtiResourceLinks.FirstOrDefaultAsync(l => l.ResourceLinkId == resourceLinkId);
+        if (link is null)
+        {
+            db.LtiResourceLinks.Add(link = new LtiResourceLinkRecord
+            {
+                Issuer = _platform.Issuer, DeploymentId = _platform.DeploymentId, ResourceLinkId = resourceLinkId, ContextRecordId = course.Id,
+                Lesson = lesson, Preset = preset, LineItemUrl = lineItem, AgsScopes = scopes, FirstLaunchAt = now, LastLaunchAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        if (!await db.LtiUsers.AnyAsync(u => u.Subject == subject))
+            db.LtiUsers.Add(new LtiUserRecord { Issuer = _platform.Issuer, Subject = subject, StudentId = studentId, FirstLaunchAt = now, LastLaunchAt = now });
+        db.LtiLaunches.Add(new LtiLaunchRecord { ResourceLinkRecordId = link.Id, StudentId = studentId, Issuer = _platform.Issuer, Subject = subject, FirstLaunchAt = now, LastLaunchAt = now });
+        await db.SaveChangesAsync();
+        return link.Id;
+    }
+
+    private static async Task AnswerAsync(Visitor student, string question, int answer, string lesson = Lesson)
+    {
+        var response = await student.Http.PostAsJsonAsync($"/api/lessons/{lesson}/questions/{question}/answers", new { answer });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task OpenAsync(Visitor student, string lesson = Lesson) =>
+        Assert.Equal(HttpStatusCode.OK, (await student.Http.PostAsync($"/api/lessons/{lesson}/opened", null)).StatusCode);
+
+    /// <summary>Waits (on the real clock: the posts go over loopback) until <paramref name="done"/> holds, or fails after 20 s.</summary>
+    private static async Task WaitForAsync(Func<Task<bool>> done, string what)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); !await done();)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for {what}.");
+            await Task.Delay(20);
+        }
+    }
+
+    private Task WaitForScoresAsync(int count) => WaitForAsync(() => Task.FromResult(_platform.Scores.Count >= count), $"{count} score(s) at the platform");
+
+    [Fact]
+    public async Task Score_ReachesTheLinksColumn_EachTimeItChanges_WithExactlyTheIssuesFields()
+    {
+        var (ada, id) = await StudentAsync("Ada");
+        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+        await OpenAsync(ada);
+
+        await AnswerAsync(ada, "throughput", 0); // right at the first try: 1 of 3
+        await WaitForScoresAsync(1);
+        await AnswerAsync(ada, "gpu-stage", 1);  // wrong at the first try: the score stays 1 of 3, nothing is sent
+        await AnswerAsync(ada, "gpu-stage", 0);  // right at the second: still 1 at the first try
+        await AnswerAsync(ada, "latency", 0);    // every question now right: 2 of 3, completed
+        await WaitForScoresAsync(2);
+
+        var scores = _platform.Scores.ToList();
+        Assert.Equal(2, scores.Count);
+        Assert.All(scores, s => Assert.Equal(_platform.LinkLineItemUrl, s.LineItemId));
+        Assert.All(scores, s => Assert.StartsWith("application/vnd.ims.lis.v1.score+json", s.ContentType));
+        Assert.All(scores, s => Assert.Equal(["activityProgress", "gradingProgress", "scoreGiven", "scoreMaximum", "timestamp", "userId"], s.Fields));
+        Assert.Equal(("sub-ada", 1.0, 3.0, "InProgress", "Pending"), (scores[0].UserId, scores[0].ScoreGiven, scores[0].ScoreMaximum, scores[0].ActivityProgress, scores[0].GradingProgress));
+        Assert.Equal(("sub-ada", 2.0, 3.0, "Completed", "FullyGraded"), (scores[1].UserId, scores[1].ScoreGiven, scores[1].ScoreMaximum, scores[1].ActivityProgress, scores[1].GradingProgress));
+        Assert.True(DateTimeOffset.Parse(scores[1].Body.GetProperty("timestamp").GetString()!) >= DateTimeOffset.Parse(scores[0].Body.GetProperty("timestamp").GetString()!));
+        // One token, signed by the tool and checked against its JWKS, served both posts.
+        Assert.Equal($"granted: {TestPlatform.ScoreScope}", Assert.Single(_platform.TokenRequests));
+        Assert.Single(_platform.LineItems); // the link's own column: nothing made
+    }
+
+    [Fact]
+    public async Task LinkWithoutAColumn_GetsOneMade_ForAllItsStudents()
+    {
+        var (ada, adaId) = await StudentAsync("Ada");
+        var (bob, bobId) = await StudentAsync("Bob");
+        await LaunchedAsync(adaId, "sub-ada", "link-no-column", lineItem: null);
+        await LaunchedAsync(bobId, "sub-bob", "link-no-column", lineItem: null);
+        await OpenAsync(ada);
+        await OpenAsync(bob);
+        await Task.WhenAll(AnswerAsync(ada, "throughput", 0), AnswerAsync(bob, "throughput", 1));
+        await WaitForScoresAsync(2);
+
+        var made = Assert.Single(_platform.LineItems.Values, i => i.ResourceLinkId == "link-no-column");
+        Assert.Equal((Lesson, 3.0, "learndl-lesson", "What a CPU is, what a GPU is"), (made.ResourceId, made.ScoreMaximum, made.Tag, made.Label));
+        Assert.All(_platform.Scores, s => Assert.Equal(made.Id, s.LineItemId));
+        Assert.Equal(["sub-ada:1", "sub-bob:0"], _platform.Scores.Select(s => $"{s.UserId}:{s.ScoreGiven}").Order());
+    }
+
+    [Fact]
+    public async Task GradebookDown_TheScoreIsTriedAgainAfterABackoff_AndTheDashboardSaysWhyMeanwhile()
+    {
+        var (ada, id) = await StudentAsync("Ada");
+        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+        await OpenAsync(ada);
+        _platform.FailScores(1);
+        await AnswerAsync(ada, "throughput", 0);
+        var poster = _factory.Services.GetRequiredService<ScorePoster>();
+        await WaitForAsync(async () => (await poster.ViewAsync()).Failing.Count == 1, "the failed post on the dashboard");
+
+        var instructor = new Visitor(_factory);
+        await instructor.SignInAsync(Passphrase);
+        var dashboard = WebUtility.HtmlDecode(await instructor.Http.GetStringAsync("/instructor"));
+        Assert.Contains("data-testid=\"score-failing\"", dashboard);
+        Assert.Contains("could not post the score just now (503); LearnDL tries again.", dashboard);
+        Assert.Empty(_platform.Scores);
+
+        _time.Advance(TimeSpan.FromSeconds(ScorePoster.BackoffSeconds[0])); // the first backoff passes
+        await WaitForScoresAsync(1);
+        Assert.Equal(1.0, Assert.Single(_platform.Scores).ScoreGiven);
+        await WaitForAsync(async () => (await poster.ViewAsync()) is { Failing.Count: 0, Sent: 1, Waiting: 0 }, "the dashboard to clear");
+    }
+
+    [Fact]
+    public async Task TryItLink_AndALinkWithoutTheScoreScope_GetNoScore()
+    {
+        var (ada, id) = await StudentAsync("Ada");
+        await LaunchedAsync(id, "sub-ada", "link-preset", _platform.AddLineItem("Try it", 1, null, "link-preset"), preset: "cpu-100");
+        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl); // the lesson's own link: this one is graded
+        await OpenAsync(ada);
+        await AnswerAsync(ada, "throughput", 0);
+        await WaitForScoresAsync(1);
+        Assert.Equal(_platform.LinkLineItemUrl, Assert.Single(_platform.Scores).LineItemId);
+    }
+
+    [Fact]
+    public async Task Students_ListsTheLmsRoster_WithWhoLaunched()
+    {
+        _platform.Members.AddRange([
+            new TestMember("sub-ada", "Ada Lovelace", "ada@example.edu", TestMember.Learner),
+            new TestMember("sub-bob", "Bob Babbage", "bob@example.edu", TestMember.Learner),
+            new TestMember("sub-prof", "Prof. Ng", null, TestMember.Instructor)]);
+        var (_, adaId) = await StudentAsync("Ada");
+        await StudentAsync("Cleo"); // joined at /join: a student of LearnDL, not of the LMS
+        await LaunchedAsync(adaId, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+
+        var instructor = new Visitor(_factory);
+        await instructor.SignInAsync(Passphrase);
+        var list = (await instructor.Http.GetFromJsonAsync<JsonArray>("/api/instructor/students"))!;
+        string Row(JsonNode? r) => $"{r!["name"]}|{r["id"] is not null}|{r["launched"]}|{r["inRoster"]}|{r["lmsUserId"]}";
+        Assert.Equal(["Ada|True|true|true|sub-ada", "Cleo|True|false|false|", "Bob Babbage|False|false|true|sub-bob"], list.Select(Row));
+        Assert.Single(_platform.TokenRequests); // with the roster scope
+        Assert.Contains(TestPlatform.NrpsScope, _platform.TokenRequests.Single());
+    }
+
+    [Fact]
+    public async Task DeepLinkPicker_AnswersTheLmsWithASignedLinkToTheLesson_WithoutACookie()
+    {
+        var settings = new LtiDeepLinkingSettings(_platform.DeepLinkReturnUrl, ["ltiResourceLink"], ["iframe"], false, false, "dl-data-42", null, null);
+        var id = _factory.Services.GetRequiredService<DeepLinkRequests>()
+            .Add(new DeepLinkRequest(_platform.Issuer, _platform.ClientId, _platform.DeploymentId, settings, _time.GetUtcNow()));
+        var browser = _factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        var picker = await browser.GetAsync(DeepLinkPaths.Picker(id));
+        Assert.Equal(HttpStatusCode.OK, picker.StatusCode);
+        Assert.Contains($"form-action 'self' {new Uri(_platform.BaseUrl).GetLeftPart(UriPartial.Authority)}", picker.Headers.GetValues("Content-Security-Policy").Single());
+        var html = await picker.Content.ReadAsStringAsync();
+        var form = FormOf().Matches(html).Single(m => m.Groups["id"].Value == $"deep-link-{Lesson}");
+        Assert.Equal(_platform.DeepLinkReturnUrl, WebUtility.HtmlDecode(form.Groups["action"].Value));
+        Assert.Contains($"deep-link-{Lesson}-", html); // its Try-it too
+
+        using var lms = new HttpClient();
+        var back = await lms.PostAsync(_platform.DeepLinkReturnUrl, new FormUrlEncodedContent([KeyValuePair.Create("JWT", form.Groups["jwt"].Value)]));
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode); // the platform checked the signature against /lti/jwks's keys
+        var response = Assert.Single(_platform.DeepLinkResponses);
+        Assert.Equal("dl-data-42", response.GetProperty(LtiClaims.DeepLinkingData).GetString());
+        var item = Assert.Single(response.GetProperty(LtiClaims.ContentItems).EnumerateArray());
+        Assert.Equal(Lesson, item.GetProperty("custom").GetProperty("learndl_lesson").GetString());
+        Assert.Equal(3, item.GetProperty("lineItem").GetProperty("scoreMaximum").GetInt32());
+        Assert.EndsWith($"/lessons/{Lesson}", item.GetProperty("url").GetString());
+
+        var gone = await browser.GetAsync(DeepLinkPaths.Picker("not-a-request"));
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Contains("choose <em>LearnDL</em> in the LMS again", await gone.Content.ReadAsStringAsync());
+    }
+
+    [GeneratedRegex("""<form method="post" action="(?<action>[^"]+)" data-testid="(?<id>[^"]+)"><input type="hidden" name="JWT" value="(?<jwt>[^"]+)">""")]
+    private static partial Regex FormOf();
+}
