@@ -19,99 +19,8 @@ namespace LearnDL.Web.Tests.Lti;
 /// (with retries, no duplicate columns), the roster with who launched, and the deep linking picker's signed answer.
 /// Launches are recorded as the launch endpoint records them (the foundation's tables).
 /// </summary>
-public sealed partial class LtiServicesAppTests : IAsyncLifetime, IDisposable
+public sealed partial class LtiServicesAppTests : LtiAppTestBase
 {
-    private const string Passphrase = "teach-the-class-2026";
-    private const string Lesson = "cpu-and-gpu"; // three check questions; the first answer of each is the right one
-    private readonly TempFolder _temp = new();
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private TestPlatform _platform = null!;
-    private LearnDLFactory _factory = null!;
-
-    public async Task InitializeAsync()
-    {
-        _platform = await TestPlatform.StartAsync();
-        _factory = new LearnDLFactory(_temp.Path, [.. _platform.Settings(),
-            ("LearnDL:Class:InstructorPassphrase", Passphrase),
-            // The tests answer at machine speed; the pulse's screen for scripts would keep every answer out of the score.
-            ("LearnDL:Class:MinSecondsBetweenAnswers", "0"), ("LearnDL:Class:MinSecondsAfterOpening", "0")])
-        {
-            TestServices = s => s.AddSingleton<TimeProvider>(_time),
-        };
-        _ = _factory.Server; // start the app
-        _platform.ToolJwks = () => Task.FromResult(JsonSerializer.Serialize(_factory.Services.GetRequiredService<LtiToolKeys>().Jwks()));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _factory.DisposeAsync();
-        await _platform.DisposeAsync();
-    }
-
-    public void Dispose() => _temp.Dispose();
-
-    private async Task<(Visitor Student, string Id)> StudentAsync(string name)
-    {
-        var student = new Visitor(_factory);
-        Assert.Equal(HttpStatusCode.Redirect, (await student.JoinAsync(name)).StatusCode);
-        var id = (await _factory.Services.GetRequiredService<StudentRegistry>().ListAsync()).Single(s => s.Name == name).Id;
-        return (student, id);
-    }
-
-    /// <summary>What /lti/launch records for a student's launch of a lesson link from the test course (with its column, or none).</summary>
-    private async Task<long> LaunchedAsync(string studentId, string subject, string resourceLinkId, string? lineItem, string lesson = Lesson, string? preset = null)
-    {
-        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync();
-        var now = _time.GetUtcNow();
-        var scopes = $"{TestPlatform.LineItemScope} {TestPlatform.ResultReadScope} {TestPlatform.ScoreScope}";
-        var course = await db.LtiContexts.FirstOrDefaultAsync();
-        if (course is null)
-        {
-            db.LtiContexts.Add(course = new LtiContextRecord
-            {
-                Issuer = _platform.Issuer, ClientId = _platform.ClientId, DeploymentId = _platform.DeploymentId, ContextId = TestPlatform.ContextId,
-                Title = "Deep Learning 101", MembershipsUrl = _platform.MembershipsUrl, LineItemsUrl = _platform.LineItemsUrl, AgsScopes = scopes,
-                FirstLaunchAt = now, LastLaunchAt = now,
-            });
-            await db.SaveChangesAsync();
-        }
-        var link = await db.LtiResourceLinks.FirstOrDefaultAsync(l => l.ResourceLinkId == resourceLinkId);
-        if (link is null)
-        {
-            db.LtiResourceLinks.Add(link = new LtiResourceLinkRecord
-            {
-                Issuer = _platform.Issuer, DeploymentId = _platform.DeploymentId, ResourceLinkId = resourceLinkId, ContextRecordId = course.Id,
-                Lesson = lesson, Preset = preset, LineItemUrl = lineItem, AgsScopes = scopes, FirstLaunchAt = now, LastLaunchAt = now,
-            });
-            await db.SaveChangesAsync();
-        }
-        if (!await db.LtiUsers.AnyAsync(u => u.Subject == subject))
-            db.LtiUsers.Add(new LtiUserRecord { Issuer = _platform.Issuer, Subject = subject, StudentId = studentId, FirstLaunchAt = now, LastLaunchAt = now });
-        db.LtiLaunches.Add(new LtiLaunchRecord { ResourceLinkRecordId = link.Id, StudentId = studentId, Issuer = _platform.Issuer, Subject = subject, FirstLaunchAt = now, LastLaunchAt = now });
-        await db.SaveChangesAsync();
-        return link.Id;
-    }
-
-    private static async Task AnswerAsync(Visitor student, string question, int answer, string lesson = Lesson)
-    {
-        var response = await student.Http.PostAsJsonAsync($"/api/lessons/{lesson}/questions/{question}/answers", new { answer });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private static async Task OpenAsync(Visitor student, string lesson = Lesson) =>
-        Assert.Equal(HttpStatusCode.OK, (await student.Http.PostAsync($"/api/lessons/{lesson}/opened", null)).StatusCode);
-
-    /// <summary>Waits (on the real clock: the posts go over loopback) until <paramref name="done"/> holds, or fails after 20 s.</summary>
-    private static async Task WaitForAsync(Func<Task<bool>> done, string what)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(20); !await done();)
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for {what}.");
-            await Task.Delay(20);
-        }
-    }
-
-    private Task WaitForScoresAsync(int count) => WaitForAsync(() => Task.FromResult(_platform.Scores.Count >= count), $"{count} score(s) at the platform");
 
     [Fact]
     public async Task Score_ReachesTheLinksColumn_EachTimeItChanges_WithExactlyTheIssuesFields()
@@ -246,4 +155,147 @@ public sealed partial class LtiServicesAppTests : IAsyncLifetime, IDisposable
 
     [GeneratedRegex("""<form method="post" action="(?<action>[^"]+)" data-testid="(?<id>[^"]+)"><input type="hidden" name="JWT" value="(?<jwt>[^"]+)">""")]
     private static partial Regex FormOf();
+}
+
+/// <summary>The app with the test platform registered, a clock the test moves, and the helpers that record launches and answer.</summary>
+public abstract class LtiAppTestBase : IAsyncLifetime, IDisposable
+{
+    protected const string Passphrase = "teach-the-class-2026";
+    protected const string Lesson = "cpu-and-gpu"; // three check questions; the first answer of each is the right one
+    private readonly TempFolder _temp = new();
+    protected readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    protected TestPlatform _platform = null!;
+    protected LearnDLFactory _factory = null!;
+
+    /// <summary>Settings of the app besides the platform's and the class's.</summary>
+    protected virtual IEnumerable<(string Key, string Value)> MoreSettings() => [];
+
+    /// <summary>Whether the app runs on the test's clock (the jobs database keeps its own time).</summary>
+    protected virtual bool FakeClock => true;
+
+    public virtual async Task InitializeAsync()
+    {
+        _platform = await TestPlatform.StartAsync();
+        _factory = new LearnDLFactory(_temp.Path, [.. _platform.Settings(),
+            ("LearnDL:Class:InstructorPassphrase", Passphrase),
+            // The tests answer at machine speed; the pulse's screen for scripts would keep every answer out of the score.
+            ("LearnDL:Class:MinSecondsBetweenAnswers", "0"), ("LearnDL:Class:MinSecondsAfterOpening", "0"), .. MoreSettings()])
+        {
+            TestServices = s => { if (FakeClock) s.AddSingleton<TimeProvider>(_time); },
+        };
+        _ = _factory.Server; // start the app
+        _platform.ToolJwks = () => Task.FromResult(JsonSerializer.Serialize(_factory.Services.GetRequiredService<LtiToolKeys>().Jwks()));
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        await _platform.DisposeAsync();
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    protected async Task<(Visitor Student, string Id)> StudentAsync(string name)
+    {
+        var student = new Visitor(_factory);
+        Assert.Equal(HttpStatusCode.Redirect, (await student.JoinAsync(name)).StatusCode);
+        var id = (await _factory.Services.GetRequiredService<StudentRegistry>().ListAsync()).Single(s => s.Name == name).Id;
+        return (student, id);
+    }
+
+    /// <summary>What /lti/launch records for a student's launch of a lesson link from the test course (with its column, or none).</summary>
+    protected async Task<long> LaunchedAsync(string studentId, string subject, string resourceLinkId, string? lineItem, string lesson = Lesson, string? preset = null)
+    {
+        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync();
+        var now = (FakeClock ? _time.GetUtcNow() : DateTimeOffset.UtcNow);
+        var scopes = $"{TestPlatform.LineItemScope} {TestPlatform.ResultReadScope} {TestPlatform.ScoreScope}";
+        var course = await db.LtiContexts.FirstOrDefaultAsync();
+        if (course is null)
+        {
+            db.LtiContexts.Add(course = new LtiContextRecord
+            {
+                Issuer = _platform.Issuer, ClientId = _platform.ClientId, DeploymentId = _platform.DeploymentId, ContextId = TestPlatform.ContextId,
+                Title = "Deep Learning 101", MembershipsUrl = _platform.MembershipsUrl, LineItemsUrl = _platform.LineItemsUrl, AgsScopes = scopes,
+                FirstLaunchAt = now, LastLaunchAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        var link = await db.LtiResourceLinks.FirstOrDefaultAsync(l => l.ResourceLinkId == resourceLinkId);
+        if (link is null)
+        {
+            db.LtiResourceLinks.Add(link = new LtiResourceLinkRecord
+            {
+                Issuer = _platform.Issuer, DeploymentId = _platform.DeploymentId, ResourceLinkId = resourceLinkId, ContextRecordId = course.Id,
+                Lesson = lesson, Preset = preset, LineItemUrl = lineItem, AgsScopes = scopes, FirstLaunchAt = now, LastLaunchAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        if (!await db.LtiUsers.AnyAsync(u => u.Subject == subject))
+            db.LtiUsers.Add(new LtiUserRecord { Issuer = _platform.Issuer, Subject = subject, StudentId = studentId, FirstLaunchAt = now, LastLaunchAt = now });
+        db.LtiLaunches.Add(new LtiLaunchRecord { ResourceLinkRecordId = link.Id, StudentId = studentId, Issuer = _platform.Issuer, Subject = subject, FirstLaunchAt = now, LastLaunchAt = now });
+        await db.SaveChangesAsync();
+        return link.Id;
+    }
+
+    protected static async Task AnswerAsync(Visitor student, string question, int answer, string lesson = Lesson)
+    {
+        var response = await student.Http.PostAsJsonAsync($"/api/lessons/{lesson}/questions/{question}/answers", new { answer });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    protected static async Task OpenAsync(Visitor student, string lesson = Lesson) =>
+        Assert.Equal(HttpStatusCode.OK, (await student.Http.PostAsync($"/api/lessons/{lesson}/opened", null)).StatusCode);
+
+    /// <summary>Waits (on the real clock: the posts go over loopback) until <paramref name="done"/> holds, or fails after 20 s.</summary>
+    protected static async Task WaitForAsync(Func<Task<bool>> done, string what, int seconds = 20)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(seconds); !await done();)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for {what}.");
+            await Task.Delay(20);
+        }
+    }
+
+    protected Task WaitForScoresAsync(int count, int seconds = 20) => WaitForAsync(() => Task.FromResult(_platform.Scores.Count >= count), $"{count} score(s) at the platform", seconds);
+
+}
+
+/// <summary>With worker machines (Hangfire on PostgreSQL), a score post is a Hangfire job the web app serves itself, retried by Hangfire.</summary>
+public sealed class LtiScoreJobTests : LtiAppTestBase
+{
+    private LearnDL.Testing.PostgresCluster _jobs = null!;
+
+    protected override bool FakeClock => false;
+
+    protected override IEnumerable<(string Key, string Value)> MoreSettings() =>
+        [("LearnDL:Workers:Engine", "postgres"), ("ConnectionStrings:Jobs", _jobs.ConnectionString)];
+
+    public override async Task InitializeAsync()
+    {
+        _jobs = await LearnDL.Testing.PostgresCluster.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _jobs.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task GradebookDown_TheJobFailsAndHangfireRetriesIt_UntilTheScoreIsIn()
+    {
+        var poster = _factory.Services.GetRequiredService<ScorePoster>();
+        Assert.True(poster.UsesJobs);
+        var (ada, id) = await StudentAsync("Ada");
+        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+        await OpenAsync(ada);
+        _platform.FailScores(1);
+        await AnswerAsync(ada, "throughput", 0);
+        await WaitForAsync(async () => (await poster.ViewAsync()).Failing.Count == 1, "the failed job on the dashboard");
+        // Hangfire's first retry comes 5 s later, through the scheduled set.
+        await WaitForScoresAsync(1, seconds: 60);
+        Assert.Equal(("sub-ada", 1.0), (_platform.Scores.Single().UserId, _platform.Scores.Single().ScoreGiven));
+        await WaitForAsync(async () => (await poster.ViewAsync()) is { Failing.Count: 0, Sent: 1 }, "the dashboard to clear");
+    }
 }

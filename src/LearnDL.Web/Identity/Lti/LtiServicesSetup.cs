@@ -83,6 +83,8 @@ internal sealed class ScoreJobServer(WorkersOptions workers, IServiceProvider se
             ServerName = $"learndl-web-scores-{Environment.MachineName}",
             Queues = [ScorePoster.Queue],
             WorkerCount = 1,
+            // Retries wait in the scheduled set: look at it every 5 s (Hangfire's 15 s default would add up to 15 s to each backoff).
+            SchedulePollingInterval = TimeSpan.FromSeconds(5),
             Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(scopes),
         }, storage);
         return Task.CompletedTask;
