@@ -123,7 +123,8 @@ public static class LearnDLServices
         await app.StartWorkersAsync();
         await app.StartRunServiceAsync();
 
-        app.UseHosting(app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value.Hosting);
+        var settings = app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value;
+        app.UseHosting(settings.Hosting, settings.Lti.FrameOrigins()); // framing allowed to the LTI platforms' pages only
         // Early, after forwarded headers: another site's page never opens a circuit or changes anything (Identity/SameOriginRule.cs).
         app.UseSameOriginRule();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -140,7 +141,7 @@ public static class LearnDLServices
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(content), RequestPath = "/content" });
         app.MapLearnDLEndpoints();
         // Blazor would add a second Content-Security-Policy (frame-ancestors 'self') to every page; ours already
-        // says frame-ancestors 'none' (Hosting.ContentSecurityPolicy), so each answer carries one policy.
+        // says frame-ancestors 'none', or the LTI platforms' origins (Hosting.ContentSecurityPolicyFor), so each answer carries one policy.
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }

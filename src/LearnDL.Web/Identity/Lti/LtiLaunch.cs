@@ -77,9 +77,9 @@ public sealed record LtiLaunch
     /// <summary>The claims of a token the validator has already checked (signature, issuer, audience, times, nonce, LTI claims).</summary>
     public static LtiLaunch From(JsonWebToken token, string id, string clientId, DateTimeOffset at)
     {
-        JsonElement? Object(string name) =>
-            token.TryGetPayloadValue<JsonElement>(name, out var e) && e.ValueKind == JsonValueKind.Object ? e : null;
-        string? Text(string name) => token.TryGetPayloadValue<JsonElement>(name, out var e) ? Str(e) : null;
+        var payload = Payload(token);
+        JsonElement? Object(string name) => payload.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Object ? e : null;
+        string? Text(string name) => payload.TryGetProperty(name, out var e) ? Str(e) : null;
 
         var context = Object(LtiClaims.Context) is { } c && Str(c, "id") is { Length: > 0 } contextId
             ? new LtiContext(contextId, Str(c, "label"), Str(c, "title"), Strings(c, "type")) : null;
@@ -95,7 +95,7 @@ public sealed record LtiLaunch
             ? new LtiPresentation(Str(p, "document_target"), Str(p, "return_url"), Str(p, "locale")) : null;
         var custom = Object(LtiClaims.Custom) is { } cu
             ? cu.EnumerateObject().Where(x => Str(x.Value) is not null).ToDictionary(x => x.Name, x => Str(x.Value)!) : new Dictionary<string, string>();
-        var roles = token.TryGetPayloadValue<JsonElement>(LtiClaims.Roles, out var re) && re.ValueKind == JsonValueKind.Array
+        var roles = payload.TryGetProperty(LtiClaims.Roles, out var re) && re.ValueKind == JsonValueKind.Array
             ? re.EnumerateArray().Select(Str).OfType<string>().ToList() : [];
 
         return new LtiLaunch
@@ -106,6 +106,13 @@ public sealed record LtiLaunch
             Context = context, ResourceLink = link, Custom = custom, NamesRoles = nrps, Grades = ags, DeepLinking = dl, Presentation = presentation, At = at,
         };
     }
+
+    /// <summary>
+    /// The claims of a token the library has decoded (and, here, validated) as one JSON object: the LTI claims are nested
+    /// objects and arrays, which the token's typed accessors do not all return as JSON.
+    /// </summary>
+    public static JsonElement Payload(JsonWebToken token) =>
+        JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(token.EncodedPayload)).RootElement;
 
     private static string? Str(JsonElement e) => e.ValueKind switch
     {

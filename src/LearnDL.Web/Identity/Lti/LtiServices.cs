@@ -10,6 +10,15 @@ public static class LtiServices
         // Any registered platform puts the server in class mode: its launches sign in the class's students and instructor.
         services.PostConfigure<LearnDLOptions>(o => o.Class.LtiPlatforms = o.Lti.IsOn);
         services.AddSingleton<LtiToolKeys>();
+        services.AddMemoryCache();
+        services.AddHttpClient(LtiPlatformKeys.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<LtiPlatformKeys>();
+        services.AddSingleton<LtiNonces>();
+        services.AddSingleton<LtiLaunchValidator>();
+        services.AddSingleton<LtiLogin>();
+        services.AddSingleton<LtiSignIn>();
+        services.AddSingleton<LtiLaunches>();
+        services.AddSingleton<IPostConfigureOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>, LtiCookies.Antiforgery>();
         return services;
     }
 }
