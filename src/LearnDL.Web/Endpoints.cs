@@ -23,7 +23,7 @@ public static class Endpoints
         app.MapLessonApi();       // /api/lessons: opened, answers, progress (Features/Lessons/LessonApi.cs)
         app.MapGpuNotebook();     // /notebooks: the notebook that measures a learner's GPU (Features/MyGpu)
         app.MapWorkersApi();      // /api/workers and Hangfire's dashboard at /instructor/jobs (Workers/WorkersSetup.cs)
-        app.MapDeepLinkPicker();  // /lti/deep-link/{id}: the lesson picker of an LMS's deep linking request (Features/Lessons/DeepLinkPicker.cs)
+        app.MapDeepLinkPicker();  // /lti/deep-linking?launch=: the lesson picker of an LMS's deep linking request (Features/Lessons/DeepLinkPicker.cs)
         app.MapClassSignIn();     // /account: join, the instructor's sign-in, sign-out (Identity/ClassEndpoints.cs)
         app.MapLti();             // /lti: LTI 1.3 login, launch, jwks, config (Identity/Lti/LtiEndpoints.cs)
         return app;

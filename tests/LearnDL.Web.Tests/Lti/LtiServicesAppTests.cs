@@ -17,7 +17,7 @@ namespace LearnDL.Web.Tests.Lti;
 /// <summary>
 /// The LTI services in the whole app against the test platform: scores reaching the gradebook as students answer
 /// (with retries, no duplicate columns), the roster with who launched, and the deep linking picker's signed answer.
-/// Launches are recorded as the launch endpoint records them (the foundation's tables).
+/// Every launch goes through /lti/login and /lti/launch as the LMS makes it.
 /// </summary>
 public sealed partial class LtiServicesAppTests : LtiAppTestBase
 {
@@ -25,8 +25,8 @@ public sealed partial class LtiServicesAppTests : LtiAppTestBase
     [Fact]
     public async Task Score_ReachesTheLinksColumn_EachTimeItChanges_WithExactlyTheIssuesFields()
     {
-        var (ada, id) = await StudentAsync("Ada");
-        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+        var (ada, landed) = await LaunchAsync("sub-ada", "Ada", LessonLink());
+        Assert.Equal($"/lessons/{Lesson}", landed); // the link opens its lesson
         await OpenAsync(ada);
 
         await AnswerAsync(ada, "throughput", 0); // right at the first try: 1 of 3
@@ -52,10 +52,8 @@ public sealed partial class LtiServicesAppTests : LtiAppTestBase
     [Fact]
     public async Task LinkWithoutAColumn_GetsOneMade_ForAllItsStudents()
     {
-        var (ada, adaId) = await StudentAsync("Ada");
-        var (bob, bobId) = await StudentAsync("Bob");
-        await LaunchedAsync(adaId, "sub-ada", "link-no-column", lineItem: null);
-        await LaunchedAsync(bobId, "sub-bob", "link-no-column", lineItem: null);
+        var (ada, _) = await LaunchAsync("sub-ada", "Ada", LessonLink("link-no-column", ownColumn: false));
+        var (bob, _) = await LaunchAsync("sub-bob", "Bob", LessonLink("link-no-column", ownColumn: false));
         await OpenAsync(ada);
         await OpenAsync(bob);
         await Task.WhenAll(AnswerAsync(ada, "throughput", 0), AnswerAsync(bob, "throughput", 1));
@@ -70,17 +68,15 @@ public sealed partial class LtiServicesAppTests : LtiAppTestBase
     [Fact]
     public async Task GradebookDown_TheScoreIsTriedAgainAfterABackoff_AndTheDashboardSaysWhyMeanwhile()
     {
-        var (ada, id) = await StudentAsync("Ada");
-        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+        var (ada, _) = await LaunchAsync("sub-ada", "Ada", LessonLink());
         await OpenAsync(ada);
         _platform.FailScores(1);
         await AnswerAsync(ada, "throughput", 0);
         var poster = _factory.Services.GetRequiredService<ScorePoster>();
         await WaitForAsync(async () => (await poster.ViewAsync()).Failing.Count == 1, "the failed post on the dashboard");
 
-        var instructor = new Visitor(_factory);
-        await instructor.SignInAsync(Passphrase);
-        var dashboard = WebUtility.HtmlDecode(await instructor.Http.GetStringAsync("/instructor"));
+        var instructor = await InstructorAsync();
+        var dashboard = WebUtility.HtmlDecode(await instructor.GetStringAsync("/instructor"));
         Assert.Contains("data-testid=\"score-failing\"", dashboard);
         Assert.Contains("could not post the score just now (503); LearnDL tries again.", dashboard);
         Assert.Empty(_platform.Scores);
@@ -92,15 +88,16 @@ public sealed partial class LtiServicesAppTests : LtiAppTestBase
     }
 
     [Fact]
-    public async Task TryItLink_AndALinkWithoutTheScoreScope_GetNoScore()
+    public async Task TryItLink_GetsNoScore_TheLessonsLinkDoes()
     {
-        var (ada, id) = await StudentAsync("Ada");
-        await LaunchedAsync(id, "sub-ada", "link-preset", _platform.AddLineItem("Try it", 1, null, "link-preset"), preset: "cpu-100");
-        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl); // the lesson's own link: this one is graded
+        var (ada, landed) = await LaunchAsync("sub-ada", "Ada", LessonLink("link-preset", preset: "cpu-small", ownColumn: false));
+        Assert.Equal($"/lessons/{Lesson}", landed);
+        await LaunchAsync("sub-ada", "Ada", LessonLink()); // the lesson's own link: this one is graded
         await OpenAsync(ada);
         await AnswerAsync(ada, "throughput", 0);
         await WaitForScoresAsync(1);
         Assert.Equal(_platform.LinkLineItemUrl, Assert.Single(_platform.Scores).LineItemId);
+        Assert.DoesNotContain(_platform.LineItems.Values, i => i.ResourceLinkId == "link-preset"); // no column made for the Try-it
     }
 
     [Fact]
@@ -110,15 +107,12 @@ public sealed partial class LtiServicesAppTests : LtiAppTestBase
             new TestMember("sub-ada", "Ada Lovelace", "ada@example.edu", TestMember.Learner),
             new TestMember("sub-bob", "Bob Babbage", "bob@example.edu", TestMember.Learner),
             new TestMember("sub-prof", "Prof. Ng", null, TestMember.Instructor)]);
-        var (_, adaId) = await StudentAsync("Ada");
-        await StudentAsync("Cleo"); // joined at /join: a student of LearnDL, not of the LMS
-        await LaunchedAsync(adaId, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+        await LaunchAsync("sub-ada", "Ada Lovelace", LessonLink());
 
-        var instructor = new Visitor(_factory);
-        await instructor.SignInAsync(Passphrase);
-        var list = (await instructor.Http.GetFromJsonAsync<JsonArray>("/api/instructor/students"))!;
+        var instructor = await InstructorAsync();
+        var list = (await instructor.GetFromJsonAsync<JsonArray>("/api/instructor/students"))!;
         string Row(JsonNode? r) => $"{r!["name"]}|{r["id"] is not null}|{r["launched"]}|{r["inRoster"]}|{r["lmsUserId"]}";
-        Assert.Equal(["Ada|True|true|true|sub-ada", "Cleo|True|false|false|", "Bob Babbage|False|false|true|sub-bob"], list.Select(Row));
+        Assert.Equal(["Ada Lovelace|True|true|true|sub-ada", "Bob Babbage|False|false|true|sub-bob"], list.Select(Row));
         Assert.Single(_platform.TokenRequests); // with the roster scope
         Assert.Contains(TestPlatform.NrpsScope, _platform.TokenRequests.Single());
     }
@@ -126,11 +120,10 @@ public sealed partial class LtiServicesAppTests : LtiAppTestBase
     [Fact]
     public async Task DeepLinkPicker_AnswersTheLmsWithASignedLinkToTheLesson_WithoutACookie()
     {
-        var settings = new LtiDeepLinkingSettings(_platform.DeepLinkReturnUrl, ["ltiResourceLink"], ["iframe"], false, false, "dl-data-42", null, null);
-        var id = _factory.Services.GetRequiredService<DeepLinkRequests>()
-            .Add(new DeepLinkRequest(_platform.Issuer, _platform.ClientId, _platform.DeploymentId, settings, _time.GetUtcNow()));
-        var browser = _factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        var picker = await browser.GetAsync(DeepLinkPaths.Picker(id));
+        var (_, landed) = await LaunchAsync("sub-prof", "Prof. Ng", claims => _platform.DeepLinkingRequest(claims), TestPlatform.InstructorRole);
+        Assert.StartsWith("/lti/deep-linking?launch=", landed);
+        var browser = _factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false }); // the LMS's frame may keep no cookie
+        var picker = await browser.GetAsync(landed);
         Assert.Equal(HttpStatusCode.OK, picker.StatusCode);
         Assert.Contains($"form-action 'self' {new Uri(_platform.BaseUrl).GetLeftPart(UriPartial.Authority)}", picker.Headers.GetValues("Content-Security-Policy").Single());
         var html = await picker.Content.ReadAsStringAsync();
@@ -148,7 +141,7 @@ public sealed partial class LtiServicesAppTests : LtiAppTestBase
         Assert.Equal(3, item.GetProperty("lineItem").GetProperty("scoreMaximum").GetInt32());
         Assert.EndsWith($"/lessons/{Lesson}", item.GetProperty("url").GetString());
 
-        var gone = await browser.GetAsync(DeepLinkPaths.Picker("not-a-request"));
+        var gone = await browser.GetAsync("/lti/deep-linking?launch=not-a-launch");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Contains("choose <em>LearnDL</em> in the LMS again", await gone.Content.ReadAsStringAsync());
     }
@@ -195,56 +188,38 @@ public abstract class LtiAppTestBase : IAsyncLifetime, IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    protected async Task<(Visitor Student, string Id)> StudentAsync(string name)
+    /// <summary>A launch from the test course as <paramref name="subject"/> (a student unless roles say otherwise), of the link <paramref name="edit"/> makes; the browser, signed in.</summary>
+    protected async Task<(HttpClient Browser, string Landed)> LaunchAsync(string subject, string name, Action<Dictionary<string, object?>>? edit = null, params string[] roles)
     {
-        var student = new Visitor(_factory);
-        Assert.Equal(HttpStatusCode.Redirect, (await student.JoinAsync(name)).StatusCode);
-        var id = (await _factory.Services.GetRequiredService<StudentRegistry>().ListAsync()).Single(s => s.Name == name).Id;
-        return (student, id);
+        // https: the LTI session's cookies are Secure.
+        var browser = _factory.CreateClient(new() { AllowAutoRedirect = false, BaseAddress = new Uri("https://localhost") });
+        var result = await _platform.LaunchAsync(browser, subject, roles.Length > 0 ? roles : [TestPlatform.LearnerRole], claims =>
+        {
+            (claims["name"], claims["given_name"], claims["family_name"], claims["email"]) = (name, null, null, $"{subject}@example.edu");
+            edit?.Invoke(claims);
+        });
+        Assert.True(result.Launch.StatusCode == HttpStatusCode.SeeOther, await result.Launch.Content.ReadAsStringAsync());
+        return (browser, result.Launch.Headers.Location!.ToString());
     }
 
-    /// <summary>What /lti/launch records for a student's launch of a lesson link from the test course (with its column, or none).</summary>
-    protected async Task<long> LaunchedAsync(string studentId, string subject, string resourceLinkId, string? lineItem, string lesson = Lesson, string? preset = null)
-    {
-        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync();
-        var now = (FakeClock ? _time.GetUtcNow() : DateTimeOffset.UtcNow);
-        var scopes = $"{TestPlatform.LineItemScope} {TestPlatform.ResultReadScope} {TestPlatform.ScoreScope}";
-        var course = await db.LtiContexts.FirstOrDefaultAsync();
-        if (course is null)
-        {
-            db.LtiContexts.Add(course = new LtiContextRecord
-            {
-                Issuer = _platform.Issuer, ClientId = _platform.ClientId, DeploymentId = _platform.DeploymentId, ContextId = TestPlatform.ContextId,
-                Title = "Deep Learning 101", MembershipsUrl = _platform.MembershipsUrl, LineItemsUrl = _platform.LineItemsUrl, AgsScopes = scopes,
-                FirstLaunchAt = now, LastLaunchAt = now,
-            });
-            await db.SaveChangesAsync();
-        }
-        var link = await db.LtiResourceLinks.FirstOrDefaultAsync(l => l.ResourceLinkId == resourceLinkId);
-        if (link is null)
-        {
-            db.LtiResourceLinks.Add(link = new LtiResourceLinkRecord
-            {
-                Issuer = _platform.Issuer, DeploymentId = _platform.DeploymentId, ResourceLinkId = resourceLinkId, ContextRecordId = course.Id,
-                Lesson = lesson, Preset = preset, LineItemUrl = lineItem, AgsScopes = scopes, FirstLaunchAt = now, LastLaunchAt = now,
-            });
-            await db.SaveChangesAsync();
-        }
-        if (!await db.LtiUsers.AnyAsync(u => u.Subject == subject))
-            db.LtiUsers.Add(new LtiUserRecord { Issuer = _platform.Issuer, Subject = subject, StudentId = studentId, FirstLaunchAt = now, LastLaunchAt = now });
-        db.LtiLaunches.Add(new LtiLaunchRecord { ResourceLinkRecordId = link.Id, StudentId = studentId, Issuer = _platform.Issuer, Subject = subject, FirstLaunchAt = now, LastLaunchAt = now });
-        await db.SaveChangesAsync();
-        return link.Id;
-    }
+    protected async Task<HttpClient> InstructorAsync() => (await LaunchAsync("sub-prof", "Prof. Ng", null, TestPlatform.InstructorRole)).Browser;
 
-    protected static async Task AnswerAsync(Visitor student, string question, int answer, string lesson = Lesson)
+    /// <summary>The link LearnDL's picker made for the lesson (the launch's own column, unless <paramref name="edit"/> changes it).</summary>
+    protected Action<Dictionary<string, object?>> LessonLink(string linkId = TestPlatform.ResourceLinkId, string? preset = null, bool ownColumn = true) => claims =>
     {
-        var response = await student.Http.PostAsJsonAsync($"/api/lessons/{lesson}/questions/{question}/answers", new { answer });
+        TestPlatform.LinkTo(claims, Lesson, preset);
+        claims["https://purl.imsglobal.org/spec/lti/claim/resource_link"] = new Dictionary<string, object> { ["id"] = linkId, ["title"] = "LearnDL: " + linkId };
+        if (!ownColumn) _platform.WithoutLineItem(claims);
+    };
+
+    protected static async Task AnswerAsync(HttpClient student, string question, int answer, string lesson = Lesson)
+    {
+        var response = await student.PostAsJsonAsync($"/api/lessons/{lesson}/questions/{question}/answers", new { answer });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    protected static async Task OpenAsync(Visitor student, string lesson = Lesson) =>
-        Assert.Equal(HttpStatusCode.OK, (await student.Http.PostAsync($"/api/lessons/{lesson}/opened", null)).StatusCode);
+    protected static async Task OpenAsync(HttpClient student, string lesson = Lesson) =>
+        Assert.Equal(HttpStatusCode.OK, (await student.PostAsync($"/api/lessons/{lesson}/opened", null)).StatusCode);
 
     /// <summary>Waits (on the real clock: the posts go over loopback) until <paramref name="done"/> holds, or fails after 20 s.</summary>
     protected static async Task WaitForAsync(Func<Task<bool>> done, string what, int seconds = 20)
@@ -287,8 +262,7 @@ public sealed class LtiScoreJobTests : LtiAppTestBase
     {
         var poster = _factory.Services.GetRequiredService<ScorePoster>();
         Assert.True(poster.UsesJobs);
-        var (ada, id) = await StudentAsync("Ada");
-        await LaunchedAsync(id, "sub-ada", TestPlatform.ResourceLinkId, _platform.LinkLineItemUrl);
+        var (ada, _) = await LaunchAsync("sub-ada", "Ada", LessonLink());
         await OpenAsync(ada);
         _platform.FailScores(1);
         await AnswerAsync(ada, "throughput", 0);

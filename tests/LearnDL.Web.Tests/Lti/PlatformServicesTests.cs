@@ -159,9 +159,9 @@ public sealed class PlatformServicesTests : IAsyncLifetime, IDisposable
     public async Task DeepLinkingResponse_IsSignedForThePlatform_WithTheLessonsLinkAndItsColumn()
     {
         var settings = new LtiDeepLinkingSettings(_platform.DeepLinkReturnUrl, ["ltiResourceLink"], ["iframe"], false, false, "dl-data-42", null, null);
-        var request = new DeepLinkRequest(_platform.Issuer, _platform.ClientId, _platform.DeploymentId, settings, _time.GetUtcNow());
+        var request = new DeepLinkRequest(_platform.Issuer, _platform.ClientId, _platform.DeploymentId, settings);
         var item = new DeepLinkItem("What a CPU is", "Lesson 1", "https://learndl.example/lessons/cpu-and-gpu",
-            new Dictionary<string, string> { [DeepLinkingNames.LessonParameter] = "cpu-and-gpu" }, "cpu-and-gpu", 3);
+            new Dictionary<string, string> { [LtiTargets.LessonParameter] = "cpu-and-gpu" }, "cpu-and-gpu", 3);
         var jwt = DeepLinkingResponse.Create(request, [item], _key.Current, DateTimeOffset.UtcNow, "added");
 
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(jwt, new TokenValidationParameters

@@ -8,17 +8,17 @@ namespace LearnDL.Web.Features.Lessons;
 /// The page an instructor sees when adding LearnDL to a course from the LMS (an <c>LtiDeepLinkingRequest</c>): every
 /// lesson, and every Try-it of each, with an Add button. Each button posts its own signed <c>LtiDeepLinkingResponse</c>
 /// straight back to the LMS, so the page needs no script and no cookie (it works in the LMS's iframe with third-party
-/// cookies blocked); its address holds the request's unguessable id instead.
+/// cookies blocked); its address holds the launch's unguessable id instead (<see cref="LtiTargets.PathFor"/>), kept an hour.
 /// </summary>
 public static class DeepLinkPicker
 {
     public static IEndpointRouteBuilder MapDeepLinkPicker(this IEndpointRouteBuilder app)
     {
-        app.MapGet(DeepLinkPaths.Route, (string id, HttpContext context, DeepLinkRequests requests, LessonCatalog catalog, IToolSigningCredentials signing, TimeProvider time) =>
+        app.MapGet(LtiTargets.DeepLinkingPath, (string? launch, HttpContext context, LtiLaunches launches, LessonCatalog catalog, IToolSigningCredentials signing, TimeProvider time) =>
         {
-            if (requests.Find(id) is not { } request)
+            if (launches.Find(launch) is not { } found || DeepLinkRequest.Of(found) is not { } request)
                 return Results.Content(Page("This choice has expired",
-                    "<p>LearnDL keeps the LMS's request for 30 minutes. Close this window and choose <em>LearnDL</em> in the LMS again.</p>"),
+                    "<p>LearnDL keeps the LMS's request for an hour. Close this window and choose <em>LearnDL</em> in the LMS again.</p>"),
                     "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
             if (!request.AcceptsResourceLinks)
                 return Results.Content(Page("The LMS asked for something LearnDL does not make",
@@ -58,10 +58,10 @@ public static class DeepLinkPicker
             var url = $"{origin}/lessons/{Uri.EscapeDataString(lesson.Slug)}";
             var questions = lesson.Questions.Count();
             yield return (new DeepLinkItem(lesson.Title, lesson.Summary, url,
-                new Dictionary<string, string> { [DeepLinkingNames.LessonParameter] = lesson.Slug }, lesson.Slug, questions > 0 ? questions : null), $"deep-link-{lesson.Slug}");
+                new Dictionary<string, string> { [LtiTargets.LessonParameter] = lesson.Slug }, lesson.Slug, questions > 0 ? questions : null), $"deep-link-{lesson.Slug}");
             foreach (var preset in lesson.Blocks.OfType<TryItBlock>().Select(b => b.Preset))
                 yield return (new DeepLinkItem($"{lesson.Title}: try it, {preset.Label}", $"A run to launch in the lesson: {preset.Images} images, {preset.Epochs} epoch(s), device {preset.Device}.", url,
-                    new Dictionary<string, string> { [DeepLinkingNames.LessonParameter] = lesson.Slug, [DeepLinkingNames.PresetParameter] = preset.Name },
+                    new Dictionary<string, string> { [LtiTargets.LessonParameter] = lesson.Slug, [LtiTargets.PresetParameter] = preset.Name },
                     $"{lesson.Slug}/{preset.Name}", null), $"deep-link-{lesson.Slug}-{preset.Name}");
         }
     }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,46 +6,25 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace LearnDL.Web.Identity.Lti;
 
-/// <summary>Names of LTI Deep Linking 2.0 beyond the launch's (<see cref="LtiClaims"/>), and the custom parameters LearnDL's links carry.</summary>
+/// <summary>Names of LTI Deep Linking 2.0 beyond the launch's (<see cref="LtiClaims"/>); the custom parameters are <see cref="LtiTargets"/>'s.</summary>
 public static class DeepLinkingNames
 {
     public const string MessageClaim = "https://purl.imsglobal.org/spec/lti-dl/claim/msg";
     public const string ResourceLinkType = "ltiResourceLink";
-    /// <summary>The custom parameter naming the lesson a link opens.</summary>
-    public const string LessonParameter = "learndl_lesson";
-    /// <summary>The custom parameter naming the lesson's Try-it preset a link points at.</summary>
-    public const string PresetParameter = "learndl_preset";
 }
 
-/// <summary>An instructor's deep linking request, kept while they choose (the picker's address holds its random id).</summary>
-public sealed record DeepLinkRequest(string Issuer, string ClientId, string DeploymentId, LtiDeepLinkingSettings Settings, DateTimeOffset At)
+/// <summary>An instructor's deep linking request: the platform, the deployment, and what it accepts.</summary>
+public sealed record DeepLinkRequest(string Issuer, string ClientId, string DeploymentId, LtiDeepLinkingSettings Settings)
 {
     public bool AcceptsResourceLinks => Settings.AcceptTypes.Count == 0 || Settings.AcceptTypes.Contains(DeepLinkingNames.ResourceLinkType);
+
+    /// <summary>The request a deep linking launch made, or null for any other launch.</summary>
+    public static DeepLinkRequest? Of(LtiLaunch launch) =>
+        launch is { IsDeepLinking: true, DeepLinking: { } settings } ? new(launch.Issuer, launch.ClientId, launch.DeploymentId, settings) : null;
 }
 
 /// <summary>A choice offered to the platform: a link that launches LearnDL on a lesson (with a gradebook column when it is graded).</summary>
 public sealed record DeepLinkItem(string Title, string Text, string Url, IReadOnlyDictionary<string, string> Custom, string ResourceId, int? ScoreMaximum);
-
-/// <summary>
-/// Deep linking requests waiting for the instructor's choice: unguessable ids that expire (the picker needs no
-/// cookie, so that it works in an LMS's iframe where cookies are blocked; the id is as hard to guess as a token).
-/// </summary>
-public sealed class DeepLinkRequests(TimeProvider time)
-{
-    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
-    private readonly ConcurrentDictionary<string, DeepLinkRequest> _requests = new();
-
-    public string Add(DeepLinkRequest request)
-    {
-        foreach (var old in _requests.Where(r => time.GetUtcNow() - r.Value.At > Lifetime)) _requests.TryRemove(old);
-        var id = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
-        _requests[id] = request;
-        return id;
-    }
-
-    public DeepLinkRequest? Find(string id) =>
-        _requests.TryGetValue(id, out var r) && time.GetUtcNow() - r.At <= Lifetime ? r : null;
-}
 
 /// <summary>The signed <c>LtiDeepLinkingResponse</c> (DL 2.0 §4): iss = the tool's client id, aud = the platform, the request's deployment and data.</summary>
 public static class DeepLinkingResponse

@@ -4,33 +4,6 @@ using LearnDL.Web.Workers;
 
 namespace LearnDL.Web.Identity.Lti;
 
-/// <summary>
-/// Where a validated launch goes for the LTI services: a deep linking request to the picker, a link LearnDL's picker made
-/// to its lesson; null for any other (the launch's own target). A launch also makes the roster read again (who launched
-/// changed) and, for a student, the lesson's score is brought up to date for the link (work done before it still counts).
-/// </summary>
-public sealed class LtiServiceLaunches(GradeLinks grades, ClassRoster roster, DeepLinkRequests requests, TimeProvider time)
-{
-    public string? Destination(LtiLaunch launch, string? studentId = null)
-    {
-        roster.Forget();
-        if (launch.IsDeepLinking)
-            return launch.DeepLinking is { } settings
-                ? DeepLinkPaths.Picker(requests.Add(new DeepLinkRequest(launch.Issuer, launch.ClientId, launch.DeploymentId, settings, time.GetUtcNow())))
-                : null;
-        if (!launch.Custom.TryGetValue(DeepLinkingNames.LessonParameter, out var slug) || slug.Length == 0) return null;
-        if (studentId is not null) grades.Changed(studentId, slug);
-        return "/lessons/" + Uri.EscapeDataString(slug);
-    }
-}
-
-/// <summary>Where the deep linking picker lives.</summary>
-public static class DeepLinkPaths
-{
-    public const string Route = "/lti/deep-link/{id}";
-    public static string Picker(string id) => "/lti/deep-link/" + id;
-}
-
 /// <summary>Registers the LTI services: tokens, the gradebook, the roster, deep linking, and the poster of scores.</summary>
 public static class LtiServicesSetup
 {
@@ -41,8 +14,6 @@ public static class LtiServicesSetup
         services.AddSingleton<GradebookClient>();
         services.AddSingleton<RosterClient>();
         services.AddSingleton<ClassRoster>();
-        services.AddSingleton<DeepLinkRequests>();
-        services.AddSingleton<LtiServiceLaunches>();
         services.AddSingleton<GradeLinks>();
         services.AddHostedService(sp => sp.GetRequiredService<GradeLinks>());
         services.AddSingleton<ScorePoster>();
