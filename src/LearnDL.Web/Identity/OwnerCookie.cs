@@ -81,7 +81,14 @@ public static class OwnerCookie
             _cookies.AppendResponseCookie(context, key, value, cookie);
         }
 
-        public void DeleteCookie(HttpContext context, string key, CookieOptions cookie) => _cookies.DeleteCookie(context, key, cookie);
+        public void DeleteCookie(HttpContext context, string key, CookieOptions cookie)
+        {
+            // A partitioned cookie is only removed by a removal that says Partitioned too.
+            if (key == options.Cookie.Name && Lti.LtiCookies.CanBeSecure(context.Request)
+                && Lti.LtiCookies.FromLaunch(options.TicketDataFormat.Unprotect(_cookies.GetRequestCookie(context, key))?.Principal))
+                Lti.LtiCookies.Partitioned(cookie);
+            _cookies.DeleteCookie(context, key, cookie);
+        }
     }
 
     private static bool ClassMode(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<LearnDLOptions>>().Value.Class.IsOn;
