@@ -2,6 +2,7 @@ using LearnDL.Web.Features.Instructor;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Features.MyGpu;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Identity.Lti;
 using LearnDL.Web.RunService;
 using LearnDL.Web.Telemetry;
 using LearnDL.Web.Workers;
@@ -23,8 +24,10 @@ public static class Endpoints
         app.MapLessonApi();       // /api/lessons: opened, answers, progress (Features/Lessons/LessonApi.cs)
         app.MapGpuNotebook();     // /notebooks: the notebook that measures a learner's GPU (Features/MyGpu)
         app.MapWorkersApi();      // /api/workers and Hangfire's dashboard at /instructor/jobs (Workers/WorkersSetup.cs)
+        app.MapDeepLinkPicker();  // /lti/deep-linking?launch=: the lesson picker of an LMS's deep linking request (Features/Lessons/DeepLinkPicker.cs)
         app.MapClassSignIn();     // /account: join, the instructor's sign-in, sign-out (Identity/ClassEndpoints.cs)
         app.MapMetrics();         // /metrics: Prometheus, for the instructor or LearnDL:Metrics:AllowedNetworks (Telemetry/TelemetrySetup.cs)
+        app.MapLti();             // /lti: LTI 1.3 login, launch, jwks, config (Identity/Lti/LtiEndpoints.cs)
         return app;
     }
 }

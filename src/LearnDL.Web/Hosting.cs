@@ -28,8 +28,17 @@ public static class Hosting
         return services;
     }
 
-    public static WebApplication UseHosting(this WebApplication app, HostingOptions hosting)
+    /// <summary>
+    /// The policy with framing allowed to this app and <paramref name="frameOrigins"/> (the registered LMSs' pages, LTI),
+    /// or to none when there are none. Never <c>*</c>.
+    /// </summary>
+    public static string ContentSecurityPolicyFor(IReadOnlyList<string> frameOrigins) => frameOrigins.Count == 0 ? ContentSecurityPolicy
+        : ContentSecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors 'self' " + string.Join(' ', frameOrigins), StringComparison.Ordinal);
+
+    public static WebApplication UseHosting(this WebApplication app, HostingOptions hosting, IReadOnlyList<string>? frameOrigins = null)
     {
+        var policy = ContentSecurityPolicyFor(frameOrigins ?? []);
+        var framed = frameOrigins is { Count: > 0 };
         // First, so client addresses (the sign-in rate limit) and the scheme are the real ones.
         if (hosting.ForwardedHeaders) app.UseForwardedHeaders();
         if (hosting.HttpsRedirection) app.UseHttpsRedirection();
@@ -42,10 +51,11 @@ public static class Hosting
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.ContentSecurityPolicy = policy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
-            headers.XFrameOptions = "DENY";
+            // X-Frame-Options cannot name origins: with LMSs allowed to frame, frame-ancestors alone says which.
+            if (!framed) headers.XFrameOptions = "DENY";
             await next();
         });
         return app;

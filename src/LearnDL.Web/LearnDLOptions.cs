@@ -37,6 +37,9 @@ public sealed class LearnDLOptions
     /// <summary>Class mode: on when an instructor passphrase (or its hash) is set.</summary>
     public ClassOptions Class { get; set; } = new();
 
+    /// <summary>LTI 1.3: the learning management systems that launch LearnDL (Identity/Lti). Any platform puts the server in class mode.</summary>
+    public Identity.Lti.LtiOptions Lti { get; set; } = new();
+
     /// <summary>Dataset uploads (.zip of one folder per class) and the limits that keep them safe.</summary>
     public UploadOptions Uploads { get; set; } = new();
 
@@ -110,7 +113,10 @@ public sealed class ClassOptions
     /// <summary>An answer sooner than this after the student opened the lesson is flagged too (the questions sit under the lesson's text). 0: off.</summary>
     public double MinSecondsAfterOpening { get; set; } = 3;
 
-    public bool IsOn => !string.IsNullOrWhiteSpace(InstructorPassphrase) || !string.IsNullOrWhiteSpace(InstructorPassphraseHash);
+    /// <summary>Set from <see cref="LearnDLOptions.Lti"/> (not a setting): LTI launches sign the class in, so any platform means a class.</summary>
+    public bool LtiPlatforms { get; internal set; }
+
+    public bool IsOn => LtiPlatforms || !string.IsNullOrWhiteSpace(InstructorPassphrase) || !string.IsNullOrWhiteSpace(InstructorPassphraseHash);
 }
 
 public sealed class UploadOptions
@@ -215,6 +221,7 @@ public sealed class ValidateLearnDLOptions : IValidateOptions<LearnDLOptions>
             if (Identity.SameOriginRule.Normalize(origin) is null)
                 errors.Add($"LearnDL:Hosting:AllowedOrigins: '{origin}' is not an origin such as https://class.example.edu (scheme and host, an optional port, no path).");
         errors.AddRange(options.Metrics.AllowedNetworks.Select(n => Telemetry.MetricsOptions.Parse(n).Problem).OfType<string>());
+        errors.AddRange(options.Lti.Problems());
         var models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
         if (!File.Exists(models)) errors.Add($"The pretrained model {models} is missing; rebuild the app.");
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;

@@ -9,6 +9,7 @@ using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using LearnDL.Web.Reconnection;
+using LearnDL.Web.Identity.Lti;
 using LearnDL.Web.RunService;
 using LearnDL.Web.Telemetry;
 using LearnDL.Web.Workers;
@@ -66,6 +67,7 @@ public static class LearnDLServices
         services.AddSingleton<ClassResults>();
         services.AddClassSignIn();
         services.AddPersistentKeys(builder.Configuration);
+        services.AddLti(); // LTI 1.3: launches from a learning management system (Identity/Lti)
         services.AddHosting(builder.Configuration.GetSection(LearnDLOptions.Section).Get<LearnDLOptions>()?.Hosting ?? new());
 
         // The course
@@ -83,7 +85,11 @@ public static class LearnDLServices
         // What students do in the lessons reaches the instructor's class pulse (class mode; see Features/Instructor).
         services.AddSingleton<ClassPulse>();
         services.AddSingleton<StudentWork>();
-        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), sp.GetRequiredService<StudentRegistry>(), owner));
+        services.AddSingleton<LessonActivityFor>(sp => owner => new ClassActivity(sp.GetRequiredService<ClassPulse>(), sp.GetRequiredService<StudentRegistry>(), owner,
+            sp.GetRequiredService<LearnDL.Web.Identity.Lti.GradeLinks>()));
+        // LTI services (issue 22): deep linking, the LMS roster, scores to the LMS's gradebook (Identity/Lti).
+        services.AddLtiServices();
+        services.AddSingleton<LearnDL.Web.Identity.Lti.ILessonScores, LessonScores>();
         services.AddScoped<ILessonActivity>(sp => sp.GetRequiredService<LessonActivityFor>()(sp.GetRequiredService<CurrentOwner>().FindAsync));
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -122,7 +128,8 @@ public static class LearnDLServices
         await app.StartWorkersAsync();
         await app.StartRunServiceAsync();
 
-        app.UseHosting(app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value.Hosting);
+        var settings = app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value;
+        app.UseHosting(settings.Hosting, settings.Lti.FrameOrigins()); // framing allowed to the LTI platforms' pages only
         // Early, after forwarded headers: another site's page never opens a circuit or changes anything (Identity/SameOriginRule.cs).
         app.UseSameOriginRule();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -139,7 +146,7 @@ public static class LearnDLServices
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(content), RequestPath = "/content" });
         app.MapLearnDLEndpoints();
         // Blazor would add a second Content-Security-Policy (frame-ancestors 'self') to every page; ours already
-        // says frame-ancestors 'none' (Hosting.ContentSecurityPolicy), so each answer carries one policy.
+        // says frame-ancestors 'none', or the LTI platforms' origins (Hosting.ContentSecurityPolicyFor), so each answer carries one policy.
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }

@@ -17,6 +17,12 @@ builder.WebHost.UseStaticWebAssets();
 builder.AddLearnDL();
 
 var app = builder.Build();
+// `--rotate-lti-key`: a new LTI signing key for LearnDL; the old one stays published a while (Identity/Lti/LtiToolKeys.cs).
+if (args.Contains("--rotate-lti-key"))
+{
+    Console.WriteLine($"New LTI key {app.Services.GetRequiredService<LearnDL.Web.Identity.Lti.LtiToolKeys>().Rotate()}; a running server publishes it within a minute.");
+    return 0;
+}
 await app.UseLearnDLAsync();
 app.Run();
 return 0;

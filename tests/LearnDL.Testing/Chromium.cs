@@ -7,7 +7,8 @@ public static class Chromium
 {
     public const string Path = "/usr/bin/chromium";
 
-    public static Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    /// <param name="extraArgs">More switches (the LTI test's <c>--test-third-party-cookie-phaseout</c>, which blocks third-party cookies).</param>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, params string[] extraArgs)
     {
         if (!File.Exists(Path))
             throw new InvalidOperationException("Browser tests need Debian's Chromium: sudo apt-get install chromium");
@@ -16,7 +17,7 @@ public static class Chromium
             ExecutablePath = Path,
             Headless = true,
             // Without these, Chromium's calls home are refused by the closed network, many at a time.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", .. extraArgs],
         });
     }
 }

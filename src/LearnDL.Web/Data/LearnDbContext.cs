@@ -12,6 +12,14 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
     public DbSet<ClassStateRecord> ClassState => Set<ClassStateRecord>();
     public DbSet<LearningEventRecord> LearningEvents => Set<LearningEventRecord>();
     public DbSet<StudentGpuRecord> StudentGpus => Set<StudentGpuRecord>();
+    // LTI 1.3 (Identity/Lti, Data/LtiRecords.cs)
+    public DbSet<LtiUserRecord> LtiUsers => Set<LtiUserRecord>();
+    public DbSet<LtiContextRecord> LtiContexts => Set<LtiContextRecord>();
+    public DbSet<LtiResourceLinkRecord> LtiResourceLinks => Set<LtiResourceLinkRecord>();
+    public DbSet<LtiLaunchRecord> LtiLaunches => Set<LtiLaunchRecord>();
+    // LTI services (Identity/Lti/GradeRecords.cs): the scores to post, one per launch of a lesson link; the line items found or made.
+    public DbSet<Identity.Lti.ScorePostRecord> ScorePosts => Set<Identity.Lti.ScorePostRecord>();
+    public DbSet<Identity.Lti.LineItemRecord> LineItems => Set<Identity.Lti.LineItemRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -51,6 +59,9 @@ public sealed class LearnDbContext(DbContextOptions<LearnDbContext> options) : D
         gpu.Property(g => g.Device).HasMaxLength(8);
         gpu.Property(g => g.Measured).HasMaxLength(10);
         gpu.Property(g => g.SavedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+
+        LtiModel.Configure(model);
+        Identity.Lti.GradeTables.Configure(model);
 
         // One row, always number 1: not generated.
         model.Entity<ClassStateRecord>().Property(c => c.Id).ValueGeneratedNever();

@@ -74,12 +74,21 @@ public static class OwnerCookie
 
         public void AppendResponseCookie(HttpContext context, string key, string? value, CookieOptions cookie)
         {
-            if (key == options.Cookie.Name && RunOwner.From(options.TicketDataFormat.Unprotect(value)?.Principal ?? new()) is { IsInstructor: true })
-                cookie.SameSite = SameSiteMode.Strict;
+            var principal = key == options.Cookie.Name ? options.TicketDataFormat.Unprotect(value)?.Principal : null;
+            // Signed in by an LMS launch: a cookie the LMS's iframe keeps (Identity/Lti/LtiCookies.cs).
+            if (Lti.LtiCookies.FromLaunch(principal) && Lti.LtiCookies.CanBeSecure(context.Request)) Lti.LtiCookies.Partitioned(cookie);
+            else if (RunOwner.From(principal ?? new()) is { IsInstructor: true }) cookie.SameSite = SameSiteMode.Strict;
             _cookies.AppendResponseCookie(context, key, value, cookie);
         }
 
-        public void DeleteCookie(HttpContext context, string key, CookieOptions cookie) => _cookies.DeleteCookie(context, key, cookie);
+        public void DeleteCookie(HttpContext context, string key, CookieOptions cookie)
+        {
+            // A partitioned cookie is only removed by a removal that says Partitioned too.
+            if (key == options.Cookie.Name && Lti.LtiCookies.CanBeSecure(context.Request)
+                && Lti.LtiCookies.FromLaunch(options.TicketDataFormat.Unprotect(_cookies.GetRequestCookie(context, key))?.Principal))
+                Lti.LtiCookies.Partitioned(cookie);
+            _cookies.DeleteCookie(context, key, cookie);
+        }
     }
 
     private static bool ClassMode(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<LearnDLOptions>>().Value.Class.IsOn;
@@ -100,7 +109,7 @@ public static class OwnerCookie
         else if (options.IsOn && await context.HttpContext.RequestServices.GetRequiredService<StudentRegistry>().FindAsync(owner.Id) is { } student)
         {
             if (student.Name == owner.Name) return;
-            context.ReplacePrincipal(student.ToPrincipal(Scheme));
+            context.ReplacePrincipal(Lti.LtiCookies.KeepMark(context.Principal!, student.ToPrincipal(Scheme)));
             context.ShouldRenew = true;
             return;
         }

@@ -188,6 +188,11 @@ public sealed class StudentRegistry(IDbContextFactory<LearnDbContext> factory, I
         // One card per student: the new identity's stays when both gave one.
         if (await db.StudentGpus.AnyAsync(g => g.StudentId == intoId)) await db.StudentGpus.Where(g => g.StudentId == fromId).ExecuteDeleteAsync();
         else await db.StudentGpus.Where(g => g.StudentId == fromId).ExecuteUpdateAsync(u => u.SetProperty(g => g.StudentId, intoId));
+        // The LMS identities (LTI) and the links launched follow the student kept: the old row's removal would cascade to them.
+        await db.LtiUsers.Where(u => u.StudentId == fromId).ExecuteUpdateAsync(u => u.SetProperty(x => x.StudentId, intoId));
+        var intoLinks = db.LtiLaunches.Where(l => l.StudentId == intoId).Select(l => l.ResourceLinkRecordId);
+        await db.LtiLaunches.Where(l => l.StudentId == fromId && intoLinks.Contains(l.ResourceLinkRecordId)).ExecuteDeleteAsync();
+        await db.LtiLaunches.Where(l => l.StudentId == fromId).ExecuteUpdateAsync(u => u.SetProperty(l => l.StudentId, intoId));
         await db.Students.Where(s => s.Id == fromId).ExecuteDeleteAsync();
         await transaction.CommitAsync();
         networks.Forget(fromId);

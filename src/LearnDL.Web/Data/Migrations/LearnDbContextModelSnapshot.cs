@@ -105,6 +105,191 @@ namespace LearnDL.Web.Data.Migrations
                     b.ToTable("LearningEvents");
                 });
 
+            modelBuilder.Entity("LearnDL.Web.Data.LtiContextRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AgsScopes")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClassId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContextId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeploymentId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Label")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LineItemsUrl")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MembershipsUrl")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Issuer", "DeploymentId", "ContextId")
+                        .IsUnique();
+
+                    b.ToTable("LtiContexts", (string)null);
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.LtiLaunchRecord", b =>
+                {
+                    b.Property<long>("ResourceLinkRecordId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StudentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ResourceLinkRecordId", "StudentId");
+
+                    b.HasIndex("StudentId");
+
+                    b.ToTable("LtiLaunches", (string)null);
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.LtiResourceLinkRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AgsScopes")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ContextRecordId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeploymentId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Lesson")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LineItemUrl")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Preset")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResourceLinkId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContextRecordId");
+
+                    b.HasIndex("Lesson");
+
+                    b.HasIndex("Issuer", "DeploymentId", "ResourceLinkId")
+                        .IsUnique();
+
+                    b.ToTable("LtiResourceLinks", (string)null);
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.LtiUserRecord", b =>
+                {
+                    b.Property<string>("Issuer")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastLaunchAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LmsName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudentId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Issuer", "Subject");
+
+                    b.HasIndex("StudentId");
+
+                    b.ToTable("LtiUsers", (string)null);
+                });
+
             modelBuilder.Entity("LearnDL.Web.Data.ProgressRecord", b =>
                 {
                     b.Property<string>("OwnerId")
@@ -368,11 +553,132 @@ namespace LearnDL.Web.Data.Migrations
                     b.ToTable("UploadedDatasets");
                 });
 
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.LineItemRecord", b =>
+                {
+                    b.Property<long>("ResourceLinkRecordId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LineItemUrl")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ResourceLinkRecordId");
+
+                    b.ToTable("LtiLineItems", (string)null);
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.ScorePostRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Completed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Lesson")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ResourceLinkRecordId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ScoreAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ScoreGiven")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ScoreMaximum")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SentScoreAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StudentId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResourceLinkRecordId", "StudentId")
+                        .IsUnique();
+
+                    b.HasIndex("StudentId", "Lesson");
+
+                    b.ToTable("LtiScorePosts", (string)null);
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.LtiLaunchRecord", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.LtiResourceLinkRecord", null)
+                        .WithMany()
+                        .HasForeignKey("ResourceLinkRecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LearnDL.Web.Data.StudentRecord", null)
+                        .WithMany()
+                        .HasForeignKey("StudentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.LtiResourceLinkRecord", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.LtiContextRecord", null)
+                        .WithMany()
+                        .HasForeignKey("ContextRecordId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Data.LtiUserRecord", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.StudentRecord", null)
+                        .WithMany()
+                        .HasForeignKey("StudentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("LearnDL.Web.Data.RunMember", b =>
                 {
                     b.HasOne("LearnDL.Web.Data.RunRecord", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.LineItemRecord", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.LtiResourceLinkRecord", null)
+                        .WithMany()
+                        .HasForeignKey("ResourceLinkRecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LearnDL.Web.Identity.Lti.ScorePostRecord", b =>
+                {
+                    b.HasOne("LearnDL.Web.Data.LtiLaunchRecord", null)
+                        .WithMany()
+                        .HasForeignKey("ResourceLinkRecordId", "StudentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

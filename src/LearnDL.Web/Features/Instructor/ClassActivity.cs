@@ -1,6 +1,7 @@
 using LearnDL.Web.Data;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Identity.Lti;
 
 namespace LearnDL.Web.Features.Instructor;
 
@@ -9,7 +10,7 @@ namespace LearnDL.Web.Features.Instructor;
 /// A student no longer in the class's register (a tab left open after the instructor removed them) records nothing:
 /// <see cref="NotInClassException"/>, before their progress is saved (<see cref="LessonProgress"/> reports first).
 /// </summary>
-public sealed class ClassActivity(ClassPulse pulse, StudentRegistry students, Func<Task<RunOwner?>> owner) : ILessonActivity
+public sealed class ClassActivity(ClassPulse pulse, StudentRegistry students, Func<Task<RunOwner?>> owner, GradeLinks? grades = null) : ILessonActivity
 {
     public async Task OpenedAsync(Lesson lesson)
     {
@@ -17,7 +18,12 @@ public sealed class ClassActivity(ClassPulse pulse, StudentRegistry students, Fu
             await pulse.RecordAsync((await students.InClassAsync(student)).Id, LearningEventKind.Opened, lesson);
     }
 
-    public async Task<bool> AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome) =>
-        await owner() is not { Role: OwnerRole.Student } student
-        || await pulse.RecordAsync((await students.InClassAsync(student)).Id, LearningEventKind.Answered, lesson, question, outcome);
+    public async Task<bool> AnsweredAsync(Lesson lesson, CheckQuestion question, CheckOutcome outcome)
+    {
+        if (await owner() is not { Role: OwnerRole.Student } student) return true;
+        var id = (await students.InClassAsync(student)).Id;
+        if (!await pulse.RecordAsync(id, LearningEventKind.Answered, lesson, question, outcome)) return false;
+        grades?.Changed(id, lesson.Slug); // the LMS's gradebook hears of it later, off this page (Identity/Lti/GradeLinks.cs)
+        return true;
+    }
 }

@@ -17,7 +17,8 @@ public static class StudentsApi
     public static IEndpointRouteBuilder MapStudentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/instructor/students").RequireAuthorization(Access.Instructor);
-        api.MapGet("", async (StudentRegistry students) => Results.Ok(await students.ListAsync()));
+        // LearnDL's students and the LMS roster's learners, each with whether they launched from the LMS (Identity/Lti/Roster.cs).
+        api.MapGet("", async (LearnDL.Web.Identity.Lti.ClassRoster roster) => Results.Ok(await roster.ClassListAsync()));
         // Each change reaches the class pulse too (its names, and a merged or removed student's records).
         api.MapPut("{id}/name", async (string id, StudentNameBody body, StudentRegistry students, ClassPulse pulse) =>
             Answer(await students.RenameAsync(id, body.Name), "Not renamed", pulse));
