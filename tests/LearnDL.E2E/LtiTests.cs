@@ -17,11 +17,16 @@ public sealed class LtiTests : IAsyncLifetime
     private AppProcess _app = null!;
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
+    private readonly HttpClient _http = new();
 
     public async Task InitializeAsync()
     {
         _platform = await TestPlatform.StartAsync();
-        _app = await AppProcess.StartAsync(AppContext.BaseDirectory, _platform.Settings(prefix: "").ToDictionary(s => s.Key, s => s.Value));
+        // The answer below comes at machine speed: the pulse's screen for scripts (and so the score) would not count it.
+        _app = await AppProcess.StartAsync(AppContext.BaseDirectory, _platform.Settings(prefix: "")
+            .Concat<(string Key, string Value)>([("Class:MinSecondsAfterOpening", "0"), ("Class:MinSecondsBetweenAnswers", "0")]).ToDictionary(s => s.Key, s => s.Value));
+        // The platform checks the tool's signed token requests against the tool's published keys.
+        _platform.ToolJwks = () => _http.GetStringAsync(_app.BaseUrl + "/lti/jwks");
         _playwright = await Playwright.CreateAsync();
         Assertions.SetDefaultExpectTimeout(15_000);
         // Chromium's switch for the third-party cookie phase-out: unpartitioned cookies of a framed site are blocked.
@@ -50,6 +55,11 @@ public sealed class LtiTests : IAsyncLifetime
         await Expect(question.Locator("[data-testid=check-explanation]")).ToBeVisibleAsync();
         await Expect(tool.Locator("body")).ToContainTextAsync("Ada Lovelace");
         Assert.StartsWith(_app.BaseUrl + "/lessons/cpu-and-gpu", page.Frames.Single(f => f != page.MainFrame).Url);
+
+        // The score of the answered question reaches the link's column in the LMS (the first answer is the right one).
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); _platform.Scores.IsEmpty && DateTime.UtcNow < deadline;) await Task.Delay(50);
+        var score = Assert.Single(_platform.Scores);
+        Assert.Equal((_platform.LinkLineItemUrl, "e2e-student", 1.0, 3.0, "InProgress"), (score.LineItemId, score.UserId, score.ScoreGiven, score.ScoreMaximum, score.ActivityProgress));
     }
 
     public async Task DisposeAsync()
@@ -58,5 +68,6 @@ public sealed class LtiTests : IAsyncLifetime
         _playwright?.Dispose();
         if (_app is not null) await _app.DisposeAsync();
         if (_platform is not null) await _platform.DisposeAsync();
+        _http.Dispose();
     }
 }
