@@ -35,10 +35,10 @@ public static class Hosting
     public static string ContentSecurityPolicyFor(IReadOnlyList<string> frameOrigins) => frameOrigins.Count == 0 ? ContentSecurityPolicy
         : ContentSecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors 'self' " + string.Join(' ', frameOrigins), StringComparison.Ordinal);
 
-    public static WebApplication UseHosting(this WebApplication app, HostingOptions hosting, IReadOnlyList<string>? frameOrigins = null)
+    /// <param name="frameOrigins">Asked at each answer: an LMS registered by URL may frame LearnDL at once.</param>
+    public static WebApplication UseHosting(this WebApplication app, HostingOptions hosting, Func<IReadOnlyList<string>>? frameOrigins = null)
     {
-        var policy = ContentSecurityPolicyFor(frameOrigins ?? []);
-        var framed = frameOrigins is { Count: > 0 };
+        var policy = new FramePolicy([], ContentSecurityPolicy);
         // First, so client addresses (the sign-in rate limit) and the scheme are the real ones.
         if (hosting.ForwardedHeaders) app.UseForwardedHeaders();
         if (hosting.HttpsRedirection) app.UseHttpsRedirection();
@@ -50,8 +50,13 @@ public static class Hosting
         });
         app.Use(async (context, next) =>
         {
+            var origins = frameOrigins?.Invoke() ?? [];
+            // The same list comes back until a platform registers: the policy is made once per list.
+            var now = policy;
+            if (!ReferenceEquals(now.Origins, origins)) policy = now = new FramePolicy(origins, ContentSecurityPolicyFor(origins));
+            var framed = origins.Count > 0;
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = policy;
+            headers.ContentSecurityPolicy = now.Policy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
             // X-Frame-Options cannot name origins: with LMSs allowed to frame, frame-ancestors alone says which.
@@ -60,4 +65,6 @@ public static class Hosting
         });
         return app;
     }
+
+    private sealed record FramePolicy(IReadOnlyList<string> Origins, string Policy);
 }

@@ -129,7 +129,8 @@ public static class LearnDLServices
         await app.StartRunServiceAsync();
 
         var settings = app.Services.GetRequiredService<IOptions<LearnDLOptions>>().Value;
-        app.UseHosting(settings.Hosting, settings.Lti.FrameOrigins()); // framing allowed to the LTI platforms' pages only
+        var platforms = app.Services.GetRequiredService<LtiPlatforms>();
+        app.UseHosting(settings.Hosting, platforms.FrameOrigins); // framing allowed to the LTI platforms' pages only (registered ones at once)
         // Early, after forwarded headers: another site's page never opens a circuit or changes anything (Identity/SameOriginRule.cs).
         app.UseSameOriginRule();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);

@@ -38,17 +38,16 @@ public static class LtiCookies
         return into;
     }
 
-    /// <summary>The antiforgery cookie, partitioned while LTI is on (and the request can have Secure cookies): forms work inside the LMS's iframe.</summary>
-    internal sealed class Antiforgery(IOptions<LearnDLOptions> options) : IPostConfigureOptions<AntiforgeryOptions>
+    /// <summary>
+    /// The antiforgery cookie, partitioned while LTI is on (and the request can have Secure cookies): forms work inside the
+    /// LMS's iframe. Asked at each cookie, since a platform registered by URL turns LTI on without a restart.
+    /// </summary>
+    internal sealed class Antiforgery(LtiPlatforms platforms) : IPostConfigureOptions<AntiforgeryOptions>
     {
-        public void PostConfigure(string? name, AntiforgeryOptions antiforgery)
-        {
-            if (!options.Value.Lti.IsOn) return;
-            antiforgery.Cookie = new PartitionedWhenSecure(antiforgery.Cookie);
-        }
+        public void PostConfigure(string? name, AntiforgeryOptions antiforgery) => antiforgery.Cookie = new PartitionedWhenSecure(antiforgery.Cookie, platforms);
     }
 
-    private sealed class PartitionedWhenSecure(CookieBuilder inner) : CookieBuilder
+    private sealed class PartitionedWhenSecure(CookieBuilder inner, LtiPlatforms platforms) : CookieBuilder
     {
         public override string? Name { get => inner.Name; set => inner.Name = value; }
         public override string? Path { get => inner.Path; set => inner.Path = value; }
@@ -63,7 +62,7 @@ public static class LtiCookies
         public override CookieOptions Build(HttpContext context, DateTimeOffset expiresFrom)
         {
             var cookie = inner.Build(context, expiresFrom);
-            return CanBeSecure(context.Request) ? LtiCookies.Partitioned(cookie) : cookie;
+            return platforms.IsOn && CanBeSecure(context.Request) ? LtiCookies.Partitioned(cookie) : cookie;
         }
     }
 }

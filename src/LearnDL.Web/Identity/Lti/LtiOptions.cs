@@ -14,15 +14,25 @@ public sealed class LtiOptions
     public bool IsOn => Platforms.Count > 0;
 
     /// <summary>The platform that has this issuer and client id (the client id may be left out when the issuer has only one registration).</summary>
-    public LtiPlatform? Find(string? issuer, string? clientId = null)
+    /// <remarks>The app asks <see cref="LtiPlatforms"/>, which adds the platforms registered by URL.</remarks>
+    public LtiPlatform? Find(string? issuer, string? clientId = null) => Find(Platforms, issuer, clientId);
+
+    public static LtiPlatform? Find(IEnumerable<LtiPlatform> platforms, string? issuer, string? clientId)
     {
-        var ofIssuer = Platforms.Where(p => string.Equals(p.Issuer, issuer, StringComparison.Ordinal)).ToList();
+        var ofIssuer = platforms.Where(p => string.Equals(p.Issuer, issuer, StringComparison.Ordinal)).ToList();
         return string.IsNullOrEmpty(clientId) ? (ofIssuer.Count == 1 ? ofIssuer[0] : null)
             : ofIssuer.FirstOrDefault(p => string.Equals(p.ClientId, clientId, StringComparison.Ordinal));
     }
 
-    /// <summary>Every origin that may frame LearnDL's pages: the registered platforms' (never <c>*</c>).</summary>
-    public IReadOnlyList<string> FrameOrigins() => Platforms.SelectMany(p => p.ResolvedFrameOrigins()).Distinct(StringComparer.Ordinal).ToList();
+    /// <summary>Every origin that may frame LearnDL's pages: the configured platforms' (never <c>*</c>).</summary>
+    public IReadOnlyList<string> FrameOrigins() => FrameOriginsOf(Platforms);
+
+    public static IReadOnlyList<string> FrameOriginsOf(IEnumerable<LtiPlatform> platforms) =>
+        platforms.SelectMany(p => p.ResolvedFrameOrigins()).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>An address a platform may use: https://, or http:// on this machine's loopback only (the tests' platform).</summary>
+    public static bool IsSecureUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
 
     /// <summary>What is wrong with the settings, each as the setting and what to do (checked at start-up).</summary>
     public IEnumerable<string> Problems()
@@ -37,7 +47,7 @@ public sealed class LtiOptions
             if (p.DeploymentIds.Count == 0 || p.DeploymentIds.Any(string.IsNullOrWhiteSpace))
                 yield return $"{at}:DeploymentIds must list the deployment id(s) the platform shows for LearnDL.";
             foreach (var (name, url) in new[] { ("AuthorizationEndpoint", p.AuthorizationEndpoint), ("JwksUrl", p.JwksUrl), ("TokenEndpoint", p.TokenEndpoint) })
-                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+                if (!IsSecureUrl(url))
                     yield return $"{at}:{name} must be an https:// address (http:// only on this machine's loopback).";
             foreach (var origin in p.FrameOrigins)
                 if (SameOriginRule.Normalize(origin) is null)

@@ -7,8 +7,12 @@ public static class LtiServices
 {
     public static IServiceCollection AddLti(this IServiceCollection services)
     {
-        // Any registered platform puts the server in class mode: its launches sign in the class's students and instructor.
-        services.PostConfigure<LearnDLOptions>(o => o.Class.LtiPlatforms = o.Lti.IsOn);
+        // Any platform, configured or registered by URL earlier, puts the server in class mode: its launches sign in the
+        // class's students and instructor. Registering one by URL needs the instructor's dashboard, so class mode is on already.
+        services.PostConfigure<LearnDLOptions>(o => o.Class.LtiPlatforms = o.Lti.IsOn || LtiPlatforms.AnyRegisteredIn(o.ResolvedDataFolder));
+        services.AddSingleton<LtiPlatforms>();
+        services.AddSingleton<LtiRegistrationCode>();
+        services.AddSingleton<LtiRegistration>();
         services.AddSingleton<LtiToolKeys>();
         services.AddMemoryCache();
         services.AddHttpClient(LtiPlatformKeys.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));

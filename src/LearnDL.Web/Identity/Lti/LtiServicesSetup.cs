@@ -21,11 +21,11 @@ public static class LtiServicesSetup
         services.AddHostedService(sp => sp.GetRequiredService<ScorePoster>());
         services.AddTransient<LearnDL.Workers.ScorePostJob>();
         services.AddHostedService<ScoreJobServer>();
-        // From the foundation: the registered platforms (LearnDL:Lti:Platforms) and the tool's key.
+        // From the foundation: the platforms (LearnDL:Lti:Platforms and those registered by URL) and the tool's key.
         services.AddSingleton<FindPlatformAccess>(sp =>
         {
-            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LearnDLOptions>>();
-            return (issuer, clientId) => options.Value.Lti.Find(issuer, clientId) is { TokenEndpoint.Length: > 0 } p ? new PlatformAccess(p.Issuer, p.ClientId, p.TokenEndpoint) : null;
+            var platforms = sp.GetRequiredService<LtiPlatforms>();
+            return (issuer, clientId) => platforms.Find(issuer, clientId) is { TokenEndpoint.Length: > 0 } p ? new PlatformAccess(p.Issuer, p.ClientId, p.TokenEndpoint) : null;
         });
         services.AddSingleton<IToolSigningCredentials, ToolKeyCredentials>();
         return services;

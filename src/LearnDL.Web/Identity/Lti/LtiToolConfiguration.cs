@@ -16,6 +16,51 @@ public static class LtiToolConfiguration
         "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
     ];
 
+    /// <summary>Where LearnDL is placed in a course (Canvas's placement names), with the message each one sends.</summary>
+    public static readonly (string Placement, string MessageType, string Text)[] Placements =
+    [
+        ("course_navigation", LtiClaims.ResourceLinkRequest, "LearnDL"),
+        ("link_selection", LtiClaims.DeepLinkingRequest, "LearnDL lesson"),
+        ("assignment_selection", LtiClaims.DeepLinkingRequest, "LearnDL lesson"),
+    ];
+
+    /// <summary>The launch claims LearnDL reads: who the person is and how to call them.</summary>
+    public static readonly string[] Claims = ["iss", "sub", "name", "given_name", "family_name", "email"];
+
+    public const string Description = "Deep learning lessons with check questions and training runs; scores go to the gradebook.";
+
+    /// <summary>
+    /// LearnDL's client registration for LTI Dynamic Registration (OpenID Connect Dynamic Client Registration with the
+    /// LTI tool configuration claim): the same addresses, scopes and placements as /lti/config.
+    /// </summary>
+    public static Dictionary<string, object> Registration(string origin)
+    {
+        var (login, launch, jwks) = ($"{origin}/lti/login", $"{origin}/lti/launch", $"{origin}/lti/jwks");
+        return new Dictionary<string, object>
+        {
+            ["application_type"] = "web",
+            ["response_types"] = new[] { "id_token" },
+            ["grant_types"] = new[] { "implicit", "client_credentials" },
+            ["initiate_login_uri"] = login,
+            ["redirect_uris"] = new[] { launch },
+            ["client_name"] = "LearnDL",
+            ["jwks_uri"] = jwks,
+            ["token_endpoint_auth_method"] = "private_key_jwt",
+            ["scope"] = string.Join(' ', Scopes),
+            [LtiRegistration.ToolConfiguration] = new Dictionary<string, object>
+            {
+                ["domain"] = new Uri(origin).Authority,
+                ["description"] = Description,
+                ["target_link_uri"] = launch,
+                ["claims"] = Claims,
+                ["messages"] = Placements.GroupBy(p => p.MessageType).Select(m => new Dictionary<string, object>
+                {
+                    ["type"] = m.Key, ["target_link_uri"] = launch, ["label"] = m.First().Text, ["placements"] = m.Select(p => p.Placement).ToArray(),
+                }).ToArray(),
+            },
+        };
+    }
+
     public static object For(string origin)
     {
         var (login, launch, jwks) = ($"{origin}/lti/login", $"{origin}/lti/launch", $"{origin}/lti/jwks");
@@ -23,7 +68,7 @@ public static class LtiToolConfiguration
         return new
         {
             title = "LearnDL",
-            description = "Deep learning lessons with check questions and training runs; scores go to the gradebook.",
+            description = Description,
             oidc_initiation_url = login,
             target_link_uri = launch,
             redirect_uris = new[] { launch },
@@ -39,12 +84,7 @@ public static class LtiToolConfiguration
                     settings = new
                     {
                         text = "LearnDL",
-                        placements = new object[]
-                        {
-                            new { placement = "course_navigation", message_type = LtiClaims.ResourceLinkRequest, target_link_uri = launch, text = "LearnDL" },
-                            new { placement = "link_selection", message_type = LtiClaims.DeepLinkingRequest, target_link_uri = launch, text = "LearnDL lesson" },
-                            new { placement = "assignment_selection", message_type = LtiClaims.DeepLinkingRequest, target_link_uri = launch, text = "LearnDL lesson" },
-                        },
+                        placements = Placements.Select(p => new { placement = p.Placement, message_type = p.MessageType, target_link_uri = launch, text = p.Text }).ToArray(),
                     },
                 },
             },
