@@ -18,7 +18,8 @@ namespace LearnDL.Testing.Lti;
 /// and an OIDC authorization endpoint on loopback, and plays both halves of a launch, either as plain HTTP
 /// (<see cref="LaunchAsync(HttpClient, Func{string, string}, string, string?)"/>: follows /lti/login's redirect and posts
 /// the form to /lti/launch) or for a browser (<see cref="CoursePage"/>: a course page that frames the tool).
-/// Its services (token endpoint, roster, grades) live in TestPlatform.Services.cs, mapped by <see cref="MapServices"/>.
+/// Its services (token endpoint, roster, grades) live in TestPlatform.Services.cs, mapped by <see cref="MapServices"/>;
+/// LTI Dynamic Registration's endpoints in TestPlatform.Registration.cs.
 /// </summary>
 public sealed partial class TestPlatform : IAsyncDisposable
 {
@@ -229,10 +230,14 @@ public sealed partial class TestPlatform : IAsyncDisposable
                 """, "text/html");
         });
         MapServices(app);
+        MapRegistration(app);
     }
 
     /// <summary>The token endpoint, roster and grades (TestPlatform.Services.cs).</summary>
     partial void MapServices(WebApplication app);
+
+    /// <summary>The OpenID configuration and the registration endpoint of LTI Dynamic Registration (TestPlatform.Registration.cs).</summary>
+    partial void MapRegistration(WebApplication app);
 
     private static object Jwk(RsaSecurityKey key)
     {
