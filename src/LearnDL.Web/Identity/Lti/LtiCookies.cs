@@ -44,7 +44,13 @@ public static class LtiCookies
     /// </summary>
     internal sealed class Antiforgery(LtiPlatforms platforms) : IPostConfigureOptions<AntiforgeryOptions>
     {
-        public void PostConfigure(string? name, AntiforgeryOptions antiforgery) => antiforgery.Cookie = new PartitionedWhenSecure(antiforgery.Cookie, platforms);
+        public void PostConfigure(string? name, AntiforgeryOptions antiforgery)
+        {
+            antiforgery.Cookie = new PartitionedWhenSecure(antiforgery.Cookie, platforms);
+            // Framing is Hosting's to say (X-Frame-Options DENY, or frame-ancestors naming the LMSs): antiforgery's own
+            // SAMEORIGIN would contradict the LMSs' frame-ancestors on every page with a form.
+            antiforgery.SuppressXFrameOptionsHeader = true;
+        }
     }
 
     private sealed class PartitionedWhenSecure(CookieBuilder inner, LtiPlatforms platforms) : CookieBuilder
