@@ -98,7 +98,7 @@ public static class LtiEndpoints
         // The LMS shows this page in its frame (or a popup): its pages may frame the answer, whatever it says.
         AllowFraming(http, LtiOptions.IsSecureUrl(configuration) ? [OriginOf(configuration)] : []);
         if (!codes.TryTake(code))
-            return RegistrationRefused(http, logger, new LtiRefusal(code.Length == 0
+            return RegistrationRefused(logger, new LtiRefusal(code.Length == 0
                 ? "This address has no registration code. Copy the whole registration address from the LearnDL instructor's dashboard (it ends with code=...) into the LMS."
                 : "This registration address was already used, was replaced by a newer one, or is more than 24 hours old. Ask the LearnDL instructor for a fresh one (the dashboard's \"New address\" button) and paste that into the LMS.",
                 StatusCodes.Status403Forbidden));
@@ -114,7 +114,7 @@ public static class LtiEndpoints
         }
         catch (LtiRefusal refusal)
         {
-            return RegistrationRefused(http, logger, refusal);
+            return RegistrationRefused(logger, refusal);
         }
         finally
         {
@@ -155,7 +155,7 @@ public static class LtiEndpoints
 
     private static string? OriginOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.Authority}" : null;
 
-    private static IResult RegistrationRefused(HttpContext http, ILogger logger, LtiRefusal refusal)
+    private static IResult RegistrationRefused(ILogger logger, LtiRefusal refusal)
     {
         logger.LogWarning("LTI registration refused ({Status}): {Reason}", refusal.Status, refusal.Message);
         return Results.Text($"LearnDL was not registered in your LMS.\n\n{refusal.Message}\n", "text/plain; charset=utf-8", statusCode: refusal.Status);

@@ -12,9 +12,9 @@ public sealed record RegisteredPlatform(LtiPlatform Platform, string Product);
 /// LTI Dynamic Registration, the tool's side: read the platform's OpenID configuration (the address the LMS gives), check
 /// it, post LearnDL's client registration to its registration endpoint with the LMS's registration token, and keep the
 /// client id and deployment id it answers in <see cref="LtiPlatforms"/>. Any failure is an <see cref="LtiRefusal"/>
-/// saying what to check, and nothing is kept.
+/// saying what to check (the endpoint logs it), and nothing is kept.
 /// </summary>
-public sealed class LtiRegistration(IHttpClientFactory clients, LtiPlatforms platforms, ILogger<LtiRegistration> logger)
+public sealed class LtiRegistration(IHttpClientFactory clients, LtiPlatforms platforms)
 {
     public const string ToolConfiguration = "https://purl.imsglobal.org/spec/lti-tool-configuration";
     public const string PlatformConfiguration = "https://purl.imsglobal.org/spec/lti-platform-configuration";
@@ -92,7 +92,7 @@ public sealed class LtiRegistration(IHttpClientFactory clients, LtiPlatforms pla
             && Text(lti, "product_family_code") is { } product ? product : null;
     }
 
-    private async Task<JsonElement> PostRegistrationAsync(HttpClient http, OpenIdConnectConfiguration configuration, string? token, string toolOrigin, CancellationToken cancel)
+    private static async Task<JsonElement> PostRegistrationAsync(HttpClient http, OpenIdConnectConfiguration configuration, string? token, string toolOrigin, CancellationToken cancel)
     {
         var endpoint = new Uri(configuration.RegistrationEndpoint);
         try
@@ -103,10 +103,7 @@ public sealed class LtiRegistration(IHttpClientFactory clients, LtiPlatforms pla
             using var response = await http.SendAsync(request, cancel);
             var body = await response.Content.ReadAsStringAsync(cancel);
             if (!response.IsSuccessStatusCode)
-            {
-                logger.LogWarning("The LMS {Issuer} refused LearnDL's registration: HTTP {Status} {Body}", configuration.Issuer, (int)response.StatusCode, Said(body));
                 throw new LtiRefusal($"{endpoint.Host} refused the registration (HTTP {(int)response.StatusCode}){Said(body)}. Start the registration from the LMS again; its registration may have expired.", StatusCodes.Status502BadGateway);
-            }
             using var document = JsonDocument.Parse(body);
             return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone()
                 : throw new JsonException("not an object");
