@@ -29,7 +29,13 @@ public static class WorkersSetup
         }
         services.AddSingleton(_ => new JobsDatabase(jobs!));
         services.AddSingleton(sp => sp.GetRequiredService<JobsDatabase>().CreateHangfireStorage());
-        services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<PostgreSqlStorage>()));
+        services.AddSingleton<IBackgroundJobClient>(sp =>
+        {
+            // Hangfire's log provider is process-wide: resolving its configuration first makes it this app's logging,
+            // not that of an earlier host in the same process (whose logger factory may be disposed).
+            sp.GetRequiredService<IGlobalConfiguration>();
+            return new BackgroundJobClient(sp.GetRequiredService<PostgreSqlStorage>());
+        });
         // A Hangfire client only (no server here); its dashboard needs Hangfire's services.
         services.AddHangfire((sp, hangfire) => hangfire.UseStorage(sp.GetRequiredService<PostgreSqlStorage>()));
         services.AddSingleton<RunExchange>();

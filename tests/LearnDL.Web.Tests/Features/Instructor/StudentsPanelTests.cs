@@ -3,6 +3,7 @@ using LearnDL.Web.Data;
 using LearnDL.Web.Features.Instructor;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Identity.Lti;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -18,6 +19,8 @@ public class StudentsPanelTests : RunServiceContext
         Services.AddSingleton<ClassPulse>();
         Services.AddSingleton<StudentControls>();
         Services.AddSingleton<ClassCode>();
+        // The panel shows the LMS's roster beside the students (empty without an LTI launch).
+        Services.AddLti().AddLtiServices();
     }
 
     [Fact]
