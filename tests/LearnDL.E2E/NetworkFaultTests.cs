@@ -166,6 +166,9 @@ public sealed class NetworkFaultTests(NetworkedWorkerServer server, ITestOutputH
             ["LD_PRELOAD"] = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
             ["FAKETIME"] = "-2m",
             ["DONT_FAKE_MONOTONIC"] = "1",
+            // Without this, libfaketime's "monotonic fix" for pthread_cond_timedwait makes every timed wait of .NET
+            // (WaitOne, SemaphoreSlim, Monitor.Wait) return at once: Hangfire never fetched the run. Measured here.
+            ["FAKETIME_FORCE_MONOTONIC_FIX"] = "0",
         });
         using var http = Client();
         try
@@ -183,7 +186,10 @@ public sealed class NetworkFaultTests(NetworkedWorkerServer server, ITestOutputH
             Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.PostAsync($"/api/workers/{NetworkedWorkerServer.WorkerName}/drain", null)).StatusCode);
             await WaitForAsync(() => server.Workers[NetworkedWorkerServer.WorkerName].HasExited, TimeSpan.FromSeconds(60), () => "net-1 did not drain");
             // Long enough for its events to be more than the 5% of the latency window that p95 looks at.
-            var run = await http.WaitForRunAsync(await http.SubmitAsync(Run(400, seed: 51)), TimeSpan.FromSeconds(600));
+            var runId = await http.SubmitAsync(Run(400, seed: 51));
+            JsonObject run;
+            try { run = await http.WaitForRunAsync(runId, TimeSpan.FromSeconds(300)); }
+            catch (TimeoutException e) { throw new TimeoutException($"{e.Message}\n{await JobsTablesAsync()}\nnet-skew:\n{skewed.Log}\nApp:\n{Tail(server.App.Log)}", e); }
             Assert.Equal("completed", run["status"]!.GetValue<string>());
             Assert.Equal("net-skew", run["worker"]!.GetValue<string>());
             var latency = (await http.GetFromJsonAsync<JsonObject>("/api/workers"))!["eventLatency"]!;
@@ -203,6 +209,26 @@ public sealed class NetworkFaultTests(NetworkedWorkerServer server, ITestOutputH
             server.Workers.Remove("net-skew");
             if (server.Workers[NetworkedWorkerServer.WorkerName].HasExited) await server.StartWorkerAsync(NetworkedWorkerServer.WorkerName);
         }
+    }
+
+    /// <summary>The jobs database's view of the runs and workers, for a failure's message (where a run waits, who heartbeats).</summary>
+    private async Task<string> JobsTablesAsync()
+    {
+        var dump = new System.Text.StringBuilder();
+        await using var db = Npgsql.NpgsqlDataSource.Create(server.Jobs.ConnectionString);
+        foreach (var q in new[] { "select id, queue, jobid, fetchedat, now() from hangfire.jobqueue", "select id, statename, createdat from hangfire.job",
+            "select id, lastheartbeat, now(), data from hangfire.server", "select * from learndl.workers", "select * from learndl.attempts" })
+        {
+            try
+            {
+                await using var cmd = db.CreateCommand(q);
+                await using var r = await cmd.ExecuteReaderAsync();
+                dump.AppendLine(q);
+                while (await r.ReadAsync()) dump.AppendLine(string.Join(" | ", Enumerable.Range(0, r.FieldCount).Select(i => r.GetValue(i)?.ToString())));
+            }
+            catch (Npgsql.NpgsqlException x) { dump.AppendLine($"{q}: {x.Message}"); }
+        }
+        return dump.ToString();
     }
 
     private static object Run(int images, int seed) => new { dataset = "builtin", images, epochs = 1, device = "cpu", seed };
