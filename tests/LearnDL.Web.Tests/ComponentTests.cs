@@ -9,6 +9,7 @@ using LearnDL.Web.Features.Lessons.Demos;
 using LearnDL.Web.Features.Runs;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.Logging.Abstractions;
 using LearnDL.Web.Features.Shared;

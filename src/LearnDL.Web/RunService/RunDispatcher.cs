@@ -3,6 +3,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
+using LearnDL.Web.Live;
 
 namespace LearnDL.Web.RunService;
 

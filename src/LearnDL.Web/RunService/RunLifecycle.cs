@@ -1,6 +1,7 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
+using LearnDL.Web.Live;
 
 namespace LearnDL.Web.RunService;
 

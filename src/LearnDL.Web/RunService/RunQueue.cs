@@ -5,6 +5,7 @@ using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
 using Microsoft.Extensions.Options;
+using LearnDL.Web.Live;
 
 namespace LearnDL.Web.RunService;
 

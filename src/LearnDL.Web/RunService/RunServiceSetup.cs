@@ -4,6 +4,7 @@ using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using LearnDL.Web.Live;
 
 namespace LearnDL.Web.RunService;
 

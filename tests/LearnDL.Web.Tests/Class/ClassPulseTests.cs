@@ -6,6 +6,7 @@ using LearnDL.Web.Data;
 using LearnDL.Web.Features.Instructor;
 using LearnDL.Web.Features.Lessons;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

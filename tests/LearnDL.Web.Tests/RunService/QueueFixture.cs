@@ -3,6 +3,7 @@ using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Identity;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;

@@ -1,6 +1,8 @@
 using LearnDL.Training.Compute;
 using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
+using LearnDL.Web.Live;
+using LearnDL.Web.Tests.Live;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

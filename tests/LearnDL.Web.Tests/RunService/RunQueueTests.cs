@@ -1,5 +1,7 @@
 using LearnDL.Training.Compute;
 using LearnDL.Web.Data;
+using LearnDL.Web.Live;
+using LearnDL.Web.Tests.Live;
 using LearnDL.Web.RunService;
 using Microsoft.Extensions.Hosting;
 using static LearnDL.Web.Tests.RunService.QueueFixture;

@@ -1,6 +1,7 @@
 using LearnDL.Web.Data;
 using LearnDL.Web.Identity;
 using LearnDL.Web.Features.Lessons;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;

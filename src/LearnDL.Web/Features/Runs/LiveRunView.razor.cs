@@ -1,4 +1,5 @@
 using LearnDL.Web.Data;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;

@@ -1,4 +1,5 @@
 using LearnDL.Web.Identity;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.AspNetCore.Components;
 

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Hangfire;
 using LearnDL.Web.Data;
-using LearnDL.Web.RunService;
+using LearnDL.Web.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace LearnDL.Web.Identity.Lti;

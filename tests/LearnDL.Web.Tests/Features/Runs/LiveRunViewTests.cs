@@ -5,6 +5,7 @@ using LearnDL.Web.Data;
 using LearnDL.Web.Datasets;
 using LearnDL.Web.Features.Runs;
 using LearnDL.Web.Features.Shared;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,10 +2,12 @@ using System.Diagnostics;
 using LearnDL.Training.Compute;
 using LearnDL.Training.Runs;
 using LearnDL.Web.Data;
+using LearnDL.Web.Live;
 using LearnDL.Web.RunService;
+using LearnDL.Web.Tests.RunService;
 using Microsoft.Extensions.Time.Testing;
 
-namespace LearnDL.Web.Tests.RunService;
+namespace LearnDL.Web.Tests.Live;
 
 /// <summary>The live updates' promises to the engine and to pages (a run's changes reach its watchers through its lifecycle), with a clock the test turns.</summary>
 public class LiveUpdatesTests : IAsyncLifetime

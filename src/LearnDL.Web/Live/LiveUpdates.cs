@@ -1,10 +1,10 @@
 using System.Threading.Channels;
 
-namespace LearnDL.Web.RunService;
+namespace LearnDL.Web.Live;
 
 /// <summary>
 /// Who watches what, and nothing else: pages subscribe to a run, to the queue or to the class's
-/// learning; whoever changes state (<see cref="RunLifecycle"/>, the queue, the class pulse) nudges
+/// learning; whoever changes state (<see cref="RunService.RunLifecycle"/>, the queue, the class pulse) nudges
 /// them here after the change. Every watcher has its own pump that calls it back at its own pace (at
 /// most every <see cref="MinInterval"/>) and reads the newest state then, so a slow or dead page loses
 /// intermediate states but never slows the run, the reporter's thread, or the other watchers.
