@@ -89,7 +89,7 @@ public static class LearnDLServices
             sp.GetRequiredService<LearnDL.Web.Identity.Lti.GradeLinks>()));
         // LTI services (issue 22): deep linking, the LMS roster, scores to the LMS's gradebook (Identity/Lti).
         services.AddLtiServices();
-        services.AddSingleton<LearnDL.Web.Identity.Lti.ILessonScores, LessonScores>();
+        services.AddSingleton<LearnDL.Web.Identity.Lti.ILessons, LessonScores>();
         services.AddScoped<ILessonActivity>(sp => sp.GetRequiredService<LessonActivityFor>()(sp.GetRequiredService<CurrentOwner>().FindAsync));
 
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -10,10 +10,13 @@ namespace LearnDL.Web.Features.Instructor;
 /// A student's score in a lesson, from the class pulse's records: check questions answered right at the first try, out
 /// of the lesson's questions; completed once every question was answered right. Answers the pulse flags (faster than a
 /// person answers: <see cref="AnswerScreen"/>) count for nothing here either.
+/// It also tells LTI which lessons exist (<see cref="ILessons"/>): a launch opens the lesson its link names.
 /// </summary>
 public sealed class LessonScores(IDbContextFactory<LearnDbContext> factory, LessonCatalog catalog, ClassStateStore state, IOptions<LearnDLOptions> options)
-    : ILessonScores
+    : ILessons
 {
+    public string? SlugOf(string lessonSlug) => catalog.Find(lessonSlug)?.Slug;
+
     public string? TitleOf(string lessonSlug) => catalog.Find(lessonSlug)?.Title;
 
     public async Task<LessonScore?> ForAsync(string studentId, string lessonSlug)

@@ -4,22 +4,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LearnDL.Web.Identity.Lti;
 
-/// <summary>A student's score in a lesson as it stands (null: no such lesson).</summary>
-public interface ILessonScores
-{
-    Task<LessonScore?> ForAsync(string studentId, string lessonSlug);
-
-    /// <summary>The lesson's title (a gradebook column's label), or null when there is no such lesson.</summary>
-    string? TitleOf(string lessonSlug);
-}
-
 /// <summary>
 /// Which lesson links carry a student's score, and the score each should carry. An answer only drops a note here (the
 /// student's page never waits on it); a background reader turns notes into scores, and hands changed ones to the
 /// <see cref="ScorePoster"/>. The links are the launches the LTI launch records: a student's launches of links that
 /// open the lesson itself (not a Try-it) and came with the grade service's score scope.
 /// </summary>
-public sealed class GradeLinks(IDbContextFactory<LearnDbContext> factory, ILessonScores scores, TimeProvider time, ILogger<GradeLinks> logger)
+public sealed class GradeLinks(IDbContextFactory<LearnDbContext> factory, ILessons scores, TimeProvider time, ILogger<GradeLinks> logger)
     : BackgroundService
 {
     private readonly Channel<(string StudentId, string Lesson)> _changes =

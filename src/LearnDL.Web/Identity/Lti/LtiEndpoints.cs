@@ -1,4 +1,3 @@
-using LearnDL.Web.Features.Lessons;
 
 namespace LearnDL.Web.Identity.Lti;
 
@@ -54,7 +53,7 @@ public static class LtiEndpoints
     }
 
     private static async Task<IResult> LaunchAsync(HttpContext http, LtiPlatforms platforms, LtiLogin login, LtiLaunchValidator validator,
-        LtiSignIn signIn, LtiLaunches launches, LessonCatalog lessons, ILogger<LtiLaunchValidator> logger)
+        LtiSignIn signIn, LtiLaunches launches, ILessons lessons, ILogger<LtiLaunchValidator> logger)
     {
         try
         {

@@ -1,5 +1,4 @@
 using LearnDL.Web.Data;
-using LearnDL.Web.Features.Lessons;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace LearnDL.Web.Identity.Lti;
@@ -18,10 +17,10 @@ public static class LtiTargets
     /// <summary>Where a deep-linking launch goes, with <c>?launch=</c> the launch's id in <see cref="LtiLaunches"/>.</summary>
     public const string DeepLinkingPath = "/lti/deep-linking";
 
-    public static string PathFor(LtiLaunch launch, LessonCatalog lessons)
+    public static string PathFor(LtiLaunch launch, ILessons lessons)
     {
         if (launch.IsDeepLinking) return $"{DeepLinkingPath}?launch={Uri.EscapeDataString(launch.Id)}";
-        if (launch.Custom.TryGetValue(LessonParameter, out var slug) && lessons.Find(slug) is { } lesson) return $"/lessons/{lesson.Slug}";
+        if (launch.Custom.TryGetValue(LessonParameter, out var slug) && lessons.SlugOf(slug) is { } lesson) return $"/lessons/{lesson}";
         return launch.Role == LtiRole.Instructor ? "/instructor" : "/lessons";
     }
 }

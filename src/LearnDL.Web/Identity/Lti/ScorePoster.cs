@@ -32,7 +32,7 @@ public sealed class ScorePoster : BackgroundService, LearnDL.Workers.IScorePost
     private readonly PlatformTokens _tokens;
     private readonly GradebookClient _gradebook;
     private readonly FindPlatformAccess _platforms;
-    private readonly ILessonScores _lessons;
+    private readonly ILessons _lessons;
     private readonly LiveUpdates _updates;
     private readonly TimeProvider _time;
     private readonly ILogger<ScorePoster> _logger;
@@ -41,7 +41,7 @@ public sealed class ScorePoster : BackgroundService, LearnDL.Workers.IScorePost
     private readonly SemaphoreSlim _posting = new(1, 1);
 
     public ScorePoster(IDbContextFactory<LearnDbContext> factory, GradeLinks links, PlatformTokens tokens, GradebookClient gradebook, FindPlatformAccess platforms,
-        ILessonScores lessons, LiveUpdates updates, TimeProvider time, ILogger<ScorePoster> logger, IBackgroundJobClient? jobs = null)
+        ILessons lessons, LiveUpdates updates, TimeProvider time, ILogger<ScorePoster> logger, IBackgroundJobClient? jobs = null)
     {
         (_factory, _tokens, _gradebook, _platforms, _lessons, _updates, _time, _logger, _jobs) = (factory, tokens, gradebook, platforms, lessons, updates, time, logger, jobs);
         links.Post = id => { Schedule(id); return Task.CompletedTask; };
