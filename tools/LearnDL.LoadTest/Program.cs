@@ -25,19 +25,21 @@ if (workers is not null && options.Only.Count == 1)
     return;
 }
 
-await using var app = await AppProcess.StartAsync(options.App ?? AppContext.BaseDirectory,
-    options.MaxImagePixels is { } max ? new Dictionary<string, string> { ["MaxImagePixels"] = max.ToString() } : null);
-Log($"app on {app.BaseUrl} (pid {app.ProcessId}), data in {app.DataFolder}");
+// The scenarios that drive the shared app; class and pulse start apps of their own, so alone they need none beside them.
+var shared = new[] { "watch", "latency", "rush", "pixel-bombs" }.Any(options.Runs);
+await using var app = shared ? await AppProcess.StartAsync(options.App ?? AppContext.BaseDirectory,
+    options.MaxImagePixels is { } max ? new Dictionary<string, string> { ["MaxImagePixels"] = max.ToString() } : null) : null;
+if (app is not null) Log($"app on {app.BaseUrl} (pid {app.ProcessId}), data in {app.DataFolder}");
 using var playwright = await Playwright.CreateAsync();
 await using var browser = await Chromium.LaunchAsync(playwright);
 
 var report = new Dictionary<string, object> { ["machine"] = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString() } };
 if (workers is not null) report["workers"] = workers;
-await using (var memory = new MemorySampler(app))
+await using (var memory = app is null ? null : new MemorySampler(app))
 {
     if (options.Runs("watch"))
     {
-        var watched = new WatchedRuns(app, browser, options.Images, options.LivePages, options.Pages, options.Pollers,
+        var watched = new WatchedRuns(app!, browser, options.Images, options.LivePages, options.Pages, options.Pollers,
             TimeSpan.FromSeconds(options.Patience), options.Attempts);
         Log($"warming up: one {options.Images}-image run to generate the tiles");
         await watched.WarmUpAsync();
@@ -49,11 +51,11 @@ await using (var memory = new MemorySampler(app))
     if (options.Runs("latency"))
     {
         Log("30 clients loading pages while a run streams");
-        report["pageLatency"] = await new PageLatency(app, 30, TimeSpan.FromSeconds(20)).MeasureAsync("sequential-and-parallel");
+        report["pageLatency"] = await new PageLatency(app!, 30, TimeSpan.FromSeconds(20)).MeasureAsync("sequential-and-parallel");
     }
     if (options.Runs("rush"))
     {
-        var rush = new ClassRush(app);
+        var rush = new ClassRush(app!);
         Log("30 students press the same Try-it within a second");
         report["sameTryIt"] = await rush.SameTryItAsync(30);
         Log("10 students send 3 runs each at once (and one sends a 4th)");
@@ -73,7 +75,7 @@ await using (var memory = new MemorySampler(app))
     }
     if (options.Runs("pixel-bombs"))
     {
-        var bombs = new PixelBombs(app, browser);
+        var bombs = new PixelBombs(app!, browser);
         var side = (int)Math.Sqrt(options.MaxImagePixels ?? 40_000_000) - 20;
         Log("pixel bombs: a warm-up run, so the network is loaded and a model trained");
         var runId = await bombs.WarmUpAsync();
@@ -86,9 +88,12 @@ await using (var memory = new MemorySampler(app))
         results.ForEach(r => Log(r.ToString()));
         report["pixelBombs"] = results;
     }
-    Log("waiting 15 s for the server to settle");
-    await Task.Delay(TimeSpan.FromSeconds(15));
-    report["memory"] = memory.Result(app.ResidentBytes());
+    if (app is not null)
+    {
+        Log("waiting 15 s for the server to settle");
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        report["memory"] = memory!.Result(app.ResidentBytes());
+    }
 }
 
 if (!options.Json)
