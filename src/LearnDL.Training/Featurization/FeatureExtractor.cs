@@ -94,8 +94,10 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, Featuri
         IProgress<FeaturizeProgress>? progress, long start, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A thread of its own for each network call and preparer: each holds one for a batch or an image at a time.
+        using var threads = new ComputeThreads(parallelism.BatchesInFlight + parallelism.Preparers, "LearnDL featurize");
         var line = new PreparationLine<NetworkBatch>(samples, batchSize);
-        var preparing = line.RunAsync(parallelism.Preparers, free.Reader, ready.Writer, stop.Token);
+        var preparing = line.RunAsync(parallelism.Preparers, free.Reader, ready.Writer, stop.Token, threads);
 
         // Rows are written at their sample's place, whichever worker gets there first; compacted at the end.
         var features = new float[samples.Count * ResNet18Model.FeatureCount];
@@ -141,7 +143,7 @@ public sealed class FeatureExtractor(ResNet18Model model, int batchSize, Featuri
             }
         }
 
-        var running = Enumerable.Range(0, parallelism.BatchesInFlight).Select(_ => Task.Run(WorkAsync, CancellationToken.None)).ToArray();
+        var running = Enumerable.Range(0, parallelism.BatchesInFlight).Select(_ => threads.Start(WorkAsync)).ToArray();
         try
         {
             await Task.WhenAll(running);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using LearnDL.Training.Compute;
 using LearnDL.Training.Datasets;
 
 namespace LearnDL.Training.Featurization;
@@ -25,15 +26,19 @@ public sealed class PreparationLine<T>(IReadOnlyList<ImageSample> samples, int b
     /// <summary>
     /// Fills batches taken from <paramref name="free"/> and writes each to <paramref name="ready"/> when done
     /// (it must have room for every batch there is). Completes <paramref name="ready"/>, with the failure if any.
+    /// The preparers run on <paramref name="threads"/> (a thread each) when given, else on the thread pool.
     /// </summary>
-    public async Task RunAsync(int preparers, ChannelReader<PreparedBatch<T>> free, ChannelWriter<PreparedBatch<T>> ready, CancellationToken cancellationToken)
+    public async Task RunAsync(int preparers, ChannelReader<PreparedBatch<T>> free, ChannelWriter<PreparedBatch<T>> ready, CancellationToken cancellationToken,
+        ComputeThreads? threads = null)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var running = Enumerable.Range(0, preparers).Select(_ => Task.Run(async () =>
+        async Task PrepareUntilDoneAsync()
         {
             try { await PrepareAsync(free, ready, stop.Token); }
             catch { stop.Cancel(); throw; } // one failing stops the others
-        }, CancellationToken.None)).ToArray();
+        }
+        var running = Enumerable.Range(0, preparers)
+            .Select(_ => threads?.Start(PrepareUntilDoneAsync) ?? Task.Run(PrepareUntilDoneAsync, CancellationToken.None)).ToArray();
         try
         {
             await Task.WhenAll(running);

@@ -61,7 +61,8 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
                 ? "deriving ResNet18 at INT8 (this machine's first INT8 run: about a minute, then kept)"
                 : $"loading ResNet18{(options.Precision == NetworkPrecision.Int8 ? " at INT8" : "")}";
             Enter(RunStage.Prepare, $"Choosing {Plural.Of(options.Images, "image")} from {dataset.Info.Title} and {network}");
-            var selection = await Task.Run(() => dataset.Select(options.Images, options.Seed, cancellationToken), cancellationToken);
+            // The run's work holds threads of its own, never the pool's (see ComputeThreads).
+            var selection = await ComputeThreads.RunAsync(() => dataset.Select(options.Images, options.Seed, cancellationToken), cancellationToken);
             RequireTwoClasses(selection.Samples.Select(s => s.ClassIndex), dataset.Info.Title, skipped: 0);
             var model = OpenModel(device, parallelism.ThreadsPerCall, options.Precision);
             var prepareSeconds = clock.Elapsed.TotalSeconds;
@@ -101,7 +102,7 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var metrics = head.TrainEpoch(epoch, train, test);
+                var metrics = await ComputeThreads.RunAsync(() => head.TrainEpoch(epoch, train, test), cancellationToken);
                 epochs.Add(metrics);
                 progress?.Report(new EpochCompleted(clock.Elapsed, metrics));
             }
@@ -109,13 +110,16 @@ public sealed class RunEngine(DatasetCatalog catalog, DeviceProbe probe, Network
 
             Enter(RunStage.Evaluate, $"{Plural.Of(testRows.Count, "held-out image")}");
             var evaluateStart = clock.Elapsed;
-            var evaluation = head.EvaluateHeldOut(test);
-            var predictions = ml.Data.CreateEnumerable<HeadPrediction>(head.Model.Transform(test), reuseRowObject: false).ToList();
-            var examples = PickExamples(testRows, predictions, r => selection.Samples[features.SampleIndices[r]], labels, selection.ClassNames);
-            string? modelPath = null;
-            if (options.SaveModelPath is { } path)
-                modelPath = ImageClassifier.Save(ml, head.Model, train.Schema, path,
-                    Familiarity.Measure(selection.ClassNames, features, labels, trainRows, testRows));
+            var (evaluation, examples, modelPath) = await ComputeThreads.RunAsync(() =>
+            {
+                var evaluation = head.EvaluateHeldOut(test);
+                var predictions = ml.Data.CreateEnumerable<HeadPrediction>(head.Model.Transform(test), reuseRowObject: false).ToList();
+                var examples = PickExamples(testRows, predictions, r => selection.Samples[features.SampleIndices[r]], labels, selection.ClassNames);
+                var modelPath = options.SaveModelPath is { } path
+                    ? ImageClassifier.Save(ml, head.Model, train.Schema, path, Familiarity.Measure(selection.ClassNames, features, labels, trainRows, testRows))
+                    : null;
+                return (evaluation, examples, modelPath);
+            }, CancellationToken.None);
             var evaluateSeconds = (clock.Elapsed - evaluateStart).TotalSeconds;
             var total = clock.Elapsed.TotalSeconds;
 

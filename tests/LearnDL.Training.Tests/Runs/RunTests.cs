@@ -12,12 +12,21 @@ public sealed class BuiltinRunFixture : IAsyncLifetime
     public TempFolder Temp { get; } = new();
     public RunResult Result { get; private set; } = null!;
     public List<RunEvent> Events { get; } = [];
+    /// <summary>For each featurization progress report: whether it came from a thread of the thread pool.</summary>
+    public List<bool> FeaturizedOnPool { get; } = [];
     public string ModelPath => Temp.Combine("model.zip");
 
     public async Task InitializeAsync()
     {
         var engine = new RunEngine(TestData.Catalog(Temp.Path), new DeviceProbe());
-        var progress = new InlineProgress<RunEvent>(e => { lock (Events) Events.Add(e); });
+        var progress = new InlineProgress<RunEvent>(e =>
+        {
+            lock (Events)
+            {
+                Events.Add(e);
+                if (e is ImagesFeaturized) FeaturizedOnPool.Add(Thread.CurrentThread.IsThreadPoolThread);
+            }
+        });
         Result = await engine.RunAsync(new RunOptions { Dataset = "builtin", Images = 60, Epochs = 3, Device = DeviceRequest.Cpu, Seed = 2, SaveModelPath = ModelPath }, progress);
     }
 
@@ -64,6 +73,14 @@ public class RunTests(BuiltinRunFixture run) : IClassFixture<BuiltinRunFixture>
         Assert.Equal("cpu", run.Result.RuntimeBuild);
         Assert.NotEmpty(run.Result.Examples);
         Assert.All(run.Result.Examples, e => Assert.NotNull(e.ThumbnailPng));
+    }
+
+    [Fact]
+    public void Run_Featurizes_OnThreadsOfItsOwn_LeavingTheThreadPoolToTheServer()
+    {
+        // Reported inline by the network calls: each report was made on the thread that had just run a batch.
+        Assert.NotEmpty(run.FeaturizedOnPool);
+        Assert.All(run.FeaturizedOnPool, Assert.False);
     }
 
     [Fact]
