@@ -44,7 +44,7 @@ public static class LearnDLServices
         {
             var folder = sp.GetRequiredService<IOptions<LearnDLOptions>>().Value.ResolvedDataFolder;
             Directory.CreateDirectory(folder);
-            db.UseSqlite($"Data Source={Path.Combine(folder, "learndl.db")}");
+            db.UseLearnDatabase(Path.Combine(folder, "learndl.db"));
         });
         // Runs: where they execute (this process, or worker machines), then queue, worker, lifecycle, live updates, store, API
         services.AddWorkers(builder.Configuration);

@@ -15,7 +15,7 @@ public sealed class DatabaseConcurrencyTests
         using var temp = new TempFolder();
         var path = Path.Combine(temp.Path, "learndl.db");
         await using var services = new ServiceCollection()
-            .AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={path}")).BuildServiceProvider();
+            .AddDbContextFactory<LearnDbContext>(o => o.UseLearnDatabase(path)).BuildServiceProvider();
         var factory = services.GetRequiredService<IDbContextFactory<LearnDbContext>>();
         await new RunStore(factory).MigrateAsync();
 
@@ -40,5 +40,21 @@ public sealed class DatabaseConcurrencyTests
         Assert.Same(write, await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(10))));
         await write;
         reading.Commit();
+    }
+
+    [Fact]
+    public async Task AWriterFindingTheLockTaken_WaitsForItInsideSQLite_NotInTheProvidersSleeps()
+    {
+        using var temp = new TempFolder();
+        await using var services = new ServiceCollection()
+            .AddDbContextFactory<LearnDbContext>(o => o.UseLearnDatabase(Path.Combine(temp.Path, "learndl.db"))).BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<LearnDbContext>>().CreateDbContextAsync();
+        // Without it SQLite answers "busy" at once and the provider sleeps its thread 150 ms before each retry: under a class
+        // answering together, answers took multiples of 150 ms and the sleeping threads starved the circuits' thread pool.
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        await using var ask = connection.CreateCommand();
+        ask.CommandText = "PRAGMA busy_timeout";
+        Assert.Equal((long)SqliteBusyWait.Milliseconds, await ask.ExecuteScalarAsync());
     }
 }
