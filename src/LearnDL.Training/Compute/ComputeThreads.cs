@@ -14,9 +14,11 @@ namespace LearnDL.Training.Compute;
 public sealed class ComputeThreads : TaskScheduler, IDisposable
 {
     private readonly BlockingCollection<Task> _queue = new();
+    private readonly int _count;
 
     public ComputeThreads(int count, string name)
     {
+        _count = count;
         for (int i = 0; i < count; i++)
             new Thread(Serve) { IsBackground = true, Name = $"{name} {i + 1}" }.Start();
     }
@@ -29,7 +31,11 @@ public sealed class ComputeThreads : TaskScheduler, IDisposable
     public static Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, Default);
 
-    public override int MaximumConcurrencyLevel => int.MaxValue;
+    /// <inheritdoc cref="RunAsync{T}"/>
+    public static Task RunAsync(Action work, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, Default);
+
+    public override int MaximumConcurrencyLevel => _count;
 
     private void Serve()
     {

@@ -42,10 +42,14 @@ public sealed class MatrixMultiplyBenchmark : IDisposable
 
     private readonly InferenceSession _library;
     private readonly InferenceSession? _gpu;
+    // "Every core" runs on threads of the benchmark's own, not the thread pool's, which a web server's pages need (see ComputeThreads).
+    private readonly ComputeThreads _cores = new(Environment.ProcessorCount, "LearnDL multiply");
+    private readonly ParallelOptions _allCores;
 
     /// <param name="gpu">Also prepare the GPU; throws <see cref="DeviceUnavailableException"/> when CUDA does not load.</param>
     public MatrixMultiplyBenchmark(bool gpu)
     {
+        _allCores = new ParallelOptions { TaskScheduler = _cores, MaxDegreeOfParallelism = Environment.ProcessorCount };
         var model = MatMulModel();
         _library = Session(model, ComputeDevice.Cpu);
         if (!gpu) return;
@@ -53,7 +57,7 @@ public sealed class MatrixMultiplyBenchmark : IDisposable
         // The CPU build has no CUDA entry point at all; the GPU build without CUDA fails to load it.
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
-            _library.Dispose();
+            Dispose();
             throw new DeviceUnavailableException($"The GPU could not run a matrix multiply: {e.Message.Split('\n')[0]}");
         }
     }
@@ -78,7 +82,7 @@ public sealed class MatrixMultiplyBenchmark : IDisposable
                 {
                     MultiplyMethod.OneThread => () => OneThread(a, b, c, n),
                     MultiplyMethod.Simd => () => { for (int i = 0; i < n; i++) SimdRow(a, b, c, n, i); },
-                    MultiplyMethod.AllCores => () => Parallel.For(0, n, i => SimdRow(a, b, c, n, i)),
+                    MultiplyMethod.AllCores => () => Parallel.For(0, n, _allCores, i => SimdRow(a, b, c, n, i)),
                     MultiplyMethod.Library => () => Onnx(_library, a, b, c, n),
                     _ => () => Onnx(_gpu ?? throw new DeviceUnavailableException("The GPU was not prepared for this benchmark."), a, b, c, n),
                 };
@@ -196,5 +200,6 @@ public sealed class MatrixMultiplyBenchmark : IDisposable
     {
         _library.Dispose();
         _gpu?.Dispose();
+        _cores.Dispose();
     }
 }

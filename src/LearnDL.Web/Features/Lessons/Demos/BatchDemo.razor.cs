@@ -49,7 +49,8 @@ public partial class BatchDemo : IDisposable
         _problem = null;
         try
         {
-            _ticket = Queue.SubmitWork("Lesson 9 demonstration: batch sizes", ComputeDevice.Cpu, await Owner.GetAsync(), token => Task.Run(() =>
+            // On a thread of its own, off the thread pool the class's pages need.
+            _ticket = Queue.SubmitWork("Lesson 9 demonstration: batch sizes", ComputeDevice.Cpu, await Owner.GetAsync(), token => ComputeThreads.RunAsync(() =>
             {
                 var model = Networks.GetUnpooled();
                 foreach (var timing in BatchSizeBenchmark.Run(model, Pixels(), BatchSizeBenchmark.DefaultBatchSizes, SecondsPerSize, token))

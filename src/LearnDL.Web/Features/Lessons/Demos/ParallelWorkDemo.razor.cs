@@ -54,8 +54,8 @@ public partial class ParallelWorkDemo : IDisposable
     private async Task MeasureOnAsync(ComputeDevice device, IReadOnlyList<MultiplyMethod> methods, RunOwner owner)
     {
         var name = device.ToId().ToUpperInvariant();
-        // The measuring happens on the queue's worker thread, never on this page's circuit.
-        _ticket = Queue.SubmitWork($"Lesson 2 demonstration on the {name}", device, owner, token => Task.Run(() =>
+        // The measuring happens on a thread of its own, never on this page's circuit nor the thread pool's.
+        _ticket = Queue.SubmitWork($"Lesson 2 demonstration on the {name}", device, owner, token => ComputeThreads.RunAsync(() =>
         {
             using var benchmark = new MatrixMultiplyBenchmark(gpu: device == ComputeDevice.Gpu);
             foreach (var timing in benchmark.Run(methods, MatrixMultiplyBenchmark.Sizes, token))
