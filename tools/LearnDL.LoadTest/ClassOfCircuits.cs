@@ -19,7 +19,7 @@ public sealed record ClassResult(
 /// <summary>The figures behind the headline ones.</summary>
 public sealed record ClassDetails(
     int Clicks, double MaxClickToRenderMs, IReadOnlyDictionary<string, double> P95ByStep, IReadOnlyList<double> BrowserClicksMs,
-    double BaselineMb, double IdleMb, double WatchingPeakMb, double RunOwnMb,
+    double BaselineMb, double IdleMb, double SettledBaselineMb, double SettledIdleMb, double RawMemoryPerIdleCircuitMb, double WatchingPeakMb, double RunOwnMb,
     double ServerCpuCores, double ServerCpuCoresWhileWatching, double RunSeconds, string RunEnded, int DistinctRuns,
     double BatchesPerSecondPerWatcher, double KilobytesPerSecondPerWatcher, double ServerCpuSecondsPerStudentToTryIt, double RunOwnCpuSeconds,
     double ServerCpuMsPerWatcherSecond, int StudentsFinished, IReadOnlyList<string> FirstErrors,
@@ -76,8 +76,9 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
                 await warm.NextLessonAsync(Lesson2);
             }
             await Task.Delay(5000);
-            var baseline = app.ResidentBytes() / 1e6;
-            log($"baseline {baseline:0} MB; the run alone adds {_runOwnMb:0} MB at its peak");
+            var baselineRaw = app.ResidentBytes() / 1e6;
+            var baseline = await SettledMemory.MegabytesAsync(app);
+            log($"baseline {baselineRaw:0} MB, {baseline:0} MB once collected; the run alone adds {_runOwnMb:0} MB at its peak");
 
             var students = Enumerable.Range(1, count).Select(i => new HeadlessStudent(app.BaseUrl, $"Student {i}", i)).ToList();
             foreach (var s in students) s.Tab.Log += line => { if (Verbose) log($"  {s.Name}: {line}"); };
@@ -134,7 +135,9 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
             await Task.Run(() => atTryIt.Wait(TimeSpan.FromMinutes(15)));
             log($"all at the Try-it after {clock.Elapsed.TotalSeconds:0} s; {errors.Count} errors so far");
             await Task.Delay(5000);
-            var idle = app.ResidentBytes() / 1e6;
+            var idleRaw = app.ResidentBytes() / 1e6;
+            var idle = await SettledMemory.MegabytesAsync(app);
+            log($"idle: {idleRaw:0} MB, {idle:0} MB once collected");
             if (HoldIdle > TimeSpan.Zero)
             {
                 log($"holding the class idle for {HoldIdle.TotalSeconds:0} s (pid {app.ProcessId}), for a look from outside");
@@ -181,14 +184,15 @@ public sealed class ClassOfCircuits(IBrowser browser, string appFolder, Action<s
             var circuits = count + 1;
             var result = new ClassResult(count,
                 Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99),
-                Math.Round((idle - baseline) / circuits, 3), Math.Round((watchingPeak - baseline - _runOwnMb) / circuits, 3),
+                Math.Round((idle - baseline) / circuits, 3), Math.Round((watchingPeak - baselineRaw - _runOwnMb) / circuits, 3),
                 dropped, errors.Count + tabErrors.Count,
                 browserStudent.Clicks.Count == 0 ? null : Percentile(browserStudent.Clicks.Select(c => c.Milliseconds).Order().ToList(), 0.95),
                 restarted?.SecondsToLastBack,
                 new ClassDetails(all.Count, all.Count == 0 ? 0 : all[^1],
                     clicks.GroupBy(c => c.What).ToDictionary(g => g.Key, g => Math.Round(Percentile(g.Select(c => c.Milliseconds).Order().ToList(), 0.95), 1)),
                     browserStudent.Clicks.Select(c => Math.Round(c.Milliseconds, 1)).ToList(),
-                    Math.Round(baseline, 1), Math.Round(idle, 1), Math.Round(watchingPeak, 1), Math.Round(_runOwnMb, 1),
+                    Math.Round(baselineRaw, 1), Math.Round(idleRaw, 1), Math.Round(baseline, 1), Math.Round(idle, 1), Math.Round((idleRaw - baselineRaw) / circuits, 3),
+                    Math.Round(watchingPeak, 1), Math.Round(_runOwnMb, 1),
                     Math.Round(cpuAll, 2), Math.Round(cpuWatching, 2), Math.Round(runSeconds, 1),
                     string.Join(", ", runEnds.GroupBy(e => e).Select(g => $"{g.Key} x{g.Count()}")), runs,
                     Math.Round(batchRate, 2), Math.Round(byteRate, 2), Math.Round(cpuToTryIt, 3), Math.Round(_runOwnCpu, 1), Math.Round(watchCpuMs, 2), finished, errors.Concat(tabErrors).Take(10).ToList(), restarted));

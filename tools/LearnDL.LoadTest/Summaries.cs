@@ -23,7 +23,8 @@ internal static class Summaries
         {
             output.WriteLine($"| class of {k.Students} circuits + 1 Chromium page | click-to-render p50 {k.P50ClickToRenderMs:0} ms, p95 {k.P95ClickToRenderMs:0} ms, p99 {k.P99ClickToRenderMs:0} ms " +
                 $"({k.Details.Clicks} clicks); browser p95 {k.BrowserP95ClickToRenderMs:0} ms; {k.CircuitsDropped} dropped, {k.Errors} errors; {k.Details.StudentsFinished} finished |");
-            output.WriteLine($"| class of {k.Students}: server | RSS {k.Details.BaselineMb:0} MB before, {k.Details.IdleMb:0} MB idle ({k.MemoryPerIdleCircuitMb:0.00} MB a circuit), " +
+            output.WriteLine($"| class of {k.Students}: server | RSS once collected {k.Details.SettledBaselineMb:0} MB before, {k.Details.SettledIdleMb:0} MB idle ({k.MemoryPerIdleCircuitMb:0.00} MB a circuit); " +
+                $"as read {k.Details.BaselineMb:0} and {k.Details.IdleMb:0} MB ({k.Details.RawMemoryPerIdleCircuitMb:0.00} MB a circuit), " +
                 $"{k.Details.WatchingPeakMb:0} MB watching ({k.MemoryPerWatchingCircuitMb:0.00} MB a circuit, the run's own {k.Details.RunOwnMb:0} MB taken off); " +
                 $"CPU {k.Details.ServerCpuCores:0.00} cores, {k.Details.ServerCpuCoresWhileWatching:0.00} while watching; run {k.Details.RunSeconds:0} s ({k.Details.RunEnded}; {k.Details.DistinctRuns} run(s)), " +
                 $"{k.Details.BatchesPerSecondPerWatcher:0.0} batches/s a watcher |");
