@@ -22,19 +22,8 @@ public class ClassTests(ClassAppServer app)
         return page;
     }
 
-    /// <summary>The instructor, sent to sign in by the dashboard itself, signs in and is back on it.</summary>
-    private async Task<IPage> InstructorAsync(int height = 1400)
-    {
-        var instructor = await app.NewPageAsync(height);
-        await instructor.GotoAsync(app.BaseUrl + "/instructor");
-        Assert.Contains("/instructor/sign-in", instructor.Url);
-        await instructor.Locator("#passphrase").FillAsync(ClassAppServer.Passphrase);
-        await instructor.Locator("#sign-in").ClickAsync();
-        // A form post, then a full page load: still waited for at commit, polled through the circuit below.
-        await instructor.WaitForURLAsync("**/instructor", new() { WaitUntil = WaitUntilState.Commit });
-        await instructor.WaitForCircuitAsync();
-        return instructor;
-    }
+    /// <summary>The instructor on their dashboard (signed in once for the class's tests, see <see cref="ClassAppServer.NewInstructorPageAsync"/>).</summary>
+    private Task<IPage> InstructorAsync(int height = 1400) => app.NewInstructorPageAsync(height);
 
     [Fact]
     public async Task Student_JoinsAndRunsATryIt_TheInstructorSeesItLive_AndExportsTheCsv()
