@@ -76,6 +76,9 @@ public class ToolPackageTests
         };
         // A cache of its own: a restored 1.0.0 is never unpacked again, so a shared cache would run an older build.
         start.Environment["NUGET_PACKAGES"] = Path.Combine(folder, "nuget-packages");
+        // And a CLI home of its own: the CLI remembers where it found a local tool (~/.dotnet/toolResolverCache), and a
+        // second run of this test was sent to the first run's deleted cache, told to run "dotnet tool restore" again.
+        start.Environment["DOTNET_CLI_HOME"] = Path.Combine(folder, "cli-home");
         start.Environment["LearnDL__DataFolder"] = Path.Combine(folder, "data");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
