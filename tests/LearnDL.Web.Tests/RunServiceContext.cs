@@ -29,7 +29,7 @@ public abstract class RunServiceContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(TimeProvider.System);
         Services.AddDatasets();
         Services.AddSingleton(new DeviceProbe());
-        Services.AddDbContextFactory<LearnDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_temp.Path, "test.db")}"));
+        Services.AddDbContextFactory<LearnDbContext>(o => o.UseLearnDatabase(Path.Combine(_temp.Path, "test.db")));
         Services.AddLogging();
         Services.AddWorkers(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddRunService();

@@ -36,7 +36,7 @@ public sealed class QueueFixture : IAsyncDisposable
         wiring.AddSingleton(new DeviceProbe());
         wiring.AddSingleton(Saves);
         wiring.AddDbContextFactory<LearnDbContext>((sp, o) => o
-            .UseSqlite($"Data Source={Path.Combine(_temp.Path, "runs.db")}")
+            .UseLearnDatabase(Path.Combine(_temp.Path, "runs.db"))
             .AddInterceptors(sp.GetRequiredService<FailingSaves>(), Reads));
         wiring.AddWorkers(new ConfigurationBuilder().Build());
         wiring.AddRunService();
